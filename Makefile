@@ -1,0 +1,59 @@
+# PoseForge developer commands. `make run` and `make test` are the two you need.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+NPM := cd frontend && npm
+
+.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend bench-training clean
+
+run: setup  ## set everything up, then start web + worker with the demo project
+	$(BIN)/python manage.py serve
+
+test: setup lint pytest test-frontend  ## every test: lint, Python (+ browser e2e), frontend unit tests
+
+setup: deps node frontend
+
+deps: $(VENV)/.deps-installed
+
+# torch goes first and alone: anything that pulls an unpinned torch would fetch a CUDA build.
+$(VENV)/.deps-installed: requirements.txt requirements-ml.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -r requirements.txt -r requirements-ml.txt -r requirements-dev.txt
+	touch $@
+
+node: deps
+	bash scripts/setup_node.sh $(VENV)
+
+frontend: node frontend/dist/index.html
+
+frontend/dist/index.html: frontend/package.json frontend/package-lock.json $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	$(NPM) run build
+
+lint: deps node frontend
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check backend ml_worker tests bench scripts manage.py
+	$(NPM) run typecheck
+
+fmt:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format backend ml_worker tests bench scripts manage.py
+
+migrate: deps
+	$(BIN)/python manage.py migrate
+
+pytest: deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-frontend: node frontend
+	$(NPM) test
+
+bench-training: deps
+	$(BIN)/python bench/training.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var

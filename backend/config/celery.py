@@ -1,0 +1,13 @@
+"""The Celery app. Queues: ``default`` (light work) and ``gpu`` (training, inference)."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
+
+app = Celery("poseforge")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (Queue("default"), Queue("gpu"))
+app.autodiscover_tasks(["backend.videos", "ml_worker"])

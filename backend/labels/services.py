@@ -1,0 +1,178 @@
+"""Saving labels with optimistic concurrency and a history row for every accepted change.
+
+A save names the ``version`` it was based on. The row is bumped with a
+conditional UPDATE (``WHERE version = expected``), so of two concurrent saves
+based on the same version exactly one wins and the other gets HTTP 409 with
+the current state: never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backend.common.exceptions import ApplicationError, ConflictError
+from backend.labels.models import Instance, LabeledFrame, LabelHistory
+from backend.videos.models import Video
+
+MAX_INSTANCES_PER_FRAME = 64
+VISIBILITIES = {0, 1, 2}
+
+
+def instance_to_dict(instance: Instance) -> dict[str, Any]:
+    return {
+        "id": instance.id,
+        "track": instance.track,
+        "source": instance.source,
+        "points": instance.points,
+    }
+
+
+def labeled_frame_to_dict(frame: LabeledFrame) -> dict[str, Any]:
+    user = frame.updated_by
+    return {
+        "id": frame.id,
+        "video": frame.video_id,
+        "frame_index": frame.frame_index,
+        "status": frame.status,
+        "version": frame.version,
+        "updated_at": frame.updated_at.isoformat() if frame.updated_at else None,
+        "updated_by": {"id": user.id, "username": user.username} if user else None,
+        "instances": [instance_to_dict(i) for i in frame.instances.all()],
+    }
+
+
+def _clean_point(point: Any, node_ids: set[int]) -> dict[str, Any]:
+    if not isinstance(point, dict):
+        raise ApplicationError("Each point must be an object with node, x, y and visibility.")
+    node = point.get("node")
+    if node not in node_ids:
+        raise ApplicationError(f"Point refers to node {node!r}, which is not in the skeleton.")
+    visibility = point.get("visibility", 2)
+    if visibility not in VISIBILITIES:
+        raise ApplicationError("visibility must be 2 (visible), 1 (occluded) or 0 (not in frame).")
+    try:
+        x, y = float(point["x"]), float(point["y"])
+    except (KeyError, TypeError, ValueError):
+        raise ApplicationError(f"Point for node {node} needs numeric x and y.") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ApplicationError(f"Point for node {node} has a non-finite coordinate.")
+    return {"node": node, "x": x, "y": y, "visibility": visibility}
+
+
+def clean_instances(*, video: Video, instances: Any) -> list[dict[str, Any]]:
+    """Validate instances at the boundary; later code trusts their shape."""
+    if not isinstance(instances, list):
+        raise ApplicationError("instances must be a list.")
+    if len(instances) > MAX_INSTANCES_PER_FRAME:
+        raise ApplicationError(f"A frame holds at most {MAX_INSTANCES_PER_FRAME} instances.")
+    node_ids = set(video.project.nodes.values_list("id", flat=True))
+    cleaned = []
+    for item in instances:
+        if not isinstance(item, dict):
+            raise ApplicationError("Each instance must be an object.")
+        points = item.get("points", [])
+        if not isinstance(points, list):
+            raise ApplicationError("points must be a list.")
+        clean = [_clean_point(p, node_ids) for p in points]
+        if len({p["node"] for p in clean}) != len(clean):
+            raise ApplicationError("An instance names the same node twice.")
+        track = item.get("track")
+        if track is not None and (not isinstance(track, str) or len(track) > 100):
+            raise ApplicationError("track must be a string of at most 100 characters.")
+        source = item.get("source", Instance.Source.HUMAN)
+        if source not in Instance.Source.values:
+            raise ApplicationError("source must be 'human' or 'model'.")
+        cleaned.append({"track": track, "source": source, "points": clean})
+    return cleaned
+
+
+def labeled_frame_get(*, video: Video, frame_index: int) -> LabeledFrame | None:
+    return (
+        LabeledFrame.objects.select_related("updated_by")
+        .prefetch_related("instances")
+        .filter(video=video, frame_index=frame_index)
+        .first()
+    )
+
+
+def _conflict(video: Video, frame_index: int, expected: int) -> ConflictError:
+    current = labeled_frame_get(video=video, frame_index=frame_index)
+    who = current.updated_by.username if current and current.updated_by else "someone"
+    return ConflictError(
+        f"This frame was changed by {who} since you loaded it (your version {expected}, "
+        f"current {current.version if current else 0}). Choose which version to keep.",
+        {"current": labeled_frame_to_dict(current) if current else None},
+    )
+
+
+def labels_save(
+    *, video: Video, frame_index: int, user: Any, version: int, instances: Any
+) -> LabeledFrame:
+    """Replace the instances of one frame if ``version`` is still current."""
+    if frame_index < 0 or frame_index >= video.frame_count:
+        raise ApplicationError(
+            f"Frame {frame_index} is out of range (the video has {video.frame_count} frames)."
+        )
+    cleaned = clean_instances(video=video, instances=instances)
+    try:
+        with transaction.atomic():
+            frame = _claim_version(video, frame_index, user, version)
+            before = [instance_to_dict(i) for i in frame.instances.all()]
+            frame.instances.all().delete()
+            created = Instance.objects.bulk_create(
+                Instance(labeled_frame=frame, **item) for item in cleaned
+            )
+            LabelHistory.objects.create(
+                labeled_frame=frame,
+                user=user,
+                action="create" if version == 0 else "update",
+                version=frame.version,
+                before=before,
+                after=[instance_to_dict(i) for i in created],
+            )
+    except IntegrityError:
+        # Two first saves of the same frame raced on the unique (video, frame) row.
+        raise _conflict(video, frame_index, version) from None
+    return labeled_frame_get(video=video, frame_index=frame_index)  # type: ignore[return-value]
+
+
+def _claim_version(video: Video, frame_index: int, user: Any, version: int) -> LabeledFrame:
+    if version == 0:
+        if LabeledFrame.objects.filter(video=video, frame_index=frame_index).exists():
+            raise _conflict(video, frame_index, version)
+        return LabeledFrame.objects.create(
+            video=video, frame_index=frame_index, version=1, updated_by=user, assignee=user
+        )
+    updated = LabeledFrame.objects.filter(
+        video=video, frame_index=frame_index, version=version
+    ).update(version=F("version") + 1, updated_by=user, updated_at=timezone.now())
+    if updated != 1:
+        raise _conflict(video, frame_index, version)
+    frame = LabeledFrame.objects.get(video=video, frame_index=frame_index)
+    if frame.status == LabeledFrame.Status.REJECTED:
+        frame.status = LabeledFrame.Status.IN_PROGRESS
+        frame.save(update_fields=["status"])
+    return frame
+
+
+def history_for_frame(*, video: Video, frame_index: int) -> list[dict[str, Any]]:
+    rows = LabelHistory.objects.filter(
+        labeled_frame__video=video, labeled_frame__frame_index=frame_index
+    ).select_related("user")
+    return [
+        {
+            "id": row.id,
+            "user": row.user.username if row.user else None,
+            "created_at": row.created_at.isoformat(),
+            "action": row.action,
+            "version": row.version,
+            "before": row.before,
+            "after": row.after,
+        }
+        for row in rows
+    ]

@@ -1,0 +1,48 @@
+"""The one access check: who may see or change what in a project.
+
+Everything a user is not a member of answers 404, never 403, so ids of other
+labs' projects, videos and frames do not leak. A member whose role is too low
+gets 403 with a message naming the role needed.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework.exceptions import PermissionDenied
+
+from backend.projects.models import Membership, Project, role_at_least
+
+Role = Membership.Role
+
+
+def projects_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(memberships__user=user)
+
+
+def role_in_project(user: AbstractBaseUser | AnonymousUser, project_id: int) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(project_id=project_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def require_role(role: str | None, minimum: str) -> None:
+    if role is None:
+        raise Http404
+    if not role_at_least(role, minimum):
+        raise PermissionDenied(f"This needs the {minimum} role or higher in this project.")
+
+
+def project_for_user(
+    user: AbstractBaseUser | AnonymousUser, project_id: int, minimum: str = Role.VIEWER
+) -> tuple[Project, str]:
+    role = role_in_project(user, project_id)
+    require_role(role, minimum)
+    return Project.objects.get(pk=project_id), role  # type: ignore[return-value]

@@ -1,0 +1,92 @@
+"""Projects, team membership and the skeleton (nodes, edges, symmetric pairs).
+
+Nodes have stable database ids; labels refer to those ids, so renaming or
+reordering a node never touches a label.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        REVIEWER = "reviewer"
+        ANNOTATOR = "annotator"
+        VIEWER = "viewer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="unique_member_per_project")
+        ]
+
+
+# Roles in increasing power; each role can do what the ones before it can.
+ROLE_ORDER = [
+    Membership.Role.VIEWER,
+    Membership.Role.ANNOTATOR,
+    Membership.Role.REVIEWER,
+    Membership.Role.OWNER,
+]
+
+
+def role_at_least(role: str | None, minimum: str) -> bool:
+    return role is not None and ROLE_ORDER.index(role) >= ROLE_ORDER.index(minimum)
+
+
+class Node(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="nodes")
+    name = models.CharField(max_length=100)
+    color = models.CharField(max_length=7, default="#e6194b")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="unique_node_name_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Edge(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="edges")
+    source = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    destination = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Symmetry(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="symmetries")
+    node_a = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+    node_b = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["id"]

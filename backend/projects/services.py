@@ -1,0 +1,177 @@
+"""Project, membership and skeleton services (views stay thin; tests call these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+
+from backend.common.exceptions import ApplicationError, ConflictError
+from backend.projects.models import Edge, Membership, Node, Project, Symmetry
+
+User = get_user_model()
+
+PALETTE = [
+    "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
+    "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#800000", "#aaffc3",
+]  # fmt: skip
+
+
+@transaction.atomic
+def project_create(*, name: str, description: str = "", owner: Any) -> Project:
+    project = Project.objects.create(name=name, description=description, created_by=owner)
+    Membership.objects.create(project=project, user=owner, role=Membership.Role.OWNER)
+    return project
+
+
+def project_counts(project: Project) -> dict[str, Any]:
+    from backend.labels.models import Instance, LabeledFrame
+
+    by_status = dict.fromkeys(LabeledFrame.Status.values, 0)
+    rows = (
+        LabeledFrame.objects.filter(video__project=project).values("status").annotate(n=Count("id"))
+    )
+    for row in rows:
+        by_status[row["status"]] = row["n"]
+    return {
+        "videos": project.videos.count(),
+        "labeled_frames": sum(by_status.values()),
+        "instances": Instance.objects.filter(labeled_frame__video__project=project).count(),
+        "by_status": by_status,
+    }
+
+
+def member_add(*, project: Project, username: str, role: str) -> Membership:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ApplicationError(f"No user named {username!r}.")
+    if Membership.objects.filter(project=project, user=user).exists():
+        raise ApplicationError(f"{username} is already a member of this project.")
+    return Membership.objects.create(project=project, user=user, role=role)
+
+
+def _ensure_an_owner_remains(project: Project, excluding: Membership) -> None:
+    owners = project.memberships.filter(role=Membership.Role.OWNER).exclude(pk=excluding.pk)
+    if not owners.exists():
+        raise ApplicationError("A project needs at least one owner.")
+
+
+def member_update(*, membership: Membership, role: str) -> Membership:
+    if membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER:
+        _ensure_an_owner_remains(membership.project, membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+def member_remove(*, membership: Membership) -> None:
+    if membership.role == Membership.Role.OWNER:
+        _ensure_an_owner_remains(membership.project, membership)
+    membership.delete()
+
+
+# --- skeleton ---------------------------------------------------------------
+
+
+def skeleton_to_dict(project: Project) -> dict[str, Any]:
+    return {
+        "nodes": [{"id": n.id, "name": n.name, "color": n.color} for n in project.nodes.all()],
+        "edges": [[e.source_id, e.destination_id] for e in project.edges.all()],
+        "symmetries": [[s.node_a_id, s.node_b_id] for s in project.symmetries.all()],
+    }
+
+
+def _labels_using_nodes(project: Project, node_ids: set[int]) -> int:
+    from backend.labels.models import Instance
+
+    count = 0
+    instances = Instance.objects.filter(labeled_frame__video__project=project).only("points")
+    for instance in instances.iterator():
+        count += sum(1 for p in instance.points if p.get("node") in node_ids)
+    return count
+
+
+def _resolve_pairs(
+    pairs: list[list[Any]], lookup: dict[Any, Node], what: str
+) -> list[tuple[Node, Node]]:
+    resolved = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ApplicationError(f"Each {what} must name exactly two nodes.")
+        try:
+            a, b = lookup[pair[0]], lookup[pair[1]]
+        except KeyError as exc:
+            raise ApplicationError(
+                f"{what.capitalize()} refers to unknown node {exc.args[0]!r}."
+            ) from None
+        if a.pk == b.pk:
+            raise ApplicationError(f"A {what} cannot join node {a.name!r} to itself.")
+        resolved.append((a, b))
+    return resolved
+
+
+@transaction.atomic
+def skeleton_update(
+    *, project: Project, data: dict[str, Any], confirm: bool = False
+) -> dict[str, Any]:
+    """Replace the skeleton, keeping node ids (and so every label) for nodes that keep their id."""
+    nodes_in = data.get("nodes", [])
+    names = [str(n.get("name", "")).strip() for n in nodes_in]
+    if any(not name for name in names):
+        raise ApplicationError("Every node needs a name.")
+    if len(set(names)) != len(names):
+        raise ApplicationError("Node names must be unique.")
+    existing = {n.id: n for n in project.nodes.select_for_update()}
+    kept_ids = {n["id"] for n in nodes_in if n.get("id") is not None}
+    unknown = kept_ids - existing.keys()
+    if unknown:
+        raise ApplicationError(f"Node id {sorted(unknown)[0]} is not in this project's skeleton.")
+    removed = set(existing) - kept_ids
+    if removed:
+        n_labels = _labels_using_nodes(project, removed)
+        if n_labels and not confirm:
+            raise ConflictError(
+                f"Deleting {len(removed)} node(s) removes {n_labels} labeled point(s). "
+                "Send confirm=true to go ahead.",
+                {"labels_removed": n_labels, "nodes": sorted(removed)},
+            )
+        _strip_points(project, removed)
+        Node.objects.filter(pk__in=removed).delete()
+    # Park names first so a swap of two names does not hit the unique constraint.
+    for node in existing.values():
+        if node.id in kept_ids:
+            node.name = f"__tmp_{node.id}"
+            node.save(update_fields=["name"])
+    lookup: dict[Any, Node] = {}
+    for position, (spec, name) in enumerate(zip(nodes_in, names, strict=True)):
+        color = spec.get("color") or PALETTE[position % len(PALETTE)]
+        if spec.get("id") is not None:
+            node = existing[spec["id"]]
+            node.name, node.color, node.position = name, color, position
+            node.save()
+        else:
+            node = Node.objects.create(project=project, name=name, color=color, position=position)
+        lookup[node.id] = node
+        lookup[name] = node
+    edges = _resolve_pairs(data.get("edges", []), lookup, "edge")
+    symmetries = _resolve_pairs(data.get("symmetries", []), lookup, "symmetry")
+    project.edges.all().delete()
+    project.symmetries.all().delete()
+    Edge.objects.bulk_create(Edge(project=project, source=a, destination=b) for a, b in edges)
+    Symmetry.objects.bulk_create(
+        Symmetry(project=project, node_a=a, node_b=b) for a, b in symmetries
+    )
+    return skeleton_to_dict(project)
+
+
+def _strip_points(project: Project, node_ids: set[int]) -> None:
+    from backend.labels.models import Instance
+
+    instances = Instance.objects.filter(labeled_frame__video__project=project)
+    for instance in instances.iterator():
+        kept = [p for p in instance.points if p.get("node") not in node_ids]
+        if len(kept) != len(instance.points):
+            instance.points = kept
+            instance.save(update_fields=["points"])

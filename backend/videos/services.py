@@ -1,0 +1,160 @@
+"""Video upload, processing and the on-demand JPEG frame cache."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from backend.common.exceptions import ApplicationError
+from backend.projects.models import Project
+from backend.videos import media
+from backend.videos.models import Video
+
+ALLOWED_SUFFIXES = {"mp4", "avi", "mov", "mkv", "webm", "m4v"}
+
+
+def _check_upload(upload: UploadedFile) -> None:
+    name = upload.name or ""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix not in ALLOWED_SUFFIXES:
+        allowed = ", ".join(sorted(ALLOWED_SUFFIXES))
+        raise ApplicationError(f"{name!r} is not a supported video file (use one of: {allowed}).")
+    if upload.size == 0:
+        raise ApplicationError("The uploaded file is empty.")
+    limit = settings.MAX_VIDEO_UPLOAD_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ApplicationError(
+            f"The file is larger than the {settings.MAX_VIDEO_UPLOAD_MB} MB limit."
+        )
+
+
+def _probe_upload(upload: UploadedFile) -> media.VideoInfo:
+    path = getattr(upload, "temporary_file_path", None)
+    if path:
+        return media.probe(Path(path()))
+    with tempfile.NamedTemporaryFile(suffix=".video") as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        upload.seek(0)
+        return media.probe(Path(tmp.name))
+
+
+def video_create_from_path(*, project: Project, path: Path, name: str | None = None) -> Video:
+    """Register a video file from disk (demo data, imports); same checks as an upload."""
+    with path.open("rb") as handle:
+        upload = File(handle, name=name or path.name)
+        upload.size = path.stat().st_size  # type: ignore[misc]
+        return _video_store(project=project, upload=upload, info=_probe_path(path))
+
+
+def _probe_path(path: Path) -> media.VideoInfo:
+    try:
+        return media.probe(path)
+    except media.VideoError as exc:
+        raise ApplicationError(str(exc)) from exc
+
+
+def video_upload(*, project: Project, upload: UploadedFile) -> Video:
+    _check_upload(upload)
+    try:
+        info = _probe_upload(upload)
+    except media.VideoError as exc:
+        raise ApplicationError(str(exc)) from exc
+    return _video_store(project=project, upload=upload, info=info)
+
+
+def _video_store(*, project: Project, upload: File, info: media.VideoInfo) -> Video:
+    from backend.videos.tasks import video_process
+
+    video = Video(
+        project=project,
+        uid=uuid.uuid4().hex,
+        name=os.path.basename(upload.name or "video")[:255],
+        size_bytes=upload.size or 0,
+        fps=info.fps,
+        frame_count=info.frame_count,
+        width=info.width,
+        height=info.height,
+        codec=info.codec,
+    )
+    video.file.save(upload.name or "video.mp4", upload, save=False)
+    try:
+        with transaction.atomic():
+            video.save()
+            transaction.on_commit(lambda: video_process.delay(video.id))
+    except Exception:
+        video.file.delete(save=False)
+        raise
+    return video
+
+
+def video_delete(*, video: Video) -> None:
+    cache = frame_cache_dir(video)
+    video.file.delete(save=False)
+    video.delete()
+    if cache.is_dir():
+        for item in cache.iterdir():
+            item.unlink(missing_ok=True)
+        cache.rmdir()
+
+
+def video_process(*, video_id: int) -> None:
+    """Worker side: exact frame count and a thumbnail, then mark the video ready."""
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None:
+        return
+    try:
+        path = Path(video.file.path)
+        video.frame_count = media.count_frames(path) or video.frame_count
+        jpeg = media.encode_jpeg(media.read_frame(path, 0), quality=80, max_width=320)
+        thumb = frame_cache_dir(video) / "thumbnail.jpg"
+        _write_atomic(thumb, jpeg)
+        video.thumbnail = str(thumb.relative_to(settings.MEDIA_ROOT))
+        video.status = Video.Status.READY
+        video.error = ""
+    except Exception as exc:  # noqa: BLE001 - any failure is shown to the user on the video
+        video.status = Video.Status.FAILED
+        video.error = f"Processing failed: {exc}"
+    video.save(update_fields=["frame_count", "thumbnail", "status", "error"])
+
+
+def frame_cache_dir(video: Video) -> Path:
+    return Path(settings.MEDIA_ROOT) / "cache" / "frames" / video.uid
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def frame_jpeg_path(*, video: Video, index: int) -> Path:
+    """Path of the cached JPEG of frame ``index``, decoding it on first use."""
+    if index < 0 or index >= video.frame_count:
+        raise ApplicationError(
+            f"Frame {index} is out of range (the video has {video.frame_count} frames).",
+            status_code=404,
+        )
+    path = frame_cache_dir(video) / f"{index:07d}.jpg"
+    if not path.exists():
+        try:
+            rgb = media.read_frame(Path(video.file.path), index)
+        except IndexError as exc:
+            raise ApplicationError(str(exc), status_code=404) from exc
+        _write_atomic(path, media.encode_jpeg(rgb, quality=settings.FRAME_CACHE_JPEG_QUALITY))
+    return path
+
+
+def frame_rgb(*, video: Video, index: int):
+    """Decoded RGB frame (numpy), for workers that need pixels rather than a JPEG."""
+    return media.read_frame(Path(video.file.path), index)

@@ -1,0 +1,10 @@
+"""Celery doors into video services: ids in, nothing out (state lives in the database)."""
+
+from celery import shared_task
+
+from backend.videos import services
+
+
+@shared_task(name="videos.process", acks_late=True)
+def video_process(video_id: int) -> None:
+    services.video_process(video_id=video_id)

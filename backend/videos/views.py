@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.projects.access import Role, project_for_user, require_role, role_in_project
+from backend.videos import services
+from backend.videos.models import Video
+from backend.videos.serializers import VideoSerializer, VideoUploadSerializer
+
+
+def video_for_user(request: Request, video_id: int, minimum: str = Role.VIEWER) -> Video:
+    video = get_object_or_404(Video.objects.select_related("project"), pk=video_id)
+    require_role(role_in_project(request.user, video.project_id), minimum)
+    return video
+
+
+class VideoListView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=VideoSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id)
+        return Response(VideoSerializer(project.videos.all(), many=True).data)
+
+    @extend_schema(request=VideoUploadSerializer, responses={201: VideoSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id, Role.OWNER)
+        serializer = VideoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        video = services.video_upload(project=project, upload=serializer.validated_data["file"])
+        return Response(VideoSerializer(video).data, status=status.HTTP_201_CREATED)
+
+
+class VideoDetailView(APIView):
+    @extend_schema(responses=VideoSerializer)
+    def get(self, request: Request, video_id: int) -> Response:
+        return Response(VideoSerializer(video_for_user(request, video_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, video_id: int) -> Response:
+        services.video_delete(video=video_for_user(request, video_id, Role.OWNER))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _jpeg_response(request: Request, path: Path) -> HttpResponse:
+    stat = path.stat()
+    etag = (
+        '"'
+        + hashlib.blake2s(
+            f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=12
+        ).hexdigest()
+        + '"'
+    )
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = FileResponse(path.open("rb"), content_type="image/jpeg")
+    response["ETag"] = etag
+    # Frames of a stored video never change; only members may fetch them.
+    response["Cache-Control"] = "private, max-age=604800, immutable"
+    return response
+
+
+class FrameImageView(APIView):
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request: Request, video_id: int, index: int) -> HttpResponse:
+        video = video_for_user(request, video_id)
+        return _jpeg_response(request, services.frame_jpeg_path(video=video, index=index))
+
+
+class ThumbnailView(APIView):
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request: Request, video_id: int) -> HttpResponse:
+        video = video_for_user(request, video_id)
+        if not video.thumbnail:
+            raise Http404
+        return _jpeg_response(request, Path(settings.MEDIA_ROOT) / video.thumbnail)

@@ -1,0 +1,149 @@
+/**
+ * Drawing of the labeling canvas, in two layers (no React):
+ *
+ * 1. static layer: `renderFrame` (the video frame) + `renderInstances` (other
+ *    instances, faint) + `renderSkeleton` (the pose being edited). Redrawn only
+ *    when the frame, the pose or the viewport change.
+ * 2. interactive layer: `renderHandles` (active/hover rings, the point being
+ *    dragged at its live position). Redrawn on every pointer move, on top of a
+ *    copy of the static layer.
+ *
+ * All functions draw in CSS pixels: the caller sets the context transform for
+ * devicePixelRatio. Visibility 2 is a filled circle, 1 (occluded) a hollow
+ * circle with dashed edges, 0 (not in frame) is not drawn.
+ */
+import type { Instance, Skeleton } from '../../../types/api';
+import type { PointValue } from '../state';
+import { imagePoint, imageToScreen, type Size, type Viewport } from './geometry';
+
+export type Ctx2D = CanvasRenderingContext2D;
+export type PointMap = Readonly<Record<number, PointValue>>;
+
+export const POINT_RADIUS = 5;
+const BACKGROUND = '#1b1d22';
+
+function toScreen(p: PointValue, vp: Viewport) {
+  return imageToScreen(imagePoint(p.x, p.y), vp);
+}
+
+/** Clear the canvas and draw the frame image (if loaded) through the viewport. */
+export function renderFrame(ctx: Ctx2D, image: CanvasImageSource | null, imageSize: Size, vp: Viewport, canvas: Size): void {
+  ctx.fillStyle = BACKGROUND;
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  if (!image) return;
+  // Pixels stay crisp when zoomed in, so sub-pixel placement is judged on real pixels.
+  ctx.imageSmoothingEnabled = vp.scale < 2;
+  ctx.drawImage(image, vp.offsetX, vp.offsetY, imageSize.width * vp.scale, imageSize.height * vp.scale);
+}
+
+function drawEdges(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, alpha: number): void {
+  ctx.lineWidth = 2;
+  ctx.globalAlpha = alpha;
+  for (const [a, b] of skeleton.edges) {
+    const pa = points[a];
+    const pb = points[b];
+    if (!pa || !pb || pa.visibility === 0 || pb.visibility === 0) continue;
+    const sa = toScreen(pa, vp);
+    const sb = toScreen(pb, vp);
+    ctx.setLineDash(pa.visibility === 1 || pb.visibility === 1 ? [5, 4] : []);
+    ctx.strokeStyle = skeleton.nodes.find((n) => n.id === a)?.color ?? '#ffffff';
+    ctx.beginPath();
+    ctx.moveTo(sa.x, sa.y);
+    ctx.lineTo(sb.x, sb.y);
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+  ctx.globalAlpha = 1;
+}
+
+function drawNode(ctx: Ctx2D, p: PointValue, color: string, vp: Viewport, label: string | null): void {
+  if (p.visibility === 0) return;
+  const s = toScreen(p, vp);
+  ctx.beginPath();
+  ctx.arc(s.x, s.y, POINT_RADIUS, 0, Math.PI * 2);
+  if (p.visibility === 2) {
+    ctx.fillStyle = color;
+    ctx.fill();
+    ctx.setLineDash([]);
+    ctx.strokeStyle = '#000000';
+    ctx.lineWidth = 1;
+  } else {
+    ctx.setLineDash([3, 2]);
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2;
+  }
+  ctx.stroke();
+  ctx.setLineDash([]);
+  if (label) {
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = 'rgba(0,0,0,0.8)';
+    ctx.strokeText(label, s.x + POINT_RADIUS + 3, s.y - POINT_RADIUS);
+    ctx.fillStyle = color;
+    ctx.fillText(label, s.x + POINT_RADIUS + 3, s.y - POINT_RADIUS);
+  }
+}
+
+/** The pose being edited: edges as lines, each node a coloured circle with its name. */
+export function renderSkeleton(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport): void {
+  drawEdges(ctx, skeleton, points, vp, 0.9);
+  for (const node of skeleton.nodes) {
+    const p = points[node.id];
+    if (p) drawNode(ctx, p, node.color, vp, node.name);
+  }
+}
+
+/** Instances we do not edit (other tracks, model predictions), drawn faint and unlabeled. */
+export function renderInstances(ctx: Ctx2D, skeleton: Skeleton, instances: readonly Instance[], vp: Viewport): void {
+  for (const inst of instances) {
+    const points: Record<number, PointValue> = {};
+    for (const p of inst.points) points[p.node] = p;
+    drawEdges(ctx, skeleton, points, vp, 0.35);
+    ctx.globalAlpha = 0.45;
+    for (const node of skeleton.nodes) {
+      const p = points[node.id];
+      if (p) drawNode(ctx, p, node.color, vp, null);
+    }
+    ctx.globalAlpha = 1;
+  }
+}
+
+export interface HandleState {
+  activeNodeId: number | null;
+  hoverNodeId: number | null;
+  /** A point being dragged: drawn at its live position (hidden from the static layer). */
+  drag: { nodeId: number; point: PointValue } | null;
+}
+
+/** Interactive layer: the dragged point and its edges, hover and active rings. */
+export function renderHandles(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, h: HandleState): void {
+  let shown = points;
+  if (h.drag) {
+    const { nodeId, point } = h.drag;
+    shown = { ...points, [nodeId]: point };
+    const touching = { ...skeleton, edges: skeleton.edges.filter(([a, b]) => a === nodeId || b === nodeId) };
+    drawEdges(ctx, touching, shown, vp, 0.9);
+    const node = skeleton.nodes.find((n) => n.id === nodeId);
+    drawNode(ctx, point, node?.color ?? '#ffffff', vp, node?.name ?? null);
+  }
+  const ring = (nodeId: number | null, color: string, radius: number) => {
+    const p = nodeId === null ? undefined : shown[nodeId];
+    if (!p || p.visibility === 0) return;
+    const s = toScreen(p, vp);
+    ctx.beginPath();
+    ctx.arc(s.x, s.y, radius, 0, Math.PI * 2);
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  };
+  ring(h.hoverNodeId, 'rgba(255,255,255,0.7)', POINT_RADIUS + 3);
+  ring(h.activeNodeId, '#ffd400', POINT_RADIUS + 5);
+}
+
+/** The points without `nodeId` (the static layer hides a point while it is dragged). */
+export function withoutNode(points: PointMap, nodeId: number | null): PointMap {
+  if (nodeId === null || !(nodeId in points)) return points;
+  const rest = { ...points };
+  delete rest[nodeId];
+  return rest;
+}

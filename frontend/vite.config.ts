@@ -1,0 +1,22 @@
+/**
+ * Vite + Vitest config.
+ *
+ * Django serves the built assets under /static/ and returns dist/index.html
+ * for every SPA route, hence `base: '/static/'`. In dev, /api is proxied to
+ * the Django runserver on :8000 so cookies stay same-origin.
+ */
+import { defineConfig } from 'vitest/config';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  base: '/static/',
+  plugins: [react()],
+  build: { outDir: 'dist', emptyOutDir: true },
+  server: {
+    proxy: { '/api': 'http://127.0.0.1:8000' },
+  },
+  test: {
+    environment: 'node',
+    include: ['src/**/*.test.ts'],
+  },
+});

@@ -1,0 +1,270 @@
+"""A neutral, in-memory labeled-frame dataset, its split, and a DeepLabCut reader.
+
+Flow: whatever the labels came from (the platform's frozen label snapshot, a
+DLC project, a SLEAP file) is turned into :class:`PoseSample` objects, one
+per labeled frame and animal, and wrapped in a :class:`PoseDataset` that
+checks shapes and names once (so training code can trust them).
+:func:`make_split` gives a deterministic, seeded train/validation split as
+lists of sample keys, so the split can be stored beside the model and reused.
+Augmentation lives in :mod:`ml_worker.augment`; label statistics that size the
+model (anchor, animal extent) are here.
+
+Visibility follows SLEAP/COCO: 2 visible, 1 labeled but occluded, 0 absent.
+Occluded points are trained on and evaluated; absent points have NaN
+coordinates and are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+VISIBLE, OCCLUDED, ABSENT = 2, 1, 0
+
+
+@dataclass
+class PoseSample:
+    """One labeled frame with one animal.
+
+    Attributes:
+        image: ``(H, W, 3)`` uint8 RGB.
+        keypoints: ``(K, 2)`` float32 pixel (x, y), NaN where unlabeled.
+        visibility: ``(K,)`` int8, 2 visible / 1 occluded / 0 absent.
+        key: a stable, unique id (e.g. ``"video12/frame340"`` or an image path).
+    """
+
+    image: np.ndarray
+    keypoints: np.ndarray
+    visibility: np.ndarray
+    key: str
+
+    @classmethod
+    def from_points(cls, image: np.ndarray, keypoints: np.ndarray, key: str) -> PoseSample:
+        """Sample whose visibility is 2 where labeled and 0 where NaN."""
+        kp = np.asarray(keypoints, dtype=np.float32)
+        vis = np.where(np.isnan(kp).any(axis=1), ABSENT, VISIBLE).astype(np.int8)
+        return cls(image=image, keypoints=kp, visibility=vis, key=key)
+
+
+@dataclass
+class PoseDataset:
+    """Labeled frames plus the skeleton they were labeled with.
+
+    Attributes:
+        samples: the frames.
+        node_names: K node names, in keypoint order.
+        symmetries: pairs of node indices swapped by a horizontal flip.
+        edges: pairs of node indices (for drawing; not used in training).
+    """
+
+    samples: list[PoseSample]
+    node_names: list[str]
+    symmetries: list[tuple[int, int]] = field(default_factory=list)
+    edges: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        k = len(self.node_names)
+        if k == 0:
+            raise ValueError("node_names: the skeleton has no nodes")
+        if len(set(self.node_names)) != k:
+            raise ValueError(f"node_names: duplicate names in {self.node_names}")
+        for name, pairs in (("symmetries", self.symmetries), ("edges", self.edges)):
+            for a, b in pairs:
+                if not (0 <= a < k and 0 <= b < k) or a == b:
+                    raise ValueError(f"{name}: pair ({a}, {b}) is not two distinct nodes of {k}")
+        self.symmetries = [(int(a), int(b)) for a, b in self.symmetries]
+        self.edges = [(int(a), int(b)) for a, b in self.edges]
+        seen: set[str] = set()
+        for s in self.samples:
+            _validate_sample(s, k)
+            if s.key in seen:
+                raise ValueError(f"sample {s.key!r}: duplicate key")
+            seen.add(s.key)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    @property
+    def keys(self) -> list[str]:
+        """Sample keys, in order."""
+        return [s.key for s in self.samples]
+
+    def subset(self, keys: Sequence[str]) -> PoseDataset:
+        """The samples with these keys, in the given order.
+
+        Raises:
+            KeyError: a key that is not in the dataset.
+        """
+        by_key = {s.key: s for s in self.samples}
+        missing = [k for k in keys if k not in by_key]
+        if missing:
+            raise KeyError(f"keys not in dataset: {missing[:5]}")
+        return PoseDataset([by_key[k] for k in keys], list(self.node_names),
+                           list(self.symmetries), list(self.edges))
+
+    def keypoints(self) -> np.ndarray:
+        """All keypoints, ``(N, K, 2)`` float32 with NaN where unlabeled."""
+        return np.stack([s.keypoints for s in self.samples]).astype(np.float32)
+
+
+def _validate_sample(s: PoseSample, k: int) -> None:
+    img = s.image
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise ValueError(f"sample {s.key!r}: image must be (H, W, 3) uint8, got "
+                         f"{img.shape} {img.dtype}")
+    if s.keypoints.shape != (k, 2):
+        raise ValueError(f"sample {s.key!r}: keypoints must be ({k}, 2), got {s.keypoints.shape}")
+    if s.visibility.shape != (k,):
+        raise ValueError(f"sample {s.key!r}: visibility must be ({k},), got {s.visibility.shape}")
+    s.keypoints = s.keypoints.astype(np.float32, copy=False)
+    s.visibility = s.visibility.astype(np.int8, copy=False)
+    s.keypoints[s.visibility == ABSENT] = np.nan
+    s.visibility[np.isnan(s.keypoints).any(axis=1)] = ABSENT
+
+
+def make_split(keys: Sequence[str], val_fraction: float = 0.2, seed: int = 0) -> dict[str, list[str]]:
+    """Deterministic seeded train/validation split of sample keys.
+
+    The result depends only on the set of keys, ``val_fraction`` and ``seed``
+    (not on their order), so it can be recomputed or stored as JSON.
+
+    Args:
+        keys: unique sample keys.
+        val_fraction: share of keys held out (at least one when there are 2+).
+        seed: random seed.
+
+    Returns:
+        ``{"train": [...], "val": [...]}``, each sorted.
+    """
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    ordered = sorted(set(keys))
+    n_val = round(len(ordered) * val_fraction)
+    if val_fraction > 0 and len(ordered) >= 2:
+        n_val = min(max(n_val, 1), len(ordered) - 1)
+    perm = np.random.default_rng(seed).permutation(len(ordered))
+    val = sorted(ordered[i] for i in perm[:n_val])
+    train = sorted(ordered[i] for i in perm[n_val:])
+    return {"train": train, "val": val}
+
+
+def anchor_points(keypoints: np.ndarray) -> np.ndarray:
+    """Animal anchor: centre of the bounding box of the labeled keypoints.
+
+    Args:
+        keypoints: ``(N, K, 2)`` with NaN where unlabeled.
+
+    Returns:
+        ``(N, 2)``; NaN for frames with no labeled point.
+    """
+    with _quiet():
+        return (np.nanmin(keypoints, axis=1) + np.nanmax(keypoints, axis=1)) / 2
+
+
+def animal_radius(keypoints: np.ndarray, quantile: float = 1.0) -> float:
+    """Distance from the anchor to the farthest keypoint, over frames.
+
+    Args:
+        keypoints: ``(N, K, 2)`` with NaN where unlabeled.
+        quantile: 1.0 for the maximum over frames.
+
+    Returns:
+        Radius in pixels (0 when nothing is labeled).
+    """
+    d = np.linalg.norm(keypoints - anchor_points(keypoints)[:, None, :], axis=-1)
+    with _quiet():
+        per_frame = np.nanmax(d, axis=1)
+    per_frame = per_frame[np.isfinite(per_frame)]
+    return float(np.quantile(per_frame, quantile)) if len(per_frame) else 0.0
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence all-NaN warnings from nanmin/nanmax."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+_SIDE = [("left", "right"), ("Left", "Right"), ("LEFT", "RIGHT"), ("_l", "_r"), ("_L", "_R"),
+         ("L", "R")]
+
+
+def infer_symmetries(node_names: Sequence[str]) -> list[tuple[int, int]]:
+    """Guess left/right node pairs from names (``leftear``/``rightear``, ``Ear_L``/``Ear_R``).
+
+    Args:
+        node_names: node names.
+
+    Returns:
+        Index pairs ``(left, right)``.
+    """
+    index = {n: i for i, n in enumerate(node_names)}
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for i, name in enumerate(node_names):
+        for left, right in _SIDE:
+            pattern = rf"(?<![A-Za-z]){left}|{left}(?![a-z])" if len(left) == 1 else left
+            if i in used or not re.search(pattern, name):
+                continue
+            other = re.sub(pattern, right, name, count=1)
+            j = index.get(other)
+            if j is not None and j != i and j not in used:
+                pairs.append((i, j))
+                used.update((i, j))
+    return pairs
+
+
+def load_dlc_labeled_folder(project_dir: str | Path) -> PoseDataset:
+    """Read a single-animal DeepLabCut project's labeled frames.
+
+    Reads ``config.yaml`` (``bodyparts``, ``skeleton``) and every
+    ``labeled-data/*/CollectedData_*.csv`` (3 header rows; the image index is
+    either one column ``labeled-data/<video>/<img>.png`` or three columns
+    ``labeled-data, <video>, <img>.png``). Left/right symmetries are guessed
+    from the node names.
+
+    Args:
+        project_dir: the DLC project folder.
+
+    Returns:
+        A dataset whose keys are image paths relative to the project.
+
+    Raises:
+        ValueError: multi-animal project, or a CSV that does not match the config.
+    """
+    import pandas as pd
+    import yaml
+    from PIL import Image
+
+    root = Path(project_dir)
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    if config.get("multianimalproject"):
+        raise ValueError(f"{root}: multi-animal DLC projects are not supported yet")
+    nodes = [str(b) for b in config["bodyparts"]]
+    edges = [(nodes.index(a), nodes.index(b)) for a, b in (config.get("skeleton") or [])]
+    samples: list[PoseSample] = []
+    for csv in sorted(root.glob("labeled-data/*/CollectedData_*.csv")):
+        df = pd.read_csv(csv, header=[0, 1, 2])
+        is_index = [str(c[0]).lower() == "scorer" or str(c[1]).startswith("Unnamed")
+                    for c in df.columns]
+        index_cols = [c for c, flag in zip(df.columns, is_index, strict=True) if flag]
+        parts = [str(c[1]) for c, flag in zip(df.columns, is_index, strict=True) if not flag]
+        unknown = sorted(set(parts) - set(nodes))
+        if unknown:
+            raise ValueError(f"{csv}: body parts {unknown} are not in config.yaml bodyparts")
+        values = df[[c for c, flag in zip(df.columns, is_index, strict=True) if not flag]]
+        for row in range(len(df)):
+            rel = "/".join(str(df[c].iloc[row]) for c in index_cols)
+            kp = np.full((len(nodes), 2), np.nan, dtype=np.float32)
+            for col, part in zip(values.columns, parts, strict=True):
+                kp[nodes.index(part), 0 if col[2] == "x" else 1] = values[col].iloc[row]
+            image = np.asarray(Image.open(root / rel).convert("RGB"))
+            samples.append(PoseSample.from_points(image, kp, key=rel))
+    return PoseDataset(samples, nodes, infer_symmetries(nodes), edges)
