@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "backend.videos",
     "backend.labels",
     "backend.demo",
+    "backend.interchange",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ api = [
     path("videos/<int:video_id>/labeled-frames/", labels.LabeledFrameListView.as_view()),
     path("videos/<int:video_id>/frames/<int:index>/labels/", labels.FrameLabelsView.as_view()),
     path("videos/<int:video_id>/frames/<int:index>/history/", labels.FrameHistoryView.as_view()),
+    path("", include("backend.interchange.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
