@@ -97,3 +97,8 @@ export function isInsideImage(p: ImagePoint, image: Size): boolean {
 export function distance(a: { x: number; y: number }, b: { x: number; y: number }): number {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
+
+/** Clamp an image point into the image bounds (dragging a point past the edge). */
+export function clampToImage(p: ImagePoint, image: Size): ImagePoint {
+  return imagePoint(Math.min(image.width, Math.max(0, p.x)), Math.min(image.height, Math.max(0, p.y)));
+}

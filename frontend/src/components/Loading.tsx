@@ -1,0 +1,3 @@
+export function Loading({ what = 'Loading…' }: { what?: string }) {
+  return <p className="muted">{what}</p>;
+}

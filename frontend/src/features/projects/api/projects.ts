@@ -1,0 +1,10 @@
+/** Project endpoints. */
+import { api } from '../../../lib/api';
+import type { Project, ProjectCreate } from '../../../types/api';
+
+export const getProjects = (signal?: AbortSignal) => api.get<Project[]>('/api/projects/', signal);
+
+export const getProject = (projectId: number, signal?: AbortSignal) =>
+  api.get<Project>(`/api/projects/${projectId}/`, signal);
+
+export const createProject = (body: ProjectCreate) => api.post<Project>('/api/projects/', body);

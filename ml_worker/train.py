@@ -1,0 +1,358 @@
+"""Training loop: centroid U-Net, then instance U-Net, under one time budget.
+
+Flow of :func:`train`:
+
+1. seed everything, pick the device (CUDA + mixed precision when present,
+   else CPU with a sensible thread count), hold every training frame in
+   memory as one uint8 tensor;
+2. :func:`ml_worker.pipeline.plan_geometry` sizes crops, scales and U-Nets
+   from the training labels;
+3. fit the centroid net (downscaled whole frames), then the instance net
+   (crops around the labeled anchor, jittered like the centroid's error),
+   each with AdamW and a warmup + cosine schedule. A stage's schedule runs on
+   *progress*, the larger of steps/max_steps and seconds/stage budget, so a
+   wall-clock budget still gets a full decay. Validation loss (no
+   augmentation) is checked about once per epoch; the best weights are kept
+   and written to ``out_dir/checkpoint.pt`` atomically; early stopping arms in
+   the second half of a stage;
+4. predict the held-out frames with the full pipeline (predicted anchors),
+   compute metrics, and save a :class:`ModelArtifact` into ``out_dir``.
+
+``should_stop()`` is polled every step, so cancellation takes effect within
+one step (well under a second on CPU); a cancelled run saves no artifact.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ml_worker.artifacts import ModelArtifact, atomic_torch_save, predict_frames
+from ml_worker.config import TrainConfig
+from ml_worker.dataset import PoseDataset
+from ml_worker.metrics import compute_metrics
+from ml_worker.model import build_model, load_matching_weights
+from ml_worker.pipeline import Geometry, TopDownModel, plan_geometry
+from ml_worker.stages import FrameBank, StageData, centroid_stage, instance_stage, masked_mse
+
+ProgressFn = Callable[[dict[str, Any]], None]
+StopFn = Callable[[], bool]
+Status = Literal["completed", "early_stopped", "time_budget", "cancelled"]
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` produced.
+
+    Attributes:
+        status: ``"completed"`` (all steps), ``"early_stopped"``,
+            ``"time_budget"`` or ``"cancelled"`` (no artifact then).
+        artifact: the trained model (also saved in ``out_dir``), None if cancelled.
+        out_dir: where the artifact and checkpoint are.
+        metrics: held-out metrics (empty without validation frames).
+        steps: optimizer steps over both stages.
+        seconds: wall-clock duration of :func:`train`.
+        history: one entry per validation: stage, step, train_loss, val_loss, seconds.
+    """
+
+    status: Status
+    artifact: ModelArtifact | None
+    out_dir: Path
+    metrics: dict[str, Any] = field(default_factory=dict)
+    steps: int = 0
+    seconds: float = 0.0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device: 'cuda' requested but CUDA is not available")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def lr_factor(progress: float, schedule: str, warmup: float) -> float:
+    """Learning-rate multiplier at ``progress`` in [0, 1].
+
+    ``onecycle``: linear warmup over ``warmup`` then cosine decay to 1 %;
+    ``cosine``: cosine decay from the start; ``constant``: 1.
+    """
+    p = min(max(progress, 0.0), 1.0)
+    if schedule == "constant":
+        return 1.0
+    if schedule == "onecycle" and warmup > 0:
+        if p < warmup:
+            return 0.05 + 0.95 * p / warmup
+        p = (p - warmup) / (1 - warmup)
+    return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * p))
+
+
+def _load_init(nets: dict[str, nn.Module], path: str | Path) -> None:
+    """Warm start from a parent ``weights.pt`` ({stage: state}) or one U-Net state_dict."""
+    state = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and set(state) & set(nets):
+        for name, net in nets.items():
+            if name in state:
+                load_matching_weights(net, state[name])
+    else:
+        load_matching_weights(nets["instance"], state)
+
+
+@dataclass
+class _Run:
+    """State shared by both stages of one :func:`train` call."""
+
+    cfg: TrainConfig
+    device: torch.device
+    out_dir: Path
+    nets: dict[str, nn.Module]
+    t0: float
+    deadline: float | None
+    on_progress: ProgressFn | None
+    should_stop: StopFn | None
+    n_train: int
+    history: list[dict[str, Any]] = field(default_factory=list)
+    steps_done: int = 0
+    last_report: float = 0.0
+    last_checkpoint: float = 0.0
+
+
+def train(
+    cfg: TrainConfig,
+    dataset: PoseDataset,
+    split: dict[str, list[str]],
+    out_dir: str | Path,
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    init_weights: str | Path | None = None,
+) -> TrainResult:
+    """Train a top-down pose model and save it as an artifact in ``out_dir``.
+
+    Args:
+        cfg: training config.
+        dataset: labeled frames (all of them; ``split`` picks).
+        split: ``{"train": keys, "val": keys}`` (see :func:`make_split`).
+        out_dir: output directory (artifact files + ``checkpoint.pt``).
+        on_progress: called (at most ~1/s and after each validation) with
+            ``{"stage", "epoch", "step", "total_steps", "fraction",
+            "train_loss", "val_loss", "eta_seconds", "elapsed_seconds"}``.
+        should_stop: polled every step; True cancels the run.
+        init_weights: a parent model's ``weights.pt`` to warm-start from.
+
+    Returns:
+        The result (artifact, metrics, status, history).
+    """
+    t0 = time.monotonic()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if not split.get("train"):
+        raise ValueError("split: no training frames")
+    device = resolve_device(cfg.device)
+    torch.set_num_threads(cfg.num_threads or max(1, os.cpu_count() or 1))
+    seed_everything(cfg.seed)
+    train_ds = dataset.subset(split["train"])
+    val_ds = dataset.subset(split.get("val", []))
+    bank = FrameBank.from_dataset(train_ds, device)
+    geometry = plan_geometry(cfg, train_ds.keypoints(), bank.frame_hw)
+    nets: dict[str, nn.Module] = {
+        "centroid": build_model(geometry.centroid),
+        "instance": build_model(geometry.instance),
+    }
+    for path in (cfg.pretrained_weights, init_weights):
+        if path:
+            _load_init(nets, path)
+    for net in nets.values():
+        net.to(device).to(memory_format=torch.channels_last)
+    deadline = t0 + cfg.max_seconds if cfg.max_seconds else None
+    run = _Run(cfg, device, out, nets, t0, deadline, on_progress, should_stop, len(train_ds))
+    val_bank = FrameBank.from_dataset(val_ds, device) if len(val_ds) else bank
+    statuses: list[Status] = []
+    try:
+        share = cfg.centroid_time_fraction
+        for name, stage_fn, offset, weight in (
+            ("centroid", centroid_stage, 0.0, share), ("instance", instance_stage, share, 1 - share)
+        ):
+            data = stage_fn(bank, val_bank, geometry, cfg, train_ds.symmetries)
+            statuses.append(_fit(run, name, data, offset, weight))
+    except _Cancelled:
+        return TrainResult("cancelled", None, out, steps=run.steps_done,
+                           seconds=time.monotonic() - t0, history=run.history)
+    artifact = _finish(run, geometry, dataset, train_ds, val_ds, split)
+    status: Status = next((s for s in statuses if s != "completed"), "completed")
+    return TrainResult(status, artifact, out, artifact.metrics, run.steps_done,
+                       time.monotonic() - t0, run.history)
+
+
+def _finish(run: _Run, geometry: Geometry, dataset: PoseDataset, train_ds: PoseDataset,
+            val_ds: PoseDataset, split: dict[str, list[str]]) -> ModelArtifact:
+    state = {k: {n: t.detach().cpu().contiguous() for n, t in net.state_dict().items()}
+             for k, net in run.nets.items()}
+    artifact = ModelArtifact(run.cfg, geometry, list(dataset.node_names), list(dataset.edges),
+                             list(dataset.symmetries), state)
+    if len(val_ds):
+        module = artifact.build_module()
+        pred = _predict_samples(module, val_ds, run.device)
+        gt = val_ds.keypoints()
+        vis = np.stack([s.visibility for s in val_ds.samples])
+        artifact.metrics = compute_metrics(pred, gt, vis, val_ds.keys, dataset.node_names)
+    artifact.extra = {"split": {"train": list(split["train"]), "val": list(split.get("val", []))},
+                      "steps": run.steps_done, "train_seconds": time.monotonic() - run.t0,
+                      "device": str(run.device), "n_train": len(train_ds)}
+    artifact.save(run.out_dir)
+    return artifact
+
+
+def _predict_samples(module: TopDownModel, ds: PoseDataset, device: torch.device) -> np.ndarray:
+    """Predictions ``(N, K, 2)`` for samples that may differ in size."""
+    out = np.zeros((len(ds), ds.keypoints().shape[1], 2), np.float32)
+    by_shape: dict[tuple[int, ...], list[int]] = {}
+    for i, s in enumerate(ds.samples):
+        by_shape.setdefault(s.image.shape, []).append(i)
+    for idx in by_shape.values():
+        frames = np.stack([ds.samples[i].image for i in idx])
+        out[idx] = predict_frames(module, frames, batch_size=16, device=str(device))[0]
+    return out
+
+
+def _batches(n: int, batch: int, gen: torch.Generator) -> Iterator[Tensor]:
+    """Endless shuffled batches of indices (epochs concatenated)."""
+    pool = torch.empty(0, dtype=torch.long)
+    while True:
+        while len(pool) < batch:
+            pool = torch.cat([pool, torch.randperm(n, generator=gen)])
+        yield pool[:batch]
+        pool = pool[batch:]
+
+
+def _fit(run: _Run, name: str, data: StageData, offset: float, weight: float) -> Status:
+    """Fit one stage's net; leaves its best weights loaded."""
+    cfg, net = run.cfg, run.nets[name]
+    gen = torch.Generator().manual_seed(cfg.seed * 1000 + (name == "instance"))
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    amp = run.device.type == "cuda" and cfg.amp
+    amp_dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16)
+    max_steps = max(1, round(cfg.max_steps * weight))
+    start = time.monotonic()
+    budget = None
+    if run.deadline is not None:
+        reserve = min(15.0, 0.03 * (cfg.max_seconds or 0))
+        stage_end = run.deadline - reserve if name == "instance" else (
+            start + weight * (run.deadline - start - reserve))
+        budget = max(stage_end - start, 1.0)
+    epoch_steps = max(1, math.ceil(run.n_train / cfg.batch_size))
+    val_every = cfg.val_every_steps or max(epoch_steps, 20)
+    best, best_state, bad, status = math.inf, copy.deepcopy(net.state_dict()), 0, "completed"
+    losses: list[float] = []
+    step, progress = 0, 0.0
+    index_stream = _batches(data.n_train, cfg.batch_size, gen)
+    net.train()
+    while step < max_steps:
+        if run.should_stop is not None and run.should_stop():
+            raise _Cancelled
+        elapsed = time.monotonic() - start
+        progress = max(step / max_steps, elapsed / budget if budget else 0.0)
+        if progress >= 1.0:
+            status = "time_budget"
+            break
+        for group in opt.param_groups:
+            group["lr"] = cfg.learning_rate * lr_factor(progress, cfg.schedule, cfg.warmup_fraction)
+        x, y, mask = data.train_batch(next(index_stream), gen)
+        x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(run.device.type, dtype=amp_dtype, enabled=amp):
+            loss = masked_mse(net(x).float(), y, mask)
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        losses.append(float(loss.detach()))
+        step += 1
+        run.steps_done += 1
+        is_val = step % val_every == 0 or step == max_steps
+        val_loss = None
+        if is_val:
+            val_loss = _validate(net, data, run.device, amp, amp_dtype)
+            train_loss = float(np.mean(losses[-val_every:]))
+            run.history.append({"stage": name, "step": step, "train_loss": train_loss,
+                                "val_loss": val_loss, "seconds": time.monotonic() - run.t0})
+            if val_loss < best:
+                best, bad = val_loss, 0
+                best_state = copy.deepcopy(net.state_dict())
+                _checkpoint(run, name, step, force=False)
+            else:
+                bad += 1
+            if progress >= 0.5 and bad >= cfg.early_stopping_patience:
+                status = "early_stopped"
+                break
+        _report(run, name, step, epoch_steps, progress, offset, weight, losses, val_loss,
+                force=is_val)
+    net.load_state_dict(best_state)
+    _checkpoint(run, name, step, force=True)
+    return status
+
+
+def _validate(net: nn.Module, data: StageData, device: torch.device, amp: bool,
+              amp_dtype: torch.dtype) -> float:
+    net.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for x, y, mask in data.val_batches():
+            x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
+                total += float(masked_mse(net(x).float(), y, mask)) * len(x)
+            count += len(x)
+    net.train()
+    return total / max(count, 1)
+
+
+def _checkpoint(run: _Run, stage: str, step: int, force: bool) -> None:
+    now = time.monotonic()
+    if not force and now - run.last_checkpoint < 30:
+        return
+    run.last_checkpoint = now
+    state = {k: net.state_dict() for k, net in run.nets.items()}
+    atomic_torch_save({"stage": stage, "step": step, "state": state,
+                       "config": run.cfg.to_dict()}, run.out_dir / "checkpoint.pt")
+
+
+def _report(run: _Run, stage: str, step: int, epoch_steps: int, progress: float, offset: float,
+            weight: float, losses: list[float], val_loss: float | None, force: bool) -> None:
+    now = time.monotonic()
+    if run.on_progress is None or (not force and now - run.last_report < 1.0):
+        return
+    run.last_report = now
+    fraction = min(1.0, offset + weight * progress)
+    elapsed = now - run.t0
+    eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+    if run.deadline is not None:
+        eta = min(eta if eta is not None else math.inf, max(0.0, run.deadline - now))
+    run.on_progress({
+        "stage": stage, "epoch": step // epoch_steps, "step": run.steps_done,
+        "total_steps": max(run.steps_done, round(run.steps_done / fraction)) if fraction else 0,
+        "fraction": fraction, "train_loss": float(np.mean(losses[-20:])),
+        "val_loss": val_loss, "eta_seconds": eta, "elapsed_seconds": elapsed,
+    })
