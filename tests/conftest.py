@@ -60,7 +60,9 @@ def synthetic_video_file(tmp_path_factory) -> tuple[Path, object]:
 def _user(username: str):
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_user(username=username, password=f"{username}-password-1")
+    return get_user_model().objects.create_user(
+        username=username, password=f"{username}-password-1"
+    )
 
 
 @pytest.fixture

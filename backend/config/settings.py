@@ -8,6 +8,7 @@ same code path. See ``.env.example`` for every variable.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -107,7 +108,10 @@ else:
     }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file (not :memory:) so a real worker process can share the test database.
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test-db.sqlite3")
+    # Per process, so two test runs on one machine never share it.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+        VAR_DIR / f"test-db-{os.getpid()}.sqlite3"
+    )
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -35,8 +35,12 @@ def test_unlabeled_frame_is_404_with_message(client_for, video, bob):
 
 
 def test_stale_version_gets_409_with_current_state(client_for, project, video, bob, rita):
-    assert _save(client_for(bob), video, 5, 0, [{"points": _points(project, 1.0)}]).status_code == 200
-    assert _save(client_for(rita), video, 5, 1, [{"points": _points(project, 2.0)}]).status_code == 200
+    assert (
+        _save(client_for(bob), video, 5, 0, [{"points": _points(project, 1.0)}]).status_code == 200
+    )
+    assert (
+        _save(client_for(rita), video, 5, 1, [{"points": _points(project, 2.0)}]).status_code == 200
+    )
     stale = _save(client_for(bob), video, 5, 1, [{"points": _points(project, 3.0)}])
     assert stale.status_code == 409
     current = stale.json()["extra"]["current"]
@@ -53,7 +57,10 @@ def test_two_first_saves_do_not_both_win(client_for, project, video, bob, rita):
 def test_every_accepted_save_is_in_history(client_for, project, video, bob):
     client = client_for(bob)
     for version in range(3):
-        assert _save(client, video, 9, version, [{"points": _points(project, version)}]).status_code == 200
+        assert (
+            _save(client, video, 9, version, [{"points": _points(project, version)}]).status_code
+            == 200
+        )
     history = client.get(f"/api/videos/{video.id}/frames/9/history/").json()
     assert [h["version"] for h in history] == [1, 2, 3]
     assert history[2]["before"][0]["points"][0]["x"] == 1.0
@@ -67,7 +74,10 @@ def test_every_accepted_save_is_in_history(client_for, project, video, bob):
         ([{"points": [{"node": 999999, "x": 1, "y": 1}]}], "not in the skeleton"),
         ([{"points": [{"node": "N", "x": 1, "y": 1, "visibility": 5}]}], "visibility"),
         ([{"points": [{"node": "N", "x": "nan", "y": 1}]}], "valid number"),
-        ([{"points": [{"node": "N", "x": 1, "y": 1}, {"node": "N", "x": 2, "y": 2}]}], "same node twice"),
+        (
+            [{"points": [{"node": "N", "x": 1, "y": 1}, {"node": "N", "x": 2, "y": 2}]}],
+            "same node twice",
+        ),
     ],
 )
 def test_bad_points_are_refused(client_for, project, video, bob, instances, message):
@@ -86,9 +96,13 @@ def test_frame_index_out_of_range(client_for, project, video, bob):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("who,status", [("vic", 403), ("eve", 404), ("bob", 200), ("rita", 200), ("alice", 200)])
+@pytest.mark.parametrize(
+    "who,status", [("vic", 403), ("eve", 404), ("bob", 200), ("rita", 200), ("alice", 200)]
+)
 def test_who_may_save_labels(request, client_for, project, video, who, status):
-    response = _save(client_for(request.getfixturevalue(who)), video, 2, 0, [{"points": _points(project)}])
+    response = _save(
+        client_for(request.getfixturevalue(who)), video, 2, 0, [{"points": _points(project)}]
+    )
     assert response.status_code == status
 
 

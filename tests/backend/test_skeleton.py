@@ -7,7 +7,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _label_all(video, user, project):
-    points = [{"node": n["id"], "x": 10.5, "y": 20.25, "visibility": 2} for n in skeleton_to_dict(project)["nodes"]]
+    points = [
+        {"node": n["id"], "x": 10.5, "y": 20.25, "visibility": 2}
+        for n in skeleton_to_dict(project)["nodes"]
+    ]
     labels_save(video=video, frame_index=3, user=user, version=0, instances=[{"points": points}])
 
 
@@ -16,18 +19,26 @@ def test_renaming_and_reordering_keeps_labels(client_for, project, video, alice)
     skeleton = client_for(alice).get(f"/api/projects/{project.id}/skeleton/").json()
     snout, left, right = skeleton["nodes"]
     skeleton["nodes"] = [right, {**snout, "name": "nose"}, left]
-    response = client_for(alice).put(f"/api/projects/{project.id}/skeleton/", skeleton, format="json")
+    response = client_for(alice).put(
+        f"/api/projects/{project.id}/skeleton/", skeleton, format="json"
+    )
     assert response.status_code == 200
     assert [n["name"] for n in response.json()["nodes"]] == ["right_ear", "nose", "left_ear"]
     frame = client_for(alice).get(f"/api/videos/{video.id}/frames/3/labels/").json()
-    assert {p["node"] for p in frame["instances"][0]["points"]} == {snout["id"], left["id"], right["id"]}
+    assert {p["node"] for p in frame["instances"][0]["points"]} == {
+        snout["id"],
+        left["id"],
+        right["id"],
+    }
 
 
 def test_adding_a_node_by_name_in_edges(client_for, project, alice):
     skeleton = client_for(alice).get(f"/api/projects/{project.id}/skeleton/").json()
     skeleton["nodes"].append({"name": "tail"})
     skeleton["edges"].append([skeleton["nodes"][0]["id"], "tail"])
-    response = client_for(alice).put(f"/api/projects/{project.id}/skeleton/", skeleton, format="json")
+    response = client_for(alice).put(
+        f"/api/projects/{project.id}/skeleton/", skeleton, format="json"
+    )
     assert response.status_code == 200
     assert len(response.json()["edges"]) == 3
 
@@ -58,11 +69,15 @@ def test_deleting_labeled_node_needs_confirmation(client_for, project, video, al
     ],
 )
 def test_bad_skeletons_get_clear_messages(client_for, project, alice, skeleton, message):
-    response = client_for(alice).put(f"/api/projects/{project.id}/skeleton/", skeleton, format="json")
+    response = client_for(alice).put(
+        f"/api/projects/{project.id}/skeleton/", skeleton, format="json"
+    )
     assert response.status_code == 400
     assert message in response.json()["message"]
 
 
 def test_annotator_cannot_edit_skeleton(client_for, project, bob):
-    response = client_for(bob).put(f"/api/projects/{project.id}/skeleton/", {"nodes": []}, format="json")
+    response = client_for(bob).put(
+        f"/api/projects/{project.id}/skeleton/", {"nodes": []}, format="json"
+    )
     assert response.status_code == 403

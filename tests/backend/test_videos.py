@@ -28,7 +28,12 @@ def test_upload_is_probed_and_processed(
         response = _upload(client_for(alice), project, "mouse.mp4", path.read_bytes())
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert (data["width"], data["height"], data["frame_count"], data["codec"]) == (160, 120, 60, "h264")
+    assert (data["width"], data["height"], data["frame_count"], data["codec"]) == (
+        160,
+        120,
+        60,
+        "h264",
+    )
     assert data["fps"] == pytest.approx(30)
     # the processing task ran (eagerly here; tests/backend/test_worker_integration.py runs a real worker)
     video = client_for(alice).get(f"/api/videos/{data['id']}/").json()
@@ -59,7 +64,9 @@ def test_truncated_video_is_refused(client_for, project, alice, synthetic_video_
     assert response.status_code == 400
 
 
-def test_upload_over_the_size_limit_is_refused(client_for, project, alice, settings, synthetic_video_file):
+def test_upload_over_the_size_limit_is_refused(
+    client_for, project, alice, settings, synthetic_video_file
+):
     settings.MAX_VIDEO_UPLOAD_MB = 0
     path, _ = synthetic_video_file
     response = _upload(client_for(alice), project, "big.mp4", path.read_bytes())

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../lib/api';
 import type { Instance, LabeledFrame, LabelsPut } from '../../types/api';
 import { draftFrames, readDraft, writeDraft, type DraftStorage } from './drafts';
-import { FrameSync, SAVE_STATUS_TEXT, type SyncDeps } from './sync';
+import { FrameSync, resendDrafts, SAVE_STATUS_TEXT, type SyncDeps } from './sync';
 
 function memoryStorage(): DraftStorage {
   const m = new Map<string, string>();
@@ -210,7 +210,6 @@ describe('resendDrafts', () => {
     writeDraft(storage, 5, 4, { version: 0, instances: inst(4) }); // stale → 409
     writeDraft(storage, 5, 0, { version: 1, instances: inst(0) }); // current frame, skipped
     vi.advanceTimersByTime(60_000);
-    const { resendDrafts } = await import('./sync');
     // every frame shares the fake server's single version counter: frame 3 goes first
     expect(await resendDrafts(5, 0, srv.deps)).toEqual([3]);
     expect(draftFrames(storage, 5)).toEqual([0, 4]);

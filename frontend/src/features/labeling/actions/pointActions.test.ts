@@ -57,7 +57,7 @@ describe('movePoint / visibility / delete', () => {
   });
 
   it('cycles the active node visibility 2 → 1 → 0 → 2', () => {
-    let s = { ...place(fresh(), 1, 1), activeNodeId: 1 };
+    let s: EditorState = { ...place(fresh(), 1, 1), activeNodeId: 1 };
     const seen: number[] = [];
     for (let i = 0; i < 3; i++) {
       s = runAction(cycleVisibility, s, undefined)!.state;
@@ -67,7 +67,7 @@ describe('movePoint / visibility / delete', () => {
   });
 
   it('deletes the active node point; undoable through history', () => {
-    let s = { ...place(fresh(), 1, 1), activeNodeId: 1 };
+    let s: EditorState = { ...place(fresh(), 1, 1), activeNodeId: 1 };
     s = runAction(deletePoint, s, undefined)!.state;
     expect(currentPose(s).points[1]).toBeUndefined();
     expect(s.history.past.length).toBe(2);

@@ -226,7 +226,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
     const screen = toScreen(e);
     const hit = hitTestPoint(props.points, screen, viewport.current);
     gesture.current = gestureStart({ button: e.button, screen, hitNodeId: hit, spaceHeld: spaceHeld.current, editable: props.editable });
-    if (gesture.current.kind !== 'idle') e.currentTarget.setPointerCapture(e.pointerId);
+    if (gesture.current.kind !== 'idle') capturePointer(e.currentTarget, e.pointerId, true);
     if (gesture.current.kind === 'pan') setCursor('grabbing');
     if (gesture.current.kind === 'drag') requestDraw(true);
   }
@@ -257,7 +257,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
   function onPointerUp(e: React.PointerEvent<HTMLCanvasElement>) {
     const g = gesture.current;
     gesture.current = IDLE;
-    if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
+    capturePointer(e.currentTarget, e.pointerId, false);
     setCursor(spaceHeld.current ? 'grab' : 'crosshair');
     const outcome = gestureEnd(g, toScreen(e));
     const vp = viewport.current;
@@ -302,4 +302,14 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
 export function isTextInput(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}
+
+/** Pointer capture keeps drags alive outside the canvas; absent in some test DOMs. */
+function capturePointer(el: Element, pointerId: number, on: boolean): void {
+  try {
+    if (on) el.setPointerCapture(pointerId);
+    else if (el.hasPointerCapture(pointerId)) el.releasePointerCapture(pointerId);
+  } catch {
+    // Not supported (jsdom) or pointer already gone.
+  }
 }

@@ -1,0 +1,20 @@
+# One image for web and workers. Build the frontend in a Node stage, then a Python stage.
+FROM node:22-slim AS frontend
+WORKDIR /app/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+COPY requirements.txt requirements-ml.txt ./
+# INSTALL_ML=0 gives a small web-only image (the web process never imports torch).
+ARG INSTALL_ML=1
+RUN pip install --no-cache-dir -r requirements.txt \
+ && if [ "$INSTALL_ML" = "1" ]; then pip install --no-cache-dir torch==2.13.0 -r requirements-ml.txt; fi
+COPY . .
+COPY --from=frontend /app/frontend/dist /app/frontend/dist
+EXPOSE 8000
+CMD ["python", "-m", "gunicorn", "backend.config.wsgi", "-b", "0.0.0.0:8000", "-w", "3"]

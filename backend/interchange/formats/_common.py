@@ -1,0 +1,68 @@
+"""Helpers shared by format modules: image files, safe relative names, DLC-style tables."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+from PIL import Image
+
+from backend.interchange.data import FormatError, ImageRef, VideoData
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def image_ref(path: Path, name: str) -> ImageRef:
+    """Describe an image on disk without decoding it (PIL reads the header only)."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            gray = image.mode in ("L", "I;16", "I", "1")
+    except OSError as exc:
+        raise FormatError(f"Image {name!r} cannot be read: {exc}") from exc
+    return ImageRef(name=name, width=width, height=height, file=path, grayscale=gray)
+
+
+def clean_relative(name: str) -> str:
+    """A relative POSIX path that cannot leave the export folder."""
+    parts = [
+        p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("", ".", "..", "/")
+    ]
+    parts = [re.sub(r"[^\w.\- ]", "_", p) for p in parts]
+    return "/".join(parts) or "image.png"
+
+
+def stem(name: str) -> str:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    for suffix in (".pkg.slp", ".slp"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)]
+    return re.sub(r"[^\w.\-]", "_", base.rsplit(".", 1)[0] if "." in base else base) or "video"
+
+
+def unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in used:
+        candidate = f"{name}_{n}"
+        n += 1
+    used.add(candidate)
+    return candidate
+
+
+def write_image(video: VideoData, frame_index: int, dest: Path) -> None:
+    """Write one frame (cropped back to its original size) as a PNG."""
+    rgb = video.image(frame_index)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(rgb)).save(dest, format="PNG", compress_level=1)
+
+
+def image_sequence(name: str, refs: list[ImageRef]) -> VideoData:
+    return VideoData(
+        name=name,
+        images=refs,
+        fps=30.0,
+        width=max(r.width for r in refs),
+        height=max(r.height for r in refs),
+        frame_count=len(refs),
+    )

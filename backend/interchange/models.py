@@ -1,0 +1,90 @@
+"""Import/export jobs and what an import needs to remember to export the same files again."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from backend.projects.models import Project
+from backend.videos.models import Video
+
+
+def job_input_path(instance: ImportExportJob, filename: str) -> str:
+    # The user's file name never reaches the file system; only a known suffix does.
+    lower = (filename or "").lower()
+    suffix = next((s for s in (".pkg.slp", ".slp", ".zip") if lower.endswith(s)), ".bin")
+    return f"interchange/jobs/{instance.uid}/input{suffix}"
+
+
+def job_result_path(instance: ImportExportJob, filename: str) -> str:
+    return f"interchange/jobs/{instance.uid}/export.zip"
+
+
+class ImportExportJob(models.Model):
+    class Kind(models.TextChoices):
+        IMPORT = "import"
+        EXPORT = "export"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    uid = models.CharField(max_length=32, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=500, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="interchange_jobs"
+    )
+    format = models.CharField(max_length=32, blank=True, default="")
+    options = models.JSONField(default=dict, blank=True)
+    input_name = models.CharField(max_length=255, blank=True, default="")
+    input_file = models.FileField(upload_to=job_input_path, max_length=500, blank=True)
+    result_file = models.FileField(upload_to=job_result_path, max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class ImportedFrameSource(models.Model):
+    """Frame ``frame_index`` of ``video`` was the image ``original_path`` (of this size)."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="imported_frames")
+    frame_index = models.PositiveIntegerField()
+    original_path = models.CharField(max_length=500)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    grayscale = models.BooleanField(default=False)
+    original_frame_index = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["video_id", "frame_index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video", "frame_index"], name="unique_imported_frame_source"
+            )
+        ]
+
+
+class FrameSuggestion(models.Model):
+    """A frame suggested for labeling (SLEAP suggestions), kept so exports can write it back."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="frame_suggestions")
+    frame_index = models.PositiveIntegerField()
+    group = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["video_id", "frame_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "frame_index"], name="unique_frame_suggestion")
+        ]

@@ -1,0 +1,30 @@
+import { Link, useParams } from 'react-router-dom';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { Loading } from '../../components/Loading';
+import { useAsync } from '../../lib/useAsync';
+import { LabelingPage } from '../../features/labeling/components/LabelingPage';
+import { getProject } from '../../features/projects/api/projects';
+import { getSkeleton } from '../../features/skeletons/api/skeleton';
+import { getVideo } from '../../features/videos/api/videos';
+
+/** Loads what the labeling page needs (project role, skeleton, video) and hands it over. */
+export function LabelingRoute() {
+  const params = useParams();
+  const projectId = Number(params.projectId);
+  const videoId = Number(params.videoId);
+  const data = useAsync(
+    (signal) => Promise.all([getProject(projectId, signal), getSkeleton(projectId, signal), getVideo(videoId, signal)]),
+    [projectId, videoId],
+  );
+  if (data.error) return <ErrorMessage error={data.error} />;
+  if (!data.data) return <Loading />;
+  const [project, skeleton, video] = data.data;
+  return (
+    <div className="page wide">
+      <nav className="crumbs">
+        <Link to={`/projects/${project.id}`}>← {project.name}</Link>
+      </nav>
+      <LabelingPage key={video.id} video={video} skeleton={skeleton} role={project.my_role} />
+    </div>
+  );
+}
