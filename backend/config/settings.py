@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "backend.labels",
     "backend.demo",
     "backend.interchange",
+    "backend.training",
 ]
 
 MIDDLEWARE = [

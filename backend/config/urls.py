@@ -4,7 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from backend.accounts import views as accounts
 from backend.common.spa import spa_index
-from backend.labels import views as labels
 from backend.projects import views as projects
 from backend.videos import views as videos
 
@@ -22,9 +21,8 @@ api = [
     path("videos/<int:video_id>/", videos.VideoDetailView.as_view()),
     path("videos/<int:video_id>/thumbnail.jpg", videos.ThumbnailView.as_view()),
     path("videos/<int:video_id>/frames/<int:index>.jpg", videos.FrameImageView.as_view()),
-    path("videos/<int:video_id>/labeled-frames/", labels.LabeledFrameListView.as_view()),
-    path("videos/<int:video_id>/frames/<int:index>/labels/", labels.FrameLabelsView.as_view()),
-    path("videos/<int:video_id>/frames/<int:index>/history/", labels.FrameHistoryView.as_view()),
+    path("", include("backend.labels.urls")),
+    path("", include("backend.training.urls")),
     path("", include("backend.interchange.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
