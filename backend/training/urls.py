@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from backend.training import views
+
+urlpatterns = [
+    path("training-presets/", views.TrainingPresetsView.as_view()),
+    path("projects/<int:project_id>/training-jobs/", views.TrainingJobListView.as_view()),
+    path("training-jobs/<int:job_id>/", views.TrainingJobDetailView.as_view()),
+    path("training-jobs/<int:job_id>/cancel/", views.TrainingJobCancelView.as_view()),
+    path("projects/<int:project_id>/model-versions/", views.ModelVersionListView.as_view()),
+    path("model-versions/<int:version_id>/", views.ModelVersionDetailView.as_view()),
+    path("model-versions/<int:version_id>/download/", views.ModelVersionDownloadView.as_view()),
+]
