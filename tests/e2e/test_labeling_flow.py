@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from backend.labels.models import LabeledFrame
 from tests.e2e.conftest import login
@@ -17,14 +18,14 @@ def test_place_a_keypoint_reload_and_see_it(new_page, project, video, bob, artif
     page.click(f"[data-testid=label-video-{video.id}]")
     canvas = page.locator("[data-testid=label-canvas]")
     canvas.wait_for()
-    page.wait_for_function("document.querySelector('[data-testid=node-snout]') !== null")
+    page.wait_for_selector("[data-testid=node-snout]")
     assert page.get_attribute("[data-testid=node-snout]", "data-placed") == "false"
 
     box = canvas.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     assert page.get_attribute("[data-testid=node-snout]", "data-placed") == "true"
     page.click("[data-testid=save-button]")
-    page.wait_for_function("document.querySelector('[data-testid=save-status]').textContent === 'Saved'")
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
     page.screenshot(path=str(artifacts_dir / "labeling.png"))
 
     page.reload()
