@@ -32,7 +32,11 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -42,11 +46,16 @@ def chromium_path() -> str | None:
 def browser():
     path = chromium_path()
     require(path is not None, "Chromium is not installed (apt-get install chromium)")
-    require((settings.FRONTEND_DIST / "index.html").exists(), "the frontend is not built (make frontend)")
+    require(
+        (settings.FRONTEND_DIST / "index.html").exists(),
+        "the frontend is not built (make frontend)",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=path, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -56,7 +65,9 @@ def new_page(browser, live_server):
     contexts = []
 
     def make():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 800}
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
