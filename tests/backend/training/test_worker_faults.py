@@ -1,0 +1,92 @@
+"""Training on a real worker process: success, cancel within seconds, and SIGKILL mid-training.
+
+A killed worker must never leave a job "running" forever or train it twice:
+the reaper requeues a job whose heartbeat went stale with a new attempt
+number, and a message of an old attempt is ignored by the claim.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from backend.config.celery import app as celery_app
+from backend.training import services
+from backend.training.models import ModelVersion, TrainingJob
+from tests.conftest import require
+from tests.workers import redis_up, start_worker, stop_worker, worker_env
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+SHORT = {"max_seconds": 12.0, "max_crop_size": 64, "filters": 8}
+
+
+@pytest.fixture
+def real_broker(monkeypatch, tmp_path):
+    """Workers and this test share the broker configured for the session (Redis in CI)."""
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        require(redis_up(redis_url), f"Redis is not answering at {redis_url}")
+    celery_app.conf.task_always_eager = False
+    return worker_env(None, redis_url, JOB_HEARTBEAT_TIMEOUT="6")
+
+
+def _wait(job: TrainingJob, predicate, timeout: float, what: str) -> TrainingJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if predicate(job):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(
+        f"timed out waiting for {what}; job is {job.status}: {job.message} {job.error}"
+    )
+
+
+def test_cancel_stops_a_running_job_within_seconds(
+    real_broker, project, labeled_video, alice, tmp_path
+):
+    worker = start_worker(real_broker, log=tmp_path / "worker.log")
+    try:
+        job = services.training_job_start(
+            project=project, user=alice, preset="fast", advanced={"max_seconds": 120.0}
+        )
+        _wait(job, lambda j: j.status == "running" and j.step > 0, 150, "training to start")
+        services.job_cancel(job=job)
+        asked = time.monotonic()
+        job = _wait(job, lambda j: j.status == "cancelled", 30, "the cancel")
+        assert time.monotonic() - asked < 10
+    finally:
+        stop_worker(worker)
+    assert not ModelVersion.objects.exists()
+
+
+def test_sigkill_mid_training_requeues_once_and_finishes(
+    real_broker, project, labeled_video, alice, settings, tmp_path
+):
+    settings.JOB_HEARTBEAT_TIMEOUT = 6
+    first = start_worker(real_broker, log=tmp_path / "first.log")
+    try:
+        job = services.training_job_start(
+            project=project, user=alice, preset="fast", advanced=SHORT
+        )
+        _wait(job, lambda j: j.status == "running" and j.step > 0, 150, "training to start")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process and pool child
+        first.wait()
+    job.refresh_from_db()
+    assert job.status == "running"  # nobody told the database: only the heartbeat can
+    _wait(job, lambda j: services.jobs_reap() or j.status != "running", 30, "the reaper")
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == ("queued", 2)
+    second = start_worker(real_broker, log=tmp_path / "second.log")
+    try:
+        job = _wait(job, lambda j: j.status in TrainingJob.FINISHED, 240, "the retried job")
+    finally:
+        log = stop_worker(second) + (tmp_path / "second.log").read_text()
+    assert job.status == "succeeded", job.error or log[-3000:]
+    assert job.attempt == 2
+    assert ModelVersion.objects.filter(job=job).count() == 1
+    assert ModelVersion.objects.count() == 1
