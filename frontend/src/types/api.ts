@@ -80,8 +80,8 @@ export interface Video {
   thumbnail_url: string | null;
   created_at: string;
   labeled_frames: number;
-  /** Not in docs/api.md; shown when the backend sends it. */
-  size?: number | null;
+  /** File size in bytes. Not in docs/api.md, but sent by the backend. */
+  size_bytes?: number | null;
 }
 
 /** 2 = visible, 1 = occluded (position estimated), 0 = not in frame (x, y ignored). */

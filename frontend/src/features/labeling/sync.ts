@@ -46,7 +46,7 @@ export interface SyncSnapshot {
   conflict: LabeledFrame | null;
   /** Local instances not saved yet. */
   mine: Instance[] | null;
-  /** Message of the last failed save that is not a conflict or offline. */
+  /** Server message of the last failed save (conflicts included; not offline). */
   error: string | null;
 }
 
@@ -161,7 +161,7 @@ export class FrameSync {
   private onFailed(err: unknown): void {
     if (err instanceof ApiError && err.status === 409) {
       const current = (err.extra as { current?: LabeledFrame }).current ?? null;
-      this.set({ status: 'conflict', conflict: current ?? this.snap.server, error: current ? null : err.message });
+      this.set({ status: 'conflict', conflict: current ?? this.snap.server, error: err.message });
       return;
     }
     if (!(err instanceof ApiError) || err.status === 0 || err.status >= 500) {
@@ -178,7 +178,7 @@ export class FrameSync {
     if (!theirs) return;
     const mine = this.snap.mine ?? [];
     writeDraft(this.deps.storage, this.videoId, this.frameIndex, { version: theirs.version, instances: mine });
-    this.set({ conflict: null, server: theirs, version: theirs.version, mine, status: 'dirty' });
+    this.set({ conflict: null, server: theirs, version: theirs.version, mine, status: 'dirty', error: null });
     await this.saveNow();
   }
 

@@ -67,6 +67,7 @@ export const save: Action = {
 export const fitToScreen: Action = {
   name: 'fitToScreen',
   label: 'Fit frame to screen',
+  short: 'Fit',
   shortcuts: ['F'],
   keyTest: (e) => plainKey(e, 'f'),
   perform: (s) => s,
@@ -76,6 +77,7 @@ export const fitToScreen: Action = {
 export const toggleHelp: Action = {
   name: 'toggleHelp',
   label: 'Show / hide this help',
+  short: 'Help',
   shortcuts: ['?'],
   keyTest: (e) => e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey,
   perform: (s) => ({ ...s, helpOpen: !s.helpOpen }),

@@ -23,6 +23,8 @@ export type ActionEffect = 'save' | 'fit';
 export interface Action<P = void> {
   readonly name: string;
   readonly label: string;
+  /** Button text where space is short (toolbar); defaults to `label`. */
+  readonly short?: string;
   /** Shortcuts as shown to the user, e.g. ["Ctrl+Z"]. */
   readonly shortcuts: readonly string[];
   keyTest?(e: KeyInput): boolean;

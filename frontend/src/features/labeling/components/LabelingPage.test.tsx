@@ -64,7 +64,7 @@ function LocationProbe() {
 const $ = (testId: string) => container.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
 const flush = () => act(async () => { await vi.advanceTimersByTimeAsync(0); });
 
-async function mount(entry = '/label?frame=0') {
+async function mount(entry = '/label?frame=0', role: 'annotator' | 'viewer' = 'annotator') {
   container = document.createElement('div');
   document.body.appendChild(container);
   root = createRoot(container);
@@ -72,7 +72,7 @@ async function mount(entry = '/label?frame=0') {
     root.render(
       <MemoryRouter initialEntries={[entry]}>
         <Routes>
-          <Route path="/label" element={<><LabelingPage video={video} skeleton={skeleton} role="annotator" /><LocationProbe /></>} />
+          <Route path="/label" element={<><LabelingPage video={video} skeleton={skeleton} role={role} /><LocationProbe /></>} />
         </Routes>
       </MemoryRouter>,
     );
@@ -207,5 +207,32 @@ describe('LabelingPage', () => {
     expect($('save-status')!.textContent).toBe('Unsaved changes');
     await act(async () => { await vi.advanceTimersByTimeAsync(1600); });
     expect(server.frames.get(0)!.version).toBe(1);
+  });
+
+  it('resends when the browser comes back online', async () => {
+    await mount();
+    vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch'); }));
+    await clickCanvas(3, 4);
+    await press('s', { ctrlKey: true });
+    expect($('save-status')!.textContent).toBe('Offline – will retry');
+    vi.stubGlobal('fetch', fakeFetch(server));
+    await act(async () => { window.dispatchEvent(new Event('online')); });
+    await flush();
+    expect($('save-status')!.textContent).toBe('Saved');
+    expect(server.frames.get(0)!.version).toBe(1);
+  });
+
+  it('opens the frame from ?frame= and is read-only for viewers', async () => {
+    server.frames.set(4, {
+      id: 9, video: 5, frame_index: 4, status: 'approved', version: 2, updated_at: null, updated_by: null,
+      instances: [{ id: 3, track: null, source: 'human', points: [{ node: 2, x: 5, y: 5, visibility: 2 }] }],
+    });
+    await mount('/label?frame=4', 'viewer');
+    expect($('frame-counter')!.textContent).toBe('frame 4 / 10');
+    expect($('node-head')!.dataset.placed).toBe('true');
+    expect(($('save-button') as HTMLButtonElement).disabled).toBe(true);
+    await clickCanvas(50, 50);
+    expect($('node-nose')!.dataset.placed).toBe('false');
+    expect(server.puts).toHaveLength(0);
   });
 });

@@ -10,8 +10,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ErrorMessage } from '../../../components/ErrorMessage';
+import { useAsync } from '../../../lib/useAsync';
 import type { Role, Skeleton, Video } from '../../../types/api';
 import { getFrameLabels, putFrameLabels } from '../api/frameLabels';
+import { getLabeledFrames } from '../api/labeledFrames';
 import { frameImageUrl } from '../api/frameImage';
 import {
   cyclePointVisibility,
@@ -35,6 +37,7 @@ import { FrameSync, resendDrafts, type SyncDeps, type SyncSnapshot } from '../sy
 import { ConflictPanel } from './ConflictPanel';
 import { FrameNav } from './FrameNav';
 import { HelpPanel } from './HelpPanel';
+import { LabeledFrameList } from './LabeledFrameList';
 import { isTextInput, LabelingCanvas } from './LabelingCanvas';
 import { NodeList } from './NodeList';
 import { SaveBar } from './SaveBar';
@@ -74,6 +77,11 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
   const [sync, setSync] = useState<SyncSnapshot | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [fitRequest, setFitRequest] = useState(0);
+  /** Bumped to retry loading the frame (after a failed load, when back online). */
+  const [loadAttempt, setLoadAttempt] = useState(0);
+  const loadFailed = useRef(false);
+  /** The node list appears once the first frame has loaded, so a click right after it shows is not lost. */
+  const [firstLoaded, setFirstLoaded] = useState(false);
 
   const dispatch = useCallback(
     <P,>(action: Action<P>, payload: P) => {
@@ -98,13 +106,20 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
     setSync(frameSync.snapshot);
     const unsubscribe = frameSync.subscribe(setSync);
     setLoadError(null);
+    loadFailed.current = false;
     setEditor({ ...editorLoadFrame(editorRef.current, [], frameIndex), editable: false });
     let live = true;
     frameSync.load().then(
       ({ instances }) => {
-        if (live) setEditor({ ...editorLoadFrame(editorRef.current, instances, frameIndex), editable: canEdit });
+        if (!live) return;
+        setEditor({ ...editorLoadFrame(editorRef.current, instances, frameIndex), editable: canEdit });
+        setFirstLoaded(true);
       },
-      (err: unknown) => live && setLoadError(err),
+      (err: unknown) => {
+        if (!live) return;
+        loadFailed.current = true;
+        setLoadError(err);
+      },
     );
     return () => {
       live = false;
@@ -112,7 +127,7 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
       frameSync.dispose();
       if (syncRef.current === frameSync) syncRef.current = null;
     };
-  }, [video.id, frameIndex, canEdit, setEditor]);
+  }, [video.id, frameIndex, canEdit, setEditor, loadAttempt]);
 
   // Keep ?frame= in step with the editor, both ways.
   useEffect(() => {
@@ -131,9 +146,11 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
 
   // Back online: retry this frame and resend drafts of other frames.
   useEffect(() => {
-    if (!canEdit) return;
-    const resend = () => void resendDrafts(video.id, editorRef.current.frameIndex, syncDeps).catch(() => undefined);
+    const resend = () => {
+      if (canEdit) void resendDrafts(video.id, editorRef.current.frameIndex, syncDeps).catch(() => undefined);
+    };
     const onOnline = () => {
+      if (loadFailed.current) setLoadAttempt((n) => n + 1);
       syncRef.current?.retry();
       resend();
     };
@@ -166,6 +183,10 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
     () => editor.base.instances.filter((_, i) => i !== editor.base.mineIndex),
     [editor.base],
   );
+
+  // Refreshed after each successful save (the server version changes).
+  const savedVersion = sync?.server?.version ?? 0;
+  const labeledFrames = useAsync((signal) => getLabeledFrames(video.id, signal), [video.id, frameIndex, savedVersion]);
 
   const keepMine = () => void syncRef.current?.keepMine();
   const takeTheirs = () => {
@@ -221,13 +242,24 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
             />
           )}
           <h2>Nodes</h2>
-          <NodeList
-            skeleton={skeleton}
-            points={points}
-            activeNodeId={editor.activeNodeId}
-            onSelect={(nodeId) => dispatch(selectNode, { nodeId })}
-          />
+          {firstLoaded ? (
+            <NodeList
+              skeleton={skeleton}
+              points={points}
+              activeNodeId={editor.activeNodeId}
+              onSelect={(nodeId) => dispatch(selectNode, { nodeId })}
+            />
+          ) : (
+            <p className="muted">Loading labels…</p>
+          )}
           <p className="muted small">Press ? for shortcuts.</p>
+          {labeledFrames.data && (
+            <LabeledFrameList
+              frames={labeledFrames.data}
+              currentFrame={frameIndex}
+              onGoTo={(n) => dispatch(goToFrame, { frameIndex: n })}
+            />
+          )}
           {editor.helpOpen && <HelpPanel onClose={() => dispatch(toggleHelp, undefined)} />}
         </aside>
       </div>

@@ -9,6 +9,12 @@ export function SaveBar({ sync, editable, onSave }: { sync: SyncSnapshot; editab
       <button type="button" data-testid="save-button" onClick={onSave} disabled={!editable}>
         Save
       </button>
+      {sync.server && (
+        <span className="muted small" data-testid="frame-version">
+          v{sync.server.version} · {sync.server.status.replace('_', ' ')}
+          {sync.server.updated_by ? ` · ${sync.server.updated_by.username}` : ''}
+        </span>
+      )}
       {sync.error && (
         <span className="error small" data-testid="save-error">
           {sync.error}

@@ -18,7 +18,7 @@ export function Toolbar({ actions, state, run }: { actions: readonly Action[]; s
             e.currentTarget.blur();
           }}
         >
-          {a.label.split(' (')[0]}
+          {a.short ?? a.label}
         </button>
       ))}
     </div>

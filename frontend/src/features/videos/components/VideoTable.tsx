@@ -32,7 +32,7 @@ export function VideoTable({ videos, labelHref }: { videos: Video[]; labelHref: 
             <td>{v.thumbnail_url ? <img className="thumb" src={v.thumbnail_url} alt={`${v.name} thumbnail`} /> : null}</td>
             <td>{v.name}</td>
             <td>
-              {formatSize(v.size)} <span className="muted">{dims(v)}</span>
+              {formatSize(v.size_bytes)} <span className="muted">{dims(v)}</span>
             </td>
             <td>{v.fps != null ? v.fps.toFixed(2) : '—'}</td>
             <td>{v.frame_count ?? '—'}</td>
