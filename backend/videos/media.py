@@ -84,7 +84,8 @@ def read_frame(path: Path, index: int) -> np.ndarray:
     """Decode frame ``index`` as an (H, W, 3) uint8 RGB array."""
     with _open(path) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        # Frame threading adds a pipeline delay of several frames: slow for one frame.
+        stream.thread_type = "SLICE"
         rate = _rate(stream)
         tb = stream.time_base
         start = stream.start_time or 0

@@ -43,7 +43,13 @@ UNIQUE_TRACK = "single"
 
 
 def _sniff(path: Path) -> bool:
-    return (path.is_dir() and (path / "config.yaml").is_file()) or path.name == "config.yaml"
+    if path.is_dir():
+        # A folder with labeled-data/ is a DLC project even without config.yaml (load says so).
+        if (path / "config.yaml").is_file():
+            return True
+        has_lp_table = any(path.glob("CollectedData*.csv"))  # Lightning Pose: table at the root
+        return (path / "labeled-data").is_dir() and not has_lp_table
+    return path.name == "config.yaml"
 
 
 def read_config(root: Path) -> dict:

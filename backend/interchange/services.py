@@ -1,0 +1,511 @@
+"""Import and export of whole labeled projects: ProjectData <-> database rows, and the jobs.
+
+``project_import`` is all or nothing: everything is written in one transaction,
+and video files put in storage are removed again if any step fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from backend.common.exceptions import ApplicationError
+from backend.interchange import formats, safezip
+from backend.interchange.data import (
+    HUMAN,
+    FormatError,
+    FrameData,
+    ImageRef,
+    InstanceData,
+    ProjectData,
+    Skeleton,
+    Suggestion,
+    VideoData,
+)
+from backend.interchange.encode import FrameReader, encode_images
+from backend.interchange.models import FrameSuggestion, ImportedFrameSource, ImportExportJob
+from backend.labels.models import Instance, LabeledFrame, LabelHistory
+from backend.labels.services import MAX_INSTANCES_PER_FRAME
+from backend.projects.models import Project
+from backend.projects.services import project_create, skeleton_update
+from backend.videos import media
+from backend.videos.models import Video
+from backend.videos.services import video_create_from_path
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+IMPORT_SUFFIXES = (".zip", ".pkg.slp", ".slp")
+
+
+def _noop(_fraction: float, _message: str) -> None:
+    return None
+
+
+# --- import ------------------------------------------------------------------
+
+
+def project_import(
+    *,
+    path: Path,
+    owner: Any,
+    name: str | None = None,
+    on_progress: Progress | None = None,
+    label_status: str = LabeledFrame.Status.APPROVED,
+) -> Project:
+    """Import a project folder or file (any registered format) as a new project of ``owner``.
+
+    Human-labeled frames get ``label_status`` (approved by default: they come from a
+    finished project elsewhere); frames holding only predictions stay in progress.
+    """
+    progress = on_progress or _noop
+    progress(0.0, "Reading the project")
+    try:
+        data = formats.load(Path(path))
+    except FormatError as exc:
+        raise ApplicationError(str(exc)) from None
+    _check_limits(data)
+    stored: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="poseforge-import-") as tmp:
+        try:
+            sources = _prepare_videos(data, Path(tmp), progress)
+            progress(0.8, "Saving labels")
+            with transaction.atomic():
+                project = _write_project(data, sources, owner, name, label_status, stored)
+        except FormatError as exc:
+            _remove(stored)
+            raise ApplicationError(str(exc)) from None
+        except BaseException:
+            _remove(stored)
+            raise
+    progress(1.0, "Imported")
+    return project
+
+
+def _check_limits(data: ProjectData) -> None:
+    for frame in data.frames:
+        if len(frame.instances) > MAX_INSTANCES_PER_FRAME:
+            raise ApplicationError(
+                f"A frame holds {len(frame.instances)} instances; PoseForge allows "
+                f"{MAX_INSTANCES_PER_FRAME}."
+            )
+    for video in data.videos:
+        if video.path is None and not video.images:
+            raise ApplicationError(f"Video {video.name!r} has neither a file nor images.")
+
+
+def _prepare_videos(data: ProjectData, tmp: Path, progress: Progress) -> list[tuple[Path, str]]:
+    """(file, display name) per video; image sequences are encoded to lossless video first."""
+    out = []
+    total = sum(len(v.images or []) for v in data.videos) or 1
+    done = 0
+    for i, video in enumerate(data.videos):
+        if video.images is not None:
+            dest = tmp / f"{i:03d}.mkv"
+
+            def tick(_k: int) -> None:
+                nonlocal done
+                done += 1
+                if done % 10 == 0:
+                    progress(0.05 + 0.75 * done / total, f"Encoding images ({done}/{total})")
+
+            encode_images(video.images, dest, tick)
+            out.append((dest, f"{video.name}.mkv"))
+        else:
+            out.append((video.path, video.name))
+    return out
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # pragma: no cover - best effort
+            logger.warning("could not remove %s after a failed import", path)
+
+
+def _write_project(
+    data: ProjectData,
+    sources: list[tuple[Path, str]],
+    owner: Any,
+    name: str | None,
+    label_status: str,
+    stored: list[Path],
+) -> Project:
+    project = project_create(
+        name=(name or data.name or "Imported project")[:200],
+        description="Imported from a labeled project file.",
+        owner=owner,
+    )
+    skeleton = skeleton_update(
+        project=project,
+        data={
+            "nodes": [{"name": n} for n in data.skeleton.nodes],
+            "edges": [list(e) for e in data.skeleton.edges],
+            "symmetries": [list(s) for s in data.skeleton.symmetries],
+        },
+    )
+    node_ids = [n["id"] for n in skeleton["nodes"]]
+    videos: list[Video] = []
+    for vd, (file, display) in zip(data.videos, sources, strict=True):
+        video = video_create_from_path(project=project, path=file, name=display)
+        stored.append(Path(video.file.path))
+        _fix_frame_count(video, vd, data, len(videos))
+        videos.append(video)
+        if vd.images is not None:
+            ImportedFrameSource.objects.bulk_create(
+                ImportedFrameSource(
+                    video=video,
+                    frame_index=k,
+                    original_path=ref.name[:500],
+                    width=ref.width,
+                    height=ref.height,
+                    grayscale=ref.grayscale,
+                    original_frame_index=ref.original_frame_index,
+                )
+                for k, ref in enumerate(vd.images)
+            )
+    rows = [
+        LabeledFrame(
+            video=videos[f.video],
+            frame_index=f.frame_index,
+            status=f.status or _status_for(f, label_status),
+            version=1,
+            updated_by=owner,
+        )
+        for f in data.frames
+    ]
+    LabeledFrame.objects.bulk_create(rows, batch_size=500)
+    rows = list(LabeledFrame.objects.filter(video__project=project).order_by("id"))
+    by_key = {(r.video_id, r.frame_index): r for r in rows}
+    instances, history = [], []
+    for frame in data.frames:
+        row = by_key[(videos[frame.video].id, frame.frame_index)]
+        items = [_instance_row(inst, node_ids) for inst in frame.instances]
+        instances += [Instance(labeled_frame=row, **item) for item in items]
+        history.append(
+            LabelHistory(
+                labeled_frame=row, user=owner, action="import", version=1, before=None, after=items
+            )  # fmt: skip
+        )
+    Instance.objects.bulk_create(instances, batch_size=1000)
+    LabelHistory.objects.bulk_create(history, batch_size=500)
+    FrameSuggestion.objects.bulk_create(
+        [FrameSuggestion(video=videos[s.video], frame_index=s.frame_index, group=s.group)
+         for s in data.suggestions],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    return project
+
+
+def _status_for(frame: FrameData, label_status: str) -> str:
+    if any(i.source == HUMAN for i in frame.instances) or not frame.instances:
+        return label_status
+    return LabeledFrame.Status.IN_PROGRESS
+
+
+def _fix_frame_count(video: Video, vd: VideoData, data: ProjectData, index: int) -> None:
+    """Headers of some containers (Matroska) do not hold the frame count: count it."""
+    used = [f.frame_index for f in data.frames if f.video == index]
+    used += [s.frame_index for s in data.suggestions if s.video == index]
+    exact = len(vd.images) if vd.images is not None else None
+    if exact is None and used and max(used) >= video.frame_count:
+        exact = media.count_frames(Path(video.file.path))
+    if exact is not None and exact != video.frame_count:
+        video.frame_count = exact
+        video.save(update_fields=["frame_count"])
+    if used and max(used) >= video.frame_count:
+        raise FormatError(
+            f"Frame {max(used)} of {vd.name!r} is labeled, but the video has only "
+            f"{video.frame_count} frames."
+        )
+
+
+def _instance_row(inst: InstanceData, node_ids: list[int]) -> dict[str, Any]:
+    points = []
+    for k in np.nonzero(inst.labeled)[0]:
+        vis = int(inst.visibility[k])
+        points.append({
+            "node": node_ids[k],
+            "x": float(inst.points[k, 0]),
+            "y": float(inst.points[k, 1]),
+            "visibility": vis if vis in (0, 1, 2) else 2,
+        })  # fmt: skip
+    track = inst.track[:100] if inst.track is not None else None
+    return {"track": track, "source": inst.source, "points": points}
+
+
+# --- export ------------------------------------------------------------------
+
+
+def project_to_data(*, project: Project, approved_only: bool = False) -> ProjectData:
+    """The project as ProjectData (what exporters write)."""
+    nodes = list(project.nodes.all())
+    index_of = {n.id: i for i, n in enumerate(nodes)}
+    name_of = {n.id: n.name for n in nodes}
+    skeleton = Skeleton(
+        nodes=[n.name for n in nodes],
+        edges=[(name_of[e.source_id], name_of[e.destination_id]) for e in project.edges.all()],
+        symmetries=[(name_of[s.node_a_id], name_of[s.node_b_id]) for s in project.symmetries.all()],
+    )
+    data = ProjectData(name=project.name, skeleton=skeleton)
+    videos = list(project.videos.all())
+    position = {v.id: i for i, v in enumerate(videos)}
+    for video in videos:
+        data.videos.append(_video_data(video))
+    frames = LabeledFrame.objects.filter(video__project=project).prefetch_related("instances")
+    if approved_only:
+        frames = frames.filter(status=LabeledFrame.Status.APPROVED)
+    for frame in frames.order_by("video_id", "frame_index"):
+        fd = FrameData(video=position[frame.video_id], frame_index=frame.frame_index,
+                       status=frame.status)  # fmt: skip
+        for inst in frame.instances.all():
+            pts = np.full((len(nodes), 2), np.nan)
+            vis = np.zeros(len(nodes), int)
+            for p in inst.points:
+                k = index_of.get(p.get("node"))
+                if k is not None:
+                    pts[k] = (p["x"], p["y"])
+                    vis[k] = p.get("visibility", 2)
+            fd.instances.append(
+                InstanceData(points=pts, visibility=vis, track=inst.track, source=inst.source)
+            )
+        data.frames.append(fd)
+    data.tracks = sorted(data.all_tracks(), key=_natural)
+    for s in FrameSuggestion.objects.filter(video__project=project):
+        data.suggestions.append(Suggestion(position[s.video_id], s.frame_index, s.group))
+    return data
+
+
+def _natural(name: str) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def _video_data(video: Video) -> VideoData:
+    path = Path(video.file.path)
+    frame_reader = FrameReader(path)
+
+    def reader(index: int) -> np.ndarray:
+        return frame_reader.read(index)
+
+    sources = list(ImportedFrameSource.objects.filter(video=video))
+    vd = VideoData(
+        name=video.name, path=path, fps=video.fps, width=video.width, height=video.height,
+        frame_count=video.frame_count, reader=reader,
+    )  # fmt: skip
+    if sources and len(sources) == video.frame_count:
+        vd.images = [
+            ImageRef(
+                name=s.original_path,
+                width=s.width,
+                height=s.height,
+                loader=_cropped_loader(reader, s),
+                original_frame_index=s.original_frame_index,
+                grayscale=s.grayscale,
+            )
+            for s in sources
+        ]
+        vd.name = re.sub(r"\.mkv$", "", video.name)
+    return vd
+
+
+def _cropped_loader(
+    reader: Callable[[int], np.ndarray], source: ImportedFrameSource
+) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        rgb = reader(source.frame_index)[: source.height, : source.width]
+        return rgb[:, :, 0].copy() if source.grayscale else rgb
+
+    return load
+
+
+def project_export(
+    *, project: Project, format: str, approved_only: bool = False, dest: Path
+) -> Path:
+    """Write the project in ``format`` as one zip file; ``dest`` is the zip or a folder for it."""
+    if format not in formats.export_formats():
+        known = ", ".join(formats.export_formats())
+        raise ApplicationError(f"Unknown export format {format!r} (use one of: {known}).")
+    data = project_to_data(project=project, approved_only=approved_only)
+    slug = re.sub(r"[^\w\-]+", "_", project.name).strip("_") or f"project{project.id}"
+    dest = Path(dest)
+    target = dest if dest.suffix == ".zip" else dest / f"{slug}-{format.replace('.', '_')}.zip"
+    with tempfile.TemporaryDirectory(prefix="poseforge-export-") as tmp:
+        folder = Path(tmp) / slug
+        try:
+            formats.save(data, folder, format)
+        except FormatError as exc:
+            raise ApplicationError(str(exc)) from None
+        safezip.zip_folder(folder, target)
+    return target
+
+
+# --- jobs --------------------------------------------------------------------
+
+
+def _suffix(name: str) -> str | None:
+    lower = name.lower()
+    return next((s for s in IMPORT_SUFFIXES if lower.endswith(s)), None)
+
+
+def import_job_create(*, user: Any, upload: UploadedFile) -> ImportExportJob:
+    """Check the upload (a zip is list-checked here, so hostile archives never get stored)."""
+    name = upload.name or ""
+    suffix = _suffix(name)
+    if suffix is None:
+        raise ApplicationError(
+            f"{name!r} cannot be imported: upload a .zip of a DeepLabCut / COCO / Lightning Pose "
+            "project folder, or a SLEAP .slp / .pkg.slp file."
+        )
+    if not upload.size:
+        raise ApplicationError("The uploaded file is empty.")
+    if suffix == ".zip":
+        with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            safezip.check_zip(Path(tmp.name))
+        upload.seek(0)
+    job = ImportExportJob(
+        uid=uuid.uuid4().hex,
+        kind=ImportExportJob.Kind.IMPORT,
+        created_by=user,
+        input_name=name[:255],
+        format=suffix.lstrip("."),
+    )
+    job.input_file.save(name, upload, save=False)
+    try:
+        with transaction.atomic():
+            job.save()
+            transaction.on_commit(lambda: _enqueue("interchange.import", job.id))
+    except Exception:
+        job.input_file.delete(save=False)
+        raise
+    return job
+
+
+def export_job_create(
+    *, user: Any, project: Project, format: str, approved_only: bool = False
+) -> ImportExportJob:
+    if format not in formats.export_formats():
+        known = ", ".join(formats.export_formats())
+        raise ApplicationError(f"Unknown export format {format!r} (use one of: {known}).")
+    with transaction.atomic():
+        job = ImportExportJob.objects.create(
+            uid=uuid.uuid4().hex,
+            kind=ImportExportJob.Kind.EXPORT,
+            created_by=user,
+            project=project,
+            format=format,
+            options={"approved_only": bool(approved_only)},
+        )
+        transaction.on_commit(lambda: _enqueue("interchange.export", job.id))
+    return job
+
+
+def _enqueue(name: str, job_id: int) -> None:
+    from backend.interchange import tasks
+
+    task = tasks.import_project if name == "interchange.import" else tasks.export_project
+    task.delay(job_id)
+
+
+def _claim(job_id: int) -> ImportExportJob | None:
+    """Queued -> running exactly once (a redelivered task finds it taken)."""
+    claimed = ImportExportJob.objects.filter(
+        pk=job_id, status=ImportExportJob.Status.QUEUED
+    ).update(status=ImportExportJob.Status.RUNNING, started_at=timezone.now(), progress=0.0)
+    return ImportExportJob.objects.get(pk=job_id) if claimed else None
+
+
+def _progress_saver(job: ImportExportJob) -> Progress:
+    def save(fraction: float, message: str) -> None:
+        ImportExportJob.objects.filter(pk=job.pk).update(
+            progress=round(min(max(fraction, 0.0), 1.0), 3), message=message[:500]
+        )
+
+    return save
+
+
+def _fail(job: ImportExportJob, exc: BaseException) -> None:
+    if isinstance(exc, ApplicationError):
+        error = exc.message
+    else:
+        logger.exception("interchange job %s failed", job.pk)
+        error = f"Unexpected error: {exc.__class__.__name__}: {exc}"
+    ImportExportJob.objects.filter(pk=job.pk).update(
+        status=ImportExportJob.Status.FAILED, error=error, finished_at=timezone.now(),
+        message="Failed",
+    )  # fmt: skip
+
+
+def import_job_run(*, job_id: int) -> None:
+    job = _claim(job_id)
+    if job is None:
+        return
+    try:
+        with tempfile.TemporaryDirectory(prefix="poseforge-upload-") as tmp:
+            source = Path(job.input_file.path)
+            if job.format == "zip":
+                folder = Path(tmp) / "x"
+                folder.mkdir()
+                safezip.extract_zip(source, folder)
+                path = safezip.project_root(folder)
+            else:
+                path = Path(tmp) / f"upload.{job.format}"
+                shutil.copyfile(source, path)
+            project = project_import(
+                path=path, owner=job.created_by, on_progress=_progress_saver(job)
+            )
+    except Exception as exc:  # noqa: BLE001 - every failure is reported on the job
+        _fail(job, exc)
+    else:
+        ImportExportJob.objects.filter(pk=job.pk).update(
+            status=ImportExportJob.Status.SUCCEEDED, project=project, progress=1.0,
+            message=f"Imported project {project.name!r}", finished_at=timezone.now(),
+        )  # fmt: skip
+    finally:
+        job.input_file.delete(save=False)
+        ImportExportJob.objects.filter(pk=job.pk).update(input_file="")
+
+
+def export_job_run(*, job_id: int) -> None:
+    job = _claim(job_id)
+    if job is None:
+        return
+    try:
+        with tempfile.TemporaryDirectory(prefix="poseforge-export-job-") as tmp:
+            _progress_saver(job)(0.1, "Writing files")
+            path = project_export(
+                project=job.project,
+                format=job.format,
+                approved_only=bool(job.options.get("approved_only")),
+                dest=Path(tmp),
+            )
+            with path.open("rb") as handle:
+                job.result_file.save(path.name, File(handle), save=False)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported on the job
+        _fail(job, exc)
+        return
+    ImportExportJob.objects.filter(pk=job.pk).update(
+        status=ImportExportJob.Status.SUCCEEDED, result_file=job.result_file.name, progress=1.0,
+        message=f"Exported as {job.format}", finished_at=timezone.now(),
+    )  # fmt: skip
+
+
+def job_delete_files(*, job: ImportExportJob) -> None:
+    for field in (job.input_file, job.result_file):
+        if field:
+            field.delete(save=False)

@@ -1,0 +1,15 @@
+"""Celery doors into interchange services: ids in, nothing out (state lives on the job row)."""
+
+from celery import shared_task
+
+from backend.interchange import services
+
+
+@shared_task(name="interchange.import", acks_late=True)
+def import_project(job_id: int) -> None:
+    services.import_job_run(job_id=job_id)
+
+
+@shared_task(name="interchange.export", acks_late=True)
+def export_project(job_id: int) -> None:
+    services.export_job_run(job_id=job_id)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import re
+
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.exceptions import ApplicationError
+from backend.interchange import formats, services
+from backend.interchange.models import ImportExportJob
+from backend.projects.access import Role, project_for_user, role_in_project
+
+
+class JobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportExportJob
+        fields = [
+            "id", "kind", "status", "progress", "message", "error", "project", "format",
+            "options", "input_name", "created_at", "started_at", "finished_at", "download_url",
+        ]  # fmt: skip
+
+    def get_download_url(self, job: ImportExportJob) -> str | None:
+        if job.kind == job.Kind.EXPORT and job.status == job.Status.SUCCEEDED:
+            return f"/api/import-export-jobs/{job.id}/download"
+        return None
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    approved_only = serializers.BooleanField(default=False)
+
+
+def job_for_user(request: Request, job_id: int) -> ImportExportJob:
+    """The job if the user created it or is a member of its project; 404 otherwise."""
+    job = ImportExportJob.objects.filter(pk=job_id).first()
+    if job is None or not request.user.is_authenticated:
+        raise Http404
+    if job.created_by_id == request.user.id:
+        return job
+    if job.project_id is not None and role_in_project(request.user, job.project_id) is not None:
+        return job
+    raise Http404
+
+
+class ImportView(APIView):
+    parser_classes = [MultiPartParser]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ImportUploadSerializer, responses={202: JobSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.import_job_create(
+            user=request.user, upload=serializer.validated_data["file"]
+        )
+        job.refresh_from_db()
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: JobSerializer})
+    def post(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id, Role.VIEWER)
+        serializer = ExportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.export_job_create(
+            user=request.user,
+            project=project,
+            format=serializer.validated_data["format"],
+            approved_only=serializer.validated_data["approved_only"],
+        )
+        job.refresh_from_db()
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FormatListView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response([
+            {"name": f.name, "label": f.label, "import": f.load is not None,
+             "export": f.save is not None}
+            for f in formats.formats().values()
+        ])  # fmt: skip
+
+
+class JobDetailView(APIView):
+    @extend_schema(responses=JobSerializer)
+    def get(self, request: Request, job_id: int) -> Response:
+        return Response(JobSerializer(job_for_user(request, job_id)).data)
+
+
+class JobDownloadView(APIView):
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request: Request, job_id: int) -> FileResponse:
+        job = job_for_user(request, job_id)
+        if job.kind != ImportExportJob.Kind.EXPORT:
+            raise ApplicationError("Only export jobs have a file to download.", status_code=404)
+        if job.status != ImportExportJob.Status.SUCCEEDED or not job.result_file:
+            raise ApplicationError(f"The export is {job.status}; nothing to download yet.",
+                                   status_code=409)  # fmt: skip
+        project = job.project.name if job.project else "project"
+        slug = re.sub(r"[^\w\-]+", "_", project).strip("_") or "project"
+        name = f"{slug}-{job.format.replace('.', '_')}.zip"
+        return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name,
+                            content_type="application/zip")  # fmt: skip
