@@ -227,3 +227,5 @@ LOGGING = {
 # A running job whose worker sent no heartbeat for this long is requeued or failed.
 JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 120, minimum=2)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2, minimum=1)
+# How long a frame stays locked to an annotator without a heartbeat from their page.
+LABEL_LOCK_SECONDS = env_int("LABEL_LOCK_SECONDS", 120, minimum=10)

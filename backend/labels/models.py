@@ -2,6 +2,11 @@
 
 Points are stored as JSON on the Instance, ``[{"node": id, "x", "y", "visibility"}]``,
 keyed by stable node ids (docs/decisions/0001-instance-points-encoding.md).
+
+Team work rides on the same row: a frame moves todo -> in_progress -> submitted ->
+approved | rejected (rejected goes back to its ``assignee``); ``locked_by`` /
+``lock_expires_at`` say who is on the frame right now (a short lease renewed by a
+heartbeat). Locks only guide who works where; saves are still decided by ``version``.
 """
 
 from __future__ import annotations
@@ -9,11 +14,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.projects.models import Node, Project
 from backend.videos.models import Video
 
 
 class LabeledFrame(models.Model):
     class Status(models.TextChoices):
+        TODO = "todo"
         IN_PROGRESS = "in_progress"
         SUBMITTED = "submitted"
         APPROVED = "approved"
@@ -31,12 +38,21 @@ class LabeledFrame(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Chosen by a FramePickJob (kept when its lock is released, unlike a row made by a lock).
+    picked = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    locked_since = models.DateTimeField(null=True, blank=True)
+    lock_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["video_id", "frame_index"]
         constraints = [
             models.UniqueConstraint(fields=["video", "frame_index"], name="unique_labeled_frame")
         ]
+        indexes = [models.Index(fields=["status", "assignee"], name="labeledframe_status_assignee")]
 
 
 class Instance(models.Model):
@@ -70,3 +86,69 @@ class LabelHistory(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class ReviewComment(models.Model):
+    """A reviewer's decision on a submitted frame; a reject always says why."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve"
+        REJECT = "reject"
+
+    labeled_frame = models.ForeignKey(
+        LabeledFrame, on_delete=models.CASCADE, related_name="review_comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    text = models.TextField(blank=True, default="")
+    node = models.ForeignKey(
+        Node, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decision="reject", text=""), name="reject_needs_comment"
+            )
+        ]
+
+
+class FramePickJob(models.Model):
+    """Choose ``count`` frames of a video to label (uniform, random or k-means), on the worker."""
+
+    class Method(models.TextChoices):
+        UNIFORM = "uniform"
+        RANDOM = "random"
+        KMEANS = "kmeans"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="pick_jobs")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="pick_jobs")
+    method = models.CharField(max_length=8, choices=Method.choices)
+    count = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=500, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    frames = models.JSONField(default=list, blank=True)  # the picked frame indices, sorted
+    created_frames = models.PositiveIntegerField(default=0)  # of those, how many were new rows
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

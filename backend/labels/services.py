@@ -9,14 +9,15 @@ the current state: never a silent overwrite.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from backend.common.exceptions import ApplicationError, ConflictError
-from backend.labels.models import Instance, LabeledFrame, LabelHistory
+from backend.labels.models import Instance, LabeledFrame, LabelHistory, ReviewComment
 from backend.videos.models import Video
 
 MAX_INSTANCES_PER_FRAME = 64
@@ -32,18 +33,63 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
     }
 
 
+def user_ref(user: Any) -> dict[str, Any] | None:
+    return {"id": user.id, "username": user.username} if user else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def comment_to_dict(comment: ReviewComment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "author": user_ref(comment.author),
+        "decision": comment.decision,
+        "text": comment.text,
+        "node": comment.node_id,
+        "created_at": _iso(comment.created_at),
+        "resolved": comment.resolved,
+    }
+
+
+def latest_comment(frame: LabeledFrame) -> dict[str, Any] | None:
+    comments = list(frame.review_comments.all())  # prefetched by the list queries
+    return comment_to_dict(comments[-1]) if comments else None
+
+
+def lock_is_live(frame: LabeledFrame) -> bool:
+    return bool(
+        frame.locked_by_id and frame.lock_expires_at and frame.lock_expires_at > timezone.now()
+    )
+
+
 def labeled_frame_to_dict(frame: LabeledFrame) -> dict[str, Any]:
-    user = frame.updated_by
+    live = lock_is_live(frame)
     return {
         "id": frame.id,
         "video": frame.video_id,
         "frame_index": frame.frame_index,
         "status": frame.status,
         "version": frame.version,
-        "updated_at": frame.updated_at.isoformat() if frame.updated_at else None,
-        "updated_by": {"id": user.id, "username": user.username} if user else None,
+        "updated_at": _iso(frame.updated_at),
+        "updated_by": user_ref(frame.updated_by),
+        "assignee": user_ref(frame.assignee),
+        "locked_by": user_ref(frame.locked_by) if live else None,
+        "lock_expires_at": _iso(frame.lock_expires_at) if live else None,
+        "submitted_at": _iso(frame.submitted_at),
+        "latest_comment": latest_comment(frame),
         "instances": [instance_to_dict(i) for i in frame.instances.all()],
     }
+
+
+def labeled_frames_query() -> QuerySet[LabeledFrame]:
+    """Everything labeled_frame_to_dict reads, in a fixed number of queries."""
+    return LabeledFrame.objects.select_related(
+        "updated_by", "assignee", "locked_by"
+    ).prefetch_related(
+        "instances", Prefetch("review_comments", ReviewComment.objects.select_related("author"))
+    )
 
 
 def _clean_point(point: Any, node_ids: set[int]) -> dict[str, Any]:
@@ -92,12 +138,14 @@ def clean_instances(*, video: Video, instances: Any) -> list[dict[str, Any]]:
 
 
 def labeled_frame_get(*, video: Video, frame_index: int) -> LabeledFrame | None:
-    return (
-        LabeledFrame.objects.select_related("updated_by")
-        .prefetch_related("instances")
-        .filter(video=video, frame_index=frame_index)
-        .first()
-    )
+    return labeled_frames_query().filter(video=video, frame_index=frame_index).first()
+
+
+def check_frame_index(video: Video, frame_index: int) -> None:
+    if frame_index < 0 or frame_index >= video.frame_count:
+        raise ApplicationError(
+            f"Frame {frame_index} is out of range (the video has {video.frame_count} frames)."
+        )
 
 
 def _conflict(video: Video, frame_index: int, expected: int) -> ConflictError:
@@ -114,10 +162,7 @@ def labels_save(
     *, video: Video, frame_index: int, user: Any, version: int, instances: Any
 ) -> LabeledFrame:
     """Replace the instances of one frame if ``version`` is still current."""
-    if frame_index < 0 or frame_index >= video.frame_count:
-        raise ApplicationError(
-            f"Frame {frame_index} is out of range (the video has {video.frame_count} frames)."
-        )
+    check_frame_index(video, frame_index)
     cleaned = clean_instances(video=video, instances=instances)
     try:
         with transaction.atomic():
@@ -142,21 +187,29 @@ def labels_save(
 
 
 def _claim_version(video: Video, frame_index: int, user: Any, version: int) -> LabeledFrame:
-    if version == 0:
-        if LabeledFrame.objects.filter(video=video, frame_index=frame_index).exists():
-            raise _conflict(video, frame_index, version)
-        return LabeledFrame.objects.create(
-            video=video, frame_index=frame_index, version=1, updated_by=user, assignee=user
-        )
+    """Bump ``version`` by one with a conditional UPDATE; a frame without a row gets one.
+
+    A picked or locked frame already has a row at version 0, so its first save takes
+    the same UPDATE path as every later save.
+    """
     updated = LabeledFrame.objects.filter(
         video=video, frame_index=frame_index, version=version
     ).update(version=F("version") + 1, updated_by=user, updated_at=timezone.now())
     if updated != 1:
-        raise _conflict(video, frame_index, version)
+        if (
+            version != 0
+            or LabeledFrame.objects.filter(video=video, frame_index=frame_index).exists()
+        ):
+            raise _conflict(video, frame_index, version)
+        # Raises IntegrityError if a concurrent first save created the row meanwhile.
+        return LabeledFrame.objects.create(
+            video=video, frame_index=frame_index, version=1, updated_by=user, assignee=user
+        )
     frame = LabeledFrame.objects.get(video=video, frame_index=frame_index)
-    if frame.status == LabeledFrame.Status.REJECTED:
+    if frame.status in (LabeledFrame.Status.TODO, LabeledFrame.Status.REJECTED):
         frame.status = LabeledFrame.Status.IN_PROGRESS
-        frame.save(update_fields=["status"])
+    frame.assignee_id = frame.assignee_id or user.id
+    frame.save(update_fields=["status", "assignee"])
     return frame
 
 

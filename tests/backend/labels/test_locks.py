@@ -137,11 +137,19 @@ def test_next_frame_prefers_my_rejected_then_todo_then_unassigned(
     LabeledFrame.objects.create(
         video=video, frame_index=0, status="rejected", version=1, assignee=alice
     )
-    client = client_for(bob)
-    got = [(r["frame_index"], r["reason"]) for r in (_next(client, project).json(),)]
-    got += [(r["frame_index"], r["reason"]) for r in (_next(client, project).json(),)]
-    got += [(r["frame_index"], r["reason"]) for r in (_next(client, project).json(),)]
+    client, got = client_for(bob), []
+    for version in (1, 0, 1):
+        body = _next(client, project).json()
+        got.append((body["frame_index"], body["reason"]))
+        assert save(client, video, body["frame_index"], version).status_code == 200
     assert got == [(3, "rejected"), (2, "todo"), (1, "unassigned")]
+    assert _next(client, project).status_code == 204
+
+
+def test_next_frame_again_moves_on_and_comes_back_later(client_for, project, video, bob):
+    make_todo(video, 1, 2)
+    client = client_for(bob)
+    assert [_next(client, project).json()["frame_index"] for _ in range(3)] == [1, 2, 1]
 
 
 def test_next_frame_locks_and_assigns_the_frame(client_for, project, video, bob):
