@@ -138,3 +138,171 @@ export interface ErrorBody {
 export interface LabelsConflictExtra {
   current: LabeledFrame;
 }
+
+// --- training and model versions ---------------------------------------------
+
+export type TrainPreset = 'fast' | 'balanced' | 'accurate';
+
+/**
+ * A training config (ml_worker TrainConfig.to_dict()). Only the fields the UI
+ * reads are typed; the backend sends many more (filters, sigma_px, aug_*...).
+ */
+export interface TrainConfig {
+  preset?: string;
+  seed?: number;
+  /** Wall-clock budget in seconds; null = no limit. */
+  max_seconds?: number | null;
+  max_steps?: number;
+  batch_size?: number;
+  learning_rate?: number;
+  aug_flip?: boolean;
+  [field: string]: unknown;
+}
+
+/** GET /api/training-presets/ */
+export type TrainingPresets = Record<TrainPreset, TrainConfig>;
+
+export type TrainingJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export type TrainingStage = 'centroid' | 'instance' | '';
+
+/** One validation point of a job's loss history. */
+export interface LossHistoryEntry {
+  stage: string;
+  epoch: number | null;
+  /** Global step (counted across stages). */
+  step: number;
+  train_loss: number | null;
+  val_loss: number | null;
+  elapsed_seconds: number | null;
+}
+
+export interface TrainingJob {
+  id: number;
+  project: number;
+  status: TrainingJobStatus;
+  preset: string;
+  config: TrainConfig;
+  /** 0..1 */
+  progress: number;
+  stage: TrainingStage | string;
+  epoch: number;
+  step: number;
+  total_steps: number;
+  eta_seconds: number | null;
+  history: LossHistoryEntry[];
+  message: string;
+  error: string;
+  worker: string;
+  attempt: number;
+  cancel_requested: boolean;
+  heartbeat_at: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Username. */
+  created_by: string | null;
+  parent_version: number | null;
+  snapshot: { id: number; sha256: string; frame_count: number };
+  split: { train: string[]; val: string[] };
+  model_version: number | null;
+}
+
+/** POST /api/projects/{id}/training-jobs/ */
+export interface TrainingJobCreate {
+  preset: TrainPreset;
+  advanced?: Record<string, unknown>;
+  parent_version?: number | null;
+  include_unreviewed?: boolean;
+}
+
+/** Per-node RMSE: a name → value map, or (older / other writers) a list. */
+export type PerNodeRmse =
+  | Record<string, number | null>
+  | Array<number | null | [string, number | null] | { node?: string; name?: string; rmse_px?: number | null; value?: number | null }>;
+
+/** Evaluation metrics of a model version; any key may be missing (no validation frames). */
+export interface ModelMetrics {
+  rmse_px?: number | null;
+  mean_error_px?: number | null;
+  median_error_px?: number | null;
+  pck_2px?: number | null;
+  pck_5px?: number | null;
+  pck_10px?: number | null;
+  per_node_rmse_px?: PerNodeRmse;
+  frames?: string[];
+  frame_keys?: string[];
+  n_frames?: number;
+  n_points?: number;
+  steps?: number;
+  train_seconds?: number;
+  stop_reason?: string;
+  [key: string]: unknown;
+}
+
+export interface ModelVersionConfig {
+  node_names?: string[];
+  edges?: unknown[];
+  symmetries?: unknown[];
+  preprocessing?: Record<string, unknown>;
+  geometry?: Record<string, unknown>;
+  train_config?: TrainConfig;
+  extra?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface ModelVersion {
+  id: number;
+  project: number;
+  number: number;
+  job: number | null;
+  parent: number | null;
+  metrics: ModelMetrics;
+  config: ModelVersionConfig;
+  created_at: string;
+  download_url: string | null;
+}
+
+// --- import / export (backend/interchange) -------------------------------------
+
+export type ImportExportJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/**
+ * GET /api/import-export-jobs/{id}/ (also the 202 body of POST /api/imports/ and
+ * POST /api/projects/{id}/exports/). `project` is the new project of a finished
+ * import, or the exported project; `download_url` is set once an export succeeded.
+ */
+export interface ImportExportJob {
+  id: number;
+  kind: 'import' | 'export';
+  status: ImportExportJobStatus;
+  /** 0..1 */
+  progress: number;
+  message: string;
+  /** Empty unless status is 'failed'. */
+  error: string;
+  project: number | null;
+  /** Export format name, or the upload's suffix for imports ('zip', 'slp', 'pkg.slp'). */
+  format: string;
+  /** Export: {approved_only}; import: {name} when a project name was given. */
+  options: Record<string, unknown>;
+  input_name: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  download_url: string | null;
+}
+
+/** GET /api/interchange/formats/ */
+export interface InterchangeFormat {
+  name: string;
+  label: string;
+  import: boolean;
+  export: boolean;
+}
+
+/** POST /api/projects/{id}/exports/ */
+export interface ExportRequest {
+  format: string;
+  approved_only?: boolean;
+}

@@ -1,12 +1,22 @@
+import { useCallback, useMemo } from 'react';
 import { useParams } from 'react-router-dom';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { useAsync } from '../../lib/useAsync';
+import type { ModelVersion, Role, TrainingJob } from '../../types/api';
+import { getModelVersions } from '../../features/models/api/modelVersions';
+import { ModelsSection } from '../../features/models/components/ModelsSection';
+import { trainPresetOf } from '../../features/models/metrics';
 import { getProject } from '../../features/projects/api/projects';
 import { ProjectSummary } from '../../features/projects/components/ProjectSummary';
 import { getSkeleton } from '../../features/skeletons/api/skeleton';
 import { SkeletonView } from '../../features/skeletons/components/SkeletonView';
+import { TrainingSection } from '../../features/training/components/TrainingSection';
+import { useTrainingJobs } from '../../features/training/useTrainingJobs';
 import { ProjectVideos } from '../../features/videos/components/ProjectVideos';
+
+/** Roles that may start and cancel training jobs. */
+const TRAIN_ROLES: readonly Role[] = ['owner', 'reviewer', 'annotator'];
 
 export function ProjectRoute() {
   const projectId = Number(useParams().projectId);
@@ -21,6 +31,50 @@ export function ProjectRoute() {
       <ErrorMessage error={skeleton.error} />
       {skeleton.data && <SkeletonView skeleton={skeleton.data} />}
       <ProjectVideos projectId={projectId} canUpload={project.data.my_role === 'owner'} />
+      <ProjectTraining projectId={projectId} canTrain={TRAIN_ROLES.includes(project.data.my_role)} />
     </div>
+  );
+}
+
+/**
+ * Training jobs and model versions of a project. The two features do not know
+ * each other: this wires "a job succeeded" to reloading the versions, the
+ * versions into the warm-start select and "train from this version" to a new job.
+ */
+function ProjectTraining({ projectId, canTrain }: { projectId: number; canTrain: boolean }) {
+  const versions = useAsync((signal) => getModelVersions(projectId, signal), [projectId]);
+  const reloadVersions = versions.reload;
+  const onFinished = useCallback(
+    (jobs: TrainingJob[]) => {
+      if (jobs.some((j) => j.status === 'succeeded')) reloadVersions();
+    },
+    [reloadVersions],
+  );
+  const training = useTrainingJobs(projectId, onFinished);
+  const list = versions.data;
+  const versionOptions = useMemo(() => (list ?? []).map((v) => ({ id: v.id, number: v.number })), [list]);
+  const versionLabel = useCallback(
+    (id: number) => {
+      const n = list?.find((v) => v.id === id)?.number;
+      return n === undefined ? `#${id}` : `v${n}`;
+    },
+    [list],
+  );
+  const { start } = training;
+  const trainFrom = useCallback(
+    (v: ModelVersion) => void start({ preset: trainPresetOf(v), parent_version: v.id, include_unreviewed: true }),
+    [start],
+  );
+
+  return (
+    <>
+      <TrainingSection training={training} canTrain={canTrain} versions={versionOptions} versionLabel={versionLabel} />
+      <ModelsSection
+        versions={versions.data}
+        error={versions.error}
+        onTrainFrom={canTrain ? trainFrom : undefined}
+        trainDisabled={training.starting}
+      />
+    </>
   );
 }

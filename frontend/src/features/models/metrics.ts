@@ -1,0 +1,147 @@
+/**
+ * Reading and comparing model-version metrics. Any metric may be missing or
+ * null (no validation frames); those show as '–' and never "win" a comparison.
+ */
+import type { ModelMetrics, ModelVersion, TrainPreset } from '../../types/api';
+
+export const DASH = '–';
+
+export type Better = 'lower' | 'higher';
+
+export interface MetricDef {
+  key: string;
+  label: string;
+  better: Better | null;
+  format: (v: number) => string;
+}
+
+const px = (v: number) => `${v.toFixed(2)} px`;
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const int = (v: number) => String(Math.round(v));
+
+/** Metrics shown in the comparison table, in order. */
+export const COMPARE_METRICS: readonly MetricDef[] = [
+  { key: 'rmse_px', label: 'RMSE', better: 'lower', format: px },
+  { key: 'mean_error_px', label: 'Mean error', better: 'lower', format: px },
+  { key: 'median_error_px', label: 'Median error', better: 'lower', format: px },
+  { key: 'pck_2px', label: 'PCK@2px', better: 'higher', format: pct },
+  { key: 'pck_5px', label: 'PCK@5px', better: 'higher', format: pct },
+  { key: 'pck_10px', label: 'PCK@10px', better: 'higher', format: pct },
+  { key: 'n_points', label: 'Evaluated points', better: null, format: int },
+  { key: 'steps', label: 'Steps', better: null, format: int },
+  { key: 'train_seconds', label: 'Train time', better: null, format: (v) => formatSeconds(v) },
+];
+
+/** A finite number metric, else undefined. */
+export function metricNumber(metrics: ModelMetrics | undefined, key: string): number | undefined {
+  const v = metrics?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function formatMetric(metrics: ModelMetrics | undefined, key: string, format: (v: number) => string): string {
+  const v = metricNumber(metrics, key);
+  return v === undefined ? DASH : format(v);
+}
+
+export const formatPx = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? DASH : px(v));
+export const formatPck = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? DASH : pct(v));
+
+/** "45 s", "3 min 5 s", "1 h 2 min"; '–' when missing. */
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return DASH;
+  const t = Math.round(seconds);
+  if (t < 60) return `${t} s`;
+  if (t < 3600) return t % 60 ? `${Math.floor(t / 60)} min ${t % 60} s` : `${t / 60} min`;
+  const m = Math.round(t / 60);
+  return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
+}
+
+/** Index (0 or 1) of the better value, or null on a tie / missing value / no ordering. */
+export function betterIndex(a: number | undefined, b: number | undefined, better: Better | null): 0 | 1 | null {
+  if (better === null || a === undefined || b === undefined || a === b) return null;
+  return (better === 'lower') === a < b ? 0 : 1;
+}
+
+export interface NodeError {
+  node: string;
+  value: number | null;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * Per-node RMSE as a list in skeleton order. Accepts a name → value map, a
+ * list of numbers (named by `config.node_names`), of [name, value] pairs or of
+ * {node|name, rmse_px|value} objects.
+ */
+export function perNodeErrors(version: Pick<ModelVersion, 'metrics' | 'config'>): NodeError[] {
+  const raw: unknown = version.metrics?.per_node_rmse_px;
+  const names = Array.isArray(version.config?.node_names) ? version.config.node_names : [];
+  if (Array.isArray(raw)) {
+    return raw.map((item: unknown, i): NodeError => {
+      if (Array.isArray(item)) return { node: String(item[0]), value: num(item[1]) };
+      if (item && typeof item === 'object') {
+        const o = item as Record<string, unknown>;
+        return { node: String(o.node ?? o.name ?? names[i] ?? `node ${i + 1}`), value: num(o.rmse_px ?? o.value) };
+      }
+      return { node: names[i] ?? `node ${i + 1}`, value: num(item) };
+    });
+  }
+  if (raw && typeof raw === 'object') {
+    const map = raw as Record<string, unknown>;
+    const ordered = names.filter((n) => n in map);
+    const rest = Object.keys(map).filter((n) => !ordered.includes(n));
+    return [...ordered, ...rest].map((node) => ({ node, value: num(map[node]) }));
+  }
+  return [];
+}
+
+/** Per-node errors of two versions joined by node name (union, first version's order first). */
+export function joinNodeErrors(a: NodeError[], b: NodeError[]): { node: string; a: number | null; b: number | null }[] {
+  const order = [...a.map((e) => e.node), ...b.map((e) => e.node).filter((n) => !a.some((e) => e.node === n))];
+  const find = (list: NodeError[], node: string) => list.find((e) => e.node === node)?.value ?? null;
+  return order.map((node) => ({ node, a: find(a, node), b: find(b, node) }));
+}
+
+/** Number of evaluated (validation) frames, from `frames`, `frame_keys` or `n_frames`. */
+export function evaluatedFrames(metrics: ModelMetrics | undefined): number | undefined {
+  if (Array.isArray(metrics?.frames)) return metrics.frames.length;
+  if (Array.isArray(metrics?.frame_keys)) return metrics.frame_keys.length;
+  return metricNumber(metrics, 'n_frames');
+}
+
+/** Flattens nested objects to dotted paths; arrays and scalars are leaves. */
+export function flatten(value: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out[prefix] = value;
+  }
+  return out;
+}
+
+export interface ConfigDifference {
+  path: string;
+  a: string;
+  b: string;
+}
+
+const show = (v: unknown) => (v === undefined ? DASH : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** The config fields (dotted paths) whose values differ between two versions, sorted. */
+export function configDiff(a: unknown, b: unknown): ConfigDifference[] {
+  const fa = flatten(a);
+  const fb = flatten(b);
+  const paths = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
+  return paths
+    .filter((p) => JSON.stringify(fa[p]) !== JSON.stringify(fb[p]))
+    .map((p) => ({ path: p, a: show(fa[p]), b: show(fb[p]) }));
+}
+
+const PRESETS: readonly string[] = ['fast', 'balanced', 'accurate'];
+
+/** The preset a version was trained with (for "train from this version"); 'balanced' if unknown. */
+export function trainPresetOf(version: Pick<ModelVersion, 'config'>): TrainPreset {
+  const p = version.config?.train_config?.preset;
+  return typeof p === 'string' && PRESETS.includes(p) ? (p as TrainPreset) : 'balanced';
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ADVANCED_FIELDS, buildAdvanced, fieldValue } from './advanced';
+
+const preset = { preset: 'fast', max_seconds: 120, batch_size: 8, learning_rate: 0.003, seed: 0, aug_flip: true };
+const field = (name: string) => ADVANCED_FIELDS.find((f) => f.name === name)!;
+
+describe('advanced settings', () => {
+  it('shows the preset value until edited', () => {
+    expect(fieldValue(field('batch_size'), preset, {})).toBe('8');
+    expect(fieldValue(field('batch_size'), preset, { batch_size: '16' })).toBe('16');
+    expect(fieldValue(field('aug_flip'), preset, {})).toBe(true);
+    expect(fieldValue(field('max_seconds'), { max_seconds: null }, {})).toBe('');
+    expect(fieldValue(field('seed'), undefined, {})).toBe('');
+  });
+
+  it('sends only fields that differ from the preset', () => {
+    expect(buildAdvanced(preset, {})).toEqual({ advanced: {}, errors: [] });
+    expect(buildAdvanced(preset, { batch_size: '8', learning_rate: '0.003', aug_flip: true })).toEqual({ advanced: {}, errors: [] });
+    expect(buildAdvanced(preset, { batch_size: ' 16 ', learning_rate: '1e-3', aug_flip: false, seed: '7' })).toEqual({
+      advanced: { batch_size: 16, learning_rate: 0.001, aug_flip: false, seed: 7 },
+      errors: [],
+    });
+  });
+
+  it('treats an empty time budget as no limit', () => {
+    expect(buildAdvanced(preset, { max_seconds: '' }).advanced).toEqual({ max_seconds: null });
+    expect(buildAdvanced({ max_seconds: null }, { max_seconds: '' }).advanced).toEqual({});
+  });
+
+  it('reports unparsable values instead of sending them', () => {
+    const { advanced, errors } = buildAdvanced(preset, { batch_size: '2.5', learning_rate: 'fast', seed: '' });
+    expect(advanced).toEqual({});
+    expect(errors).toEqual([
+      'batch_size: expected an integer, got "2.5"',
+      'learning_rate: expected a number, got "fast"',
+      'seed: required',
+    ]);
+  });
+});

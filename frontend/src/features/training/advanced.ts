@@ -1,0 +1,65 @@
+/**
+ * The "Advanced settings" fields of the train form. The form keeps only the
+ * fields the user edited (as typed); `buildAdvanced` turns them into the
+ * `advanced` overrides, keeping only values that differ from the preset.
+ */
+import type { TrainConfig } from '../../types/api';
+
+export type AdvancedKind = 'seconds' | 'int' | 'float' | 'bool';
+
+export interface AdvancedField {
+  name: 'max_seconds' | 'batch_size' | 'learning_rate' | 'seed' | 'aug_flip';
+  label: string;
+  kind: AdvancedKind;
+  hint?: string;
+}
+
+export const ADVANCED_FIELDS: readonly AdvancedField[] = [
+  { name: 'max_seconds', label: 'Time budget (s)', kind: 'seconds', hint: 'empty = no time limit' },
+  { name: 'batch_size', label: 'Batch size', kind: 'int' },
+  { name: 'learning_rate', label: 'Learning rate', kind: 'float' },
+  { name: 'seed', label: 'Random seed', kind: 'int' },
+  { name: 'aug_flip', label: 'Flip augmentation', kind: 'bool' },
+];
+
+/** What the user typed / ticked, by field name; absent = follows the preset. */
+export type AdvancedEdits = Partial<Record<AdvancedField['name'], string | boolean>>;
+
+/** The value a field shows: the edit if any, else the preset's value. */
+export function fieldValue(field: AdvancedField, preset: TrainConfig | undefined, edits: AdvancedEdits): string | boolean {
+  const edit = edits[field.name];
+  if (edit !== undefined) return edit;
+  const base = preset?.[field.name];
+  if (field.kind === 'bool') return base === true;
+  return base == null ? '' : String(base);
+}
+
+function parseField(field: AdvancedField, raw: string | boolean): { value?: unknown; error?: string } {
+  if (field.kind === 'bool') return { value: raw === true };
+  const text = String(raw).trim();
+  if (text === '') return field.kind === 'seconds' ? { value: null } : { error: `${field.name}: required` };
+  const n = Number(text);
+  if (!Number.isFinite(n)) return { error: `${field.name}: expected a number, got "${text}"` };
+  if (field.kind === 'int' && !Number.isInteger(n)) return { error: `${field.name}: expected an integer, got "${text}"` };
+  return { value: n };
+}
+
+/**
+ * The `advanced` object to send: only edited fields whose parsed value differs
+ * from the preset. Parse errors are returned instead of guessing.
+ */
+export function buildAdvanced(
+  preset: TrainConfig | undefined,
+  edits: AdvancedEdits,
+): { advanced: Record<string, unknown>; errors: string[] } {
+  const advanced: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const field of ADVANCED_FIELDS) {
+    const raw = edits[field.name];
+    if (raw === undefined) continue;
+    const { value, error } = parseField(field, raw);
+    if (error) errors.push(error);
+    else if (value !== (preset?.[field.name] ?? (field.kind === 'seconds' ? null : undefined))) advanced[field.name] = value;
+  }
+  return { advanced, errors };
+}

@@ -1,0 +1,97 @@
+import { useState, type FormEvent } from 'react';
+import { ErrorMessage } from '../../../components/ErrorMessage';
+import type { TrainingJobCreate, TrainingPresets, TrainPreset } from '../../../types/api';
+import { buildAdvanced, type AdvancedEdits } from '../advanced';
+import { formatBudget } from '../format';
+import { AdvancedSettings } from './AdvancedSettings';
+
+export const PRESET_NAMES: readonly TrainPreset[] = ['fast', 'balanced', 'accurate'];
+
+export interface VersionOption {
+  id: number;
+  number: number;
+}
+
+interface Props {
+  presets: TrainingPresets | undefined;
+  /** Model versions to warm start from, newest first. */
+  versions: readonly VersionOption[];
+  onStart: (body: TrainingJobCreate) => Promise<unknown>;
+  starting: boolean;
+  /** Error of the last start (the backend's 400 message). */
+  error: unknown;
+}
+
+/** Preset choice, "include unreviewed", advanced overrides, warm start and the Train button. */
+export function TrainForm({ presets, versions, onStart, starting, error }: Props) {
+  const [preset, setPreset] = useState<TrainPreset>('balanced');
+  const [includeUnreviewed, setIncludeUnreviewed] = useState(true);
+  const [edits, setEdits] = useState<AdvancedEdits>({});
+  const [parent, setParent] = useState('');
+  const [localError, setLocalError] = useState<Error | null>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const { advanced, errors } = buildAdvanced(presets?.[preset], edits);
+    if (errors.length) {
+      setLocalError(new Error(`Invalid training settings: ${errors.join('; ')}`));
+      return;
+    }
+    setLocalError(null);
+    const body: TrainingJobCreate = { preset, include_unreviewed: includeUnreviewed };
+    if (Object.keys(advanced).length) body.advanced = advanced;
+    if (parent) body.parent_version = Number(parent);
+    await onStart(body);
+  };
+
+  return (
+    <form className="train-form" onSubmit={submit} data-testid="train-form">
+      <fieldset className="presets">
+        <legend>Preset</legend>
+        {PRESET_NAMES.map((name) => (
+          <label key={name}>
+            <input
+              type="radio"
+              name="preset"
+              value={name}
+              checked={preset === name}
+              onChange={() => setPreset(name)}
+              data-testid={`preset-${name}`}
+            />
+            {name}
+            {presets?.[name] && <span className="muted small"> ({formatBudget(presets[name].max_seconds)})</span>}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        <input
+          type="checkbox"
+          name="include_unreviewed"
+          checked={includeUnreviewed}
+          onChange={(e) => setIncludeUnreviewed(e.target.checked)}
+        />
+        include unreviewed labels
+      </label>
+      {versions.length > 0 && (
+        <label>
+          Warm start from{' '}
+          <select name="parent_version" value={parent} onChange={(e) => setParent(e.target.value)} data-testid="warm-start">
+            <option value="">none (train from scratch)</option>
+            {versions.map((v) => (
+              <option key={v.id} value={v.id}>
+                v{v.number}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <AdvancedSettings preset={presets?.[preset]} edits={edits} onChange={setEdits} />
+      <div>
+        <button type="submit" disabled={starting} data-testid="train-button">
+          {starting ? 'Starting…' : 'Train'}
+        </button>
+      </div>
+      <ErrorMessage error={localError ?? error} testId="train-error" />
+    </form>
+  );
+}
