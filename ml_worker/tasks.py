@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import shared_task
-from django.db import close_old_connections, connection
+from django.db import connection
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
@@ -90,9 +90,9 @@ def _run(job_id: int) -> None:
     services.job_report(job_id=job_id, info={"message": "Decoding labeled frames", "fraction": 0.0})
     dataset = snapshot_dataset(job.snapshot.content)
     split = (
-        make_split(dataset.keys(), val_fraction=0.2, seed=cfg.seed)
+        make_split(dataset.keys, val_fraction=0.2, seed=cfg.seed)
         if len(dataset) >= 5
-        else {"train": dataset.keys(), "val": []}
+        else {"train": dataset.keys, "val": []}
     )
     services.job_set_split(job_id=job_id, split=split)
     out_dir = services.model_dir(job)
@@ -117,9 +117,8 @@ def _run(job_id: int) -> None:
     services.job_report(
         job_id=job_id, info={"message": "Exporting TorchScript and ONNX", "fraction": 1.0}
     )
-    close_old_connections()
     zip_path = write_download_zip(
-        result.artifact, out_dir, out_dir / f"poseforge-model-job{job_id}.zip"
+        out_dir, out_dir / f"poseforge-model-job{job_id}.zip"
     )
     metrics = {
         **result.metrics,

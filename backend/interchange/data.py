@@ -110,6 +110,9 @@ class InstanceData:
 
     visibility: (n_nodes,) int, 2 visible / 1 occluded / 0 not in frame; ignored where
     the point is NaN.
+
+    scores: (n_nodes,) float per-point model scores (NaN where unknown), or None when
+    the instance has none (human labels). ``score`` is the instance-level model score.
     """
 
     points: np.ndarray
@@ -117,12 +120,17 @@ class InstanceData:
     track: str | None = None
     source: str = HUMAN
     score: float | None = None
+    scores: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.points = np.asarray(self.points, dtype=float).reshape(-1, 2)
         if self.visibility is None:
             self.visibility = np.where(np.isnan(self.points).any(axis=1), 0, 2)
         self.visibility = np.asarray(self.visibility, dtype=int).reshape(-1)
+        if self.scores is not None:
+            self.scores = np.asarray(self.scores, dtype=float).reshape(-1)
+            if self.scores.shape != (len(self.points),):
+                raise FormatError("An instance has a different number of scores and points.")
 
     @property
     def labeled(self) -> np.ndarray:
@@ -131,6 +139,21 @@ class InstanceData:
 
     def is_empty(self) -> bool:
         return not self.labeled.any()
+
+    def model_score(self, default: float = 0.0) -> float:
+        """The instance score, if known; else the mean of the labeled points' scores.
+
+        PoseForge stores no instance-level score, so after a trip through the database
+        a prediction's score is the mean of its point scores.
+        """
+        if self.score is not None:
+            return float(self.score)
+        if self.scores is not None:
+            known = self.scores[self.labeled]
+            known = known[np.isfinite(known)]
+            if known.size:
+                return float(known.mean())
+        return default
 
 
 @dataclass

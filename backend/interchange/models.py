@@ -12,7 +12,7 @@ from backend.videos.models import Video
 def job_input_path(instance: ImportExportJob, filename: str) -> str:
     # The user's file name never reaches the file system; only a known suffix does.
     lower = (filename or "").lower()
-    suffix = next((s for s in (".pkg.slp", ".slp", ".zip") if lower.endswith(s)), ".bin")
+    suffix = next((s for s in (".pkg.slp", ".slp", ".zip", ".json") if lower.endswith(s)), ".bin")
     return f"interchange/jobs/{instance.uid}/input{suffix}"
 
 

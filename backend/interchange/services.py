@@ -35,6 +35,7 @@ from backend.interchange.data import (
     VideoData,
 )
 from backend.interchange.encode import FrameReader, encode_images
+from backend.interchange.formats._common import stem
 from backend.interchange.models import FrameSuggestion, ImportedFrameSource, ImportExportJob
 from backend.labels.models import Instance, LabeledFrame, LabelHistory
 from backend.labels.services import MAX_INSTANCES_PER_FRAME
@@ -47,7 +48,7 @@ from backend.videos.services import video_create_from_path
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
-IMPORT_SUFFIXES = (".zip", ".pkg.slp", ".slp")
+IMPORT_SUFFIXES = (".zip", ".pkg.slp", ".slp", ".json")
 
 
 def _noop(_fraction: float, _message: str) -> None:
@@ -237,12 +238,15 @@ def _instance_row(inst: InstanceData, node_ids: list[int]) -> dict[str, Any]:
     points = []
     for k in np.nonzero(inst.labeled)[0]:
         vis = int(inst.visibility[k])
-        points.append({
+        point = {
             "node": node_ids[k],
             "x": float(inst.points[k, 0]),
             "y": float(inst.points[k, 1]),
             "visibility": vis if vis in (0, 1, 2) else 2,
-        })  # fmt: skip
+        }
+        if inst.scores is not None and np.isfinite(inst.scores[k]):
+            point["score"] = float(inst.scores[k])  # model predictions only; JSON has no NaN
+        points.append(point)
     track = inst.track[:100] if inst.track is not None else None
     return {"track": track, "source": inst.source, "points": points}
 
@@ -265,7 +269,12 @@ def project_to_data(*, project: Project, approved_only: bool = False) -> Project
     position = {v.id: i for i, v in enumerate(videos)}
     for video in videos:
         data.videos.append(_video_data(video))
-    frames = LabeledFrame.objects.filter(video__project=project).prefetch_related("instances")
+    # Picked frames nobody has labeled yet ("todo") hold no labels to export.
+    frames = (
+        LabeledFrame.objects.filter(video__project=project)
+        .exclude(status=LabeledFrame.Status.TODO)
+        .prefetch_related("instances")
+    )
     if approved_only:
         frames = frames.filter(status=LabeledFrame.Status.APPROVED)
     for frame in frames.order_by("video_id", "frame_index"):
@@ -274,13 +283,23 @@ def project_to_data(*, project: Project, approved_only: bool = False) -> Project
         for inst in frame.instances.all():
             pts = np.full((len(nodes), 2), np.nan)
             vis = np.zeros(len(nodes), int)
+            scores = np.full(len(nodes), np.nan)
             for p in inst.points:
                 k = index_of.get(p.get("node"))
                 if k is not None:
                     pts[k] = (p["x"], p["y"])
                     vis[k] = p.get("visibility", 2)
+                    if isinstance(p.get("score"), int | float):
+                        scores[k] = p["score"]
+            has_scores = inst.source == Instance.Source.MODEL and not np.isnan(scores).all()
             fd.instances.append(
-                InstanceData(points=pts, visibility=vis, track=inst.track, source=inst.source)
+                InstanceData(
+                    points=pts,
+                    visibility=vis,
+                    track=inst.track,
+                    source=inst.source,
+                    scores=scores if has_scores else None,
+                )  # fmt: skip
             )
         data.frames.append(fd)
     data.tracks = sorted(data.all_tracks(), key=_natural)
@@ -360,14 +379,19 @@ def _suffix(name: str) -> str | None:
     return next((s for s in IMPORT_SUFFIXES if lower.endswith(s)), None)
 
 
-def import_job_create(*, user: Any, upload: UploadedFile) -> ImportExportJob:
-    """Check the upload (a zip is list-checked here, so hostile archives never get stored)."""
+def import_job_create(
+    *, user: Any, upload: UploadedFile, project_name: str | None = None
+) -> ImportExportJob:
+    """Check the upload (a zip is list-checked here, so hostile archives never get stored).
+
+    ``project_name`` names the new project (default: the name the imported project has).
+    """
     name = upload.name or ""
     suffix = _suffix(name)
     if suffix is None:
         raise ApplicationError(
             f"{name!r} cannot be imported: upload a .zip of a DeepLabCut / COCO / Lightning Pose "
-            "project folder, or a SLEAP .slp / .pkg.slp file."
+            "project folder, a SLEAP .slp / .pkg.slp file, or a COCO .json without images."
         )
     if not upload.size:
         raise ApplicationError("The uploaded file is empty.")
@@ -384,6 +408,9 @@ def import_job_create(*, user: Any, upload: UploadedFile) -> ImportExportJob:
         created_by=user,
         input_name=name[:255],
         format=suffix.lstrip("."),
+        options={"name": project_name.strip()[:200]}
+        if project_name and project_name.strip()
+        else {},
     )
     job.input_file.save(name, upload, save=False)
     try:
@@ -463,11 +490,17 @@ def import_job_run(*, job_id: int) -> None:
                 folder.mkdir()
                 safezip.extract_zip(source, folder)
                 path = safezip.project_root(folder)
+            elif job.format == "json":  # the name shows in messages about it
+                path = Path(tmp) / f"{stem(job.input_name) or 'upload'}.json"
+                shutil.copyfile(source, path)
             else:
                 path = Path(tmp) / f"upload.{job.format}"
                 shutil.copyfile(source, path)
             project = project_import(
-                path=path, owner=job.created_by, on_progress=_progress_saver(job)
+                path=path,
+                owner=job.created_by,
+                name=job.options.get("name") or None,
+                on_progress=_progress_saver(job),
             )
     except Exception as exc:  # noqa: BLE001 - every failure is reported on the job
         _fail(job, exc)

@@ -36,6 +36,7 @@ class JobSerializer(serializers.ModelSerializer):
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class ExportRequestSerializer(serializers.Serializer):
@@ -64,7 +65,9 @@ class ImportView(APIView):
         serializer = ImportUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = services.import_job_create(
-            user=request.user, upload=serializer.validated_data["file"]
+            user=request.user,
+            upload=serializer.validated_data["file"],
+            project_name=serializer.validated_data.get("name") or None,
         )
         job.refresh_from_db()
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -108,7 +108,10 @@ def load(path: Path) -> ProjectData:
         file = next((c for c in (root / name, root / "images" / name, root / "images" /
                                  PurePosixPath(name).name) if c.is_file()), None)  # fmt: skip
         if file is None:
-            raise FormatError(f"Image {name!r} is referenced in {json_path.name} but absent.")
+            raise FormatError(
+                f"Image {name!r} is referenced in {json_path.name} but absent: upload the "
+                "COCO JSON in a .zip together with its images."
+            )
         ref = image_ref(file, name)
         image["_ref"] = ref
         by_folder.setdefault(str(PurePosixPath(name).parent), []).append(image)
@@ -198,7 +201,7 @@ def _save(data: ProjectData, dest: Path) -> None:
                 ann["attributes"] = {"track_id": inst.track}
                 ann["track_id"] = track_ids[inst.track]
             if inst.source == MODEL:
-                ann["score"] = inst.score if inst.score is not None else 1.0
+                ann["score"] = inst.model_score(default=1.0)
             annotations.append(ann)
     nodes = data.skeleton.nodes
     doc = {

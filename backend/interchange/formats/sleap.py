@@ -90,12 +90,17 @@ def _embedded_loader(video, frame_idx: int):
 def _instance_data(inst, nodes: list[str], skel_nodes: list[str], source: str) -> InstanceData:
     xy = np.asarray(inst.points["xy"], dtype=float)
     visible = np.asarray(inst.points["visible"], dtype=bool)
+    fields = inst.points.dtype.names or ()
+    point_scores = np.asarray(inst.points["score"], dtype=float) if "score" in fields else None
     pts = np.full((len(nodes), 2), np.nan)
     vis = np.zeros(len(nodes), int)
+    scores = np.full(len(nodes), np.nan) if point_scores is not None else None
     for k, name in enumerate(skel_nodes):
         j = nodes.index(name)
         pts[j] = xy[k]
         vis[j] = 2 if visible[k] else 1
+        if scores is not None:
+            scores[j] = point_scores[k]
     if source == MODEL:
         pts[vis != 2] = np.nan  # a prediction's invisible points are not predictions
     score = getattr(inst, "score", None)
@@ -105,6 +110,7 @@ def _instance_data(inst, nodes: list[str], skel_nodes: list[str], source: str) -
         track=inst.track.name if inst.track is not None else None,
         source=source,
         score=float(score) if score is not None else None,
+        scores=scores if source == MODEL else None,
     )
 
 
@@ -271,8 +277,9 @@ def _to_labels(data: ProjectData, dest: Path, embed: bool):
             track = tracks.get(inst.track) if inst.track is not None else None
             if inst.source == MODEL:
                 new = sio.PredictedInstance.from_numpy(
-                    pts, skeleton, score=inst.score or 0.0, track=track
-                )
+                    pts, skeleton, point_scores=_point_scores(inst), score=inst.model_score(),
+                    track=track,
+                )  # fmt: skip
             else:
                 new = sio.Instance.from_numpy(pts, skeleton, track=track)
                 occluded = (inst.visibility == 1) & ~np.isnan(pts).any(axis=1)
@@ -298,6 +305,14 @@ def _to_labels(data: ProjectData, dest: Path, embed: bool):
         tracks=list(tracks.values()),
         suggestions=suggestions,
     ), scratch
+
+
+def _point_scores(inst: InstanceData) -> np.ndarray:
+    """Per-point scores for SLEAP (1.0 where a predicted point has no score, 0 where no point)."""
+    scores = np.ones(len(inst.points)) if inst.scores is None else inst.scores.copy()
+    scores[np.isnan(scores)] = 1.0
+    scores[~inst.labeled] = 0.0
+    return scores
 
 
 def _save_slp(data: ProjectData, dest: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -52,10 +53,17 @@ def test_upload_pkg_slp_runs_job_and_creates_project(shared_data_dir, alice, eve
 def test_upload_dlc_zip(shared_data_dir, alice, client_for, tmp_path):
     root = openfield_subset(shared_data_dir, tmp_path, n=3)
     data = zip_dir(root, tmp_path / "p.zip").read_bytes()
-    response = _upload(client_for(alice), "openfield.zip", data)
+    upload = {"file": SimpleUploadedFile("openfield.zip", data), "name": "  My mice  "}
+    response = _post(client_for(alice), "/api/imports/", upload, "multipart")
+    assert response.data["options"] == {"name": "My mice"}
     job = client_for(alice).get(f"/api/import-export-jobs/{response.data['id']}/").data
     assert job["status"] == "succeeded", job
     assert Instance.objects.filter(labeled_frame__video__project=job["project"]).count() == 3
+    assert Project.objects.get(pk=job["project"]).name == "My mice"
+    assert set(job) == {
+        "id", "kind", "status", "progress", "message", "error", "project", "format", "options",
+        "input_name", "created_at", "started_at", "finished_at", "download_url",
+    }  # fmt: skip
 
 
 def test_bad_project_fails_job_with_message(shared_data_dir, alice, client_for, tmp_path):
@@ -122,3 +130,18 @@ def test_export_permissions_and_download(project, video, alice, vic, eve, client
     assert download.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     assert any(n.endswith("config.yaml") for n in archive.namelist())
+
+
+def test_coco_json_without_images_fails_with_a_hint(alice, client_for):
+    doc = {
+        "images": [{"id": 1, "file_name": "img0.png", "width": 4, "height": 4}],
+        "annotations": [],
+        "categories": [{"id": 1, "name": "mouse", "keypoints": ["snout"], "skeleton": []}],
+    }
+    response = _upload(client_for(alice), "mice.json", json.dumps(doc).encode())
+    assert response.status_code == 202 and response.data["format"] == "json"
+    job = client_for(alice).get(f"/api/import-export-jobs/{response.data['id']}/").data
+    assert job["status"] == "failed"
+    assert "'img0.png' is referenced in mice.json" in job["error"]
+    assert "together with its images" in job["error"]
+    assert Project.objects.count() == 0

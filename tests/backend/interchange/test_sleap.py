@@ -24,12 +24,12 @@ def _coords(labels, user=True):
     return out
 
 
-def _assert_same(a, b):
+def _assert_same(a, b, atol=1e-3):
     assert len(a) == len(b)
     for (fa, ta, pa), (fb, tb, pb) in zip(a, b, strict=True):
         assert (fa, ta) == (fb, tb)
         assert np.array_equal(np.isnan(pa), np.isnan(pb))
-        np.testing.assert_allclose(pa[~np.isnan(pa)], pb[~np.isnan(pb)], atol=1e-3)
+        np.testing.assert_allclose(pa[~np.isnan(pa)], pb[~np.isnan(pb)], atol=atol)
 
 
 def test_minimal_instance_slp_import_and_round_trip(shared_data_dir, alice, tmp_path):
@@ -70,6 +70,18 @@ def test_pkg_slp_embedded_frame_round_trip(shared_data_dir, alice, tmp_path):
     assert Instance.objects.filter(labeled_frame__video__project=again).count() == 2
 
 
+def _scores(labels):
+    """Per-point scores of every predicted instance, in (frame, track) order."""
+    out = []
+    for lf in sorted(labels.labeled_frames, key=lambda f: f.frame_idx):
+        for inst in lf.predicted_instances:
+            xy = np.asarray(inst.points["xy"], float)
+            labeled = np.asarray(inst.points["visible"], bool) & ~np.isnan(xy).any(axis=1)
+            scores = np.where(labeled, np.asarray(inst.points["score"], float), np.nan)
+            out.append((lf.frame_idx, inst.track.name if inst.track else None, scores))
+    return out
+
+
 def test_predictions_are_model_instances_and_round_trip(shared_data_dir, alice, tmp_path):
     src = shared_data_dir / PAIR / "centered_pair_predictions.slp"
     project = project_import(path=src, owner=alice)
@@ -91,6 +103,20 @@ def test_predictions_are_model_instances_and_round_trip(shared_data_dir, alice, 
     _assert_same(_coords(ours, user=False), _coords(original, user=False))
     assert ours.skeletons[0].node_names == original.skeletons[0].node_names
     assert ours.skeletons[0].edge_inds == original.skeletons[0].edge_inds
+    # Per-point prediction scores are kept in the point dicts and written back.
+    first = original.labeled_frames[0].predicted_instances[0]
+    stored = Instance.objects.filter(
+        labeled_frame__frame_index=original.labeled_frames[0].frame_idx,
+        labeled_frame__video__project=project, track=first.track.name,
+    ).get()  # fmt: skip
+    names = dict(project.nodes.values_list("id", "name"))
+    want = dict(zip(original.skeletons[0].node_names, first.points["score"], strict=True))
+    assert {names[p["node"]]: p["score"] for p in stored.points} == pytest.approx(
+        {n: want[n] for n in (names[p["node"]] for p in stored.points)}, abs=1e-4
+    )
+    assert all("score" in p for i in instances for p in i.points)
+    _assert_same(_scores(ours), _scores(original), atol=1e-4)
+    assert all(0 < i.score <= 1 for lf in ours.labeled_frames for i in lf.predicted_instances)
 
 
 def test_multiview_session_videos_and_mixed_sources(shared_data_dir, alice):

@@ -1,6 +1,7 @@
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { useAsync } from '../../lib/useAsync';
+import { ImportPanel } from '../../features/interchange/components/ImportPanel';
 import { getProjects } from '../../features/projects/api/projects';
 import { NewProjectForm } from '../../features/projects/components/NewProjectForm';
 import { ProjectList } from '../../features/projects/components/ProjectList';
@@ -14,6 +15,7 @@ export function ProjectListRoute() {
       <ErrorMessage error={projects.error} />
       {projects.data && <ProjectList projects={projects.data} />}
       <NewProjectForm onCreated={(p) => projects.setData([...(projects.data ?? []), p])} />
+      <ImportPanel onImported={() => projects.reload()} />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import type { ModelVersion, Role, TrainingJob } from '../../types/api';
 import { getModelVersions } from '../../features/models/api/modelVersions';
 import { ModelsSection } from '../../features/models/components/ModelsSection';
 import { trainPresetOf } from '../../features/models/metrics';
+import { ExportPanel } from '../../features/interchange/components/ExportPanel';
 import { getProject } from '../../features/projects/api/projects';
 import { ProjectSummary } from '../../features/projects/components/ProjectSummary';
 import { getSkeleton } from '../../features/skeletons/api/skeleton';
@@ -32,6 +33,7 @@ export function ProjectRoute() {
       {skeleton.data && <SkeletonView skeleton={skeleton.data} />}
       <ProjectVideos projectId={projectId} canUpload={project.data.my_role === 'owner'} />
       <ProjectTraining projectId={projectId} canTrain={TRAIN_ROLES.includes(project.data.my_role)} />
+      <ExportPanel projectId={projectId} />
     </div>
   );
 }
