@@ -36,7 +36,6 @@ frontend/dist/index.html: frontend/package.json frontend/package-lock.json $(she
 
 lint: deps node frontend
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check backend ml_worker tests bench scripts manage.py
 	$(NPM) run typecheck
 
 fmt:
