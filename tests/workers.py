@@ -73,3 +73,12 @@ def stop_worker(worker: subprocess.Popen) -> str:
         os.killpg(worker.pid, 9)
         out, _ = worker.communicate()
     return out or ""
+
+
+def clean_redis_broker(url: str) -> None:
+    """Drop queued and unacknowledged messages a previous run (or a killed worker) left behind."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.delete("default", "gpu", "unacked", "unacked_index", "unacked_mutex")
+    client.close()

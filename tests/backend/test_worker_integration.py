@@ -19,7 +19,7 @@ from django.conf import settings
 from backend.config.celery import app as celery_app
 from backend.videos.models import Video
 from tests.conftest import REPO, require
-from tests.workers import redis_up, start_worker, stop_worker, worker_env
+from tests.workers import clean_redis_broker, redis_up, start_worker, stop_worker, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -51,6 +51,7 @@ def test_real_worker_processes_an_uploaded_video(
     if broker == "redis":
         redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
         require(redis_up(redis_url), f"Redis is not answering at {redis_url}")
+        clean_redis_broker(redis_url)
     celery_app.conf.task_always_eager = False
     from backend.videos.services import video_create_from_path
 

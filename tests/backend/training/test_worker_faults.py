@@ -17,7 +17,7 @@ from backend.config.celery import app as celery_app
 from backend.training import services
 from backend.training.models import ModelVersion, TrainingJob
 from tests.conftest import require
-from tests.workers import redis_up, start_worker, stop_worker, worker_env
+from tests.workers import clean_redis_broker, redis_up, start_worker, stop_worker, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 SHORT = {"max_seconds": 12.0, "max_crop_size": 64, "filters": 8}
@@ -29,6 +29,7 @@ def real_broker(monkeypatch, tmp_path):
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         require(redis_up(redis_url), f"Redis is not answering at {redis_url}")
+        clean_redis_broker(redis_url)
     celery_app.conf.task_always_eager = False
     return worker_env(None, redis_url, JOB_HEARTBEAT_TIMEOUT="6")
 

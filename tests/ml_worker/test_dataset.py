@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+import torch
+
+from ml_worker.augment import (
+    AugmentParams,
+    affine_matrix,
+    flip_permutation,
+    photometric,
+    transform_points,
+    warp_images,
+)
+from ml_worker.dataset import (
+    PoseDataset,
+    PoseSample,
+    infer_symmetries,
+    load_dlc_labeled_folder,
+    make_split,
+)
+
+
+def test_split_is_deterministic_disjoint_and_order_independent():
+    keys = [f"k{i}" for i in range(50)]
+    a = make_split(keys, 0.2, seed=3)
+    b = make_split(list(reversed(keys)), 0.2, seed=3)
+    assert a == b
+    assert len(a["val"]) == 10 and not set(a["train"]) & set(a["val"])
+    assert make_split(keys, 0.2, seed=4) != a
+
+
+def test_dataset_rejects_bad_shapes_with_the_sample_key():
+    img = np.zeros((8, 8, 3), np.uint8)
+    bad = PoseSample(img, np.zeros((3, 2), np.float32), np.full(3, 2, np.int8), "frame7")
+    with pytest.raises(ValueError, match="frame7"):
+        PoseDataset([bad], ["a", "b"])
+    with pytest.raises(ValueError, match="symmetries"):
+        PoseDataset([], ["a", "b"], symmetries=[(0, 5)])
+
+
+def test_symmetries_are_guessed_from_left_right_names():
+    assert infer_symmetries(["snout", "leftear", "rightear", "tailbase"]) == [(1, 2)]
+    assert infer_symmetries(["Ear_L", "Ear_R", "wingL", "wingR", "Head"]) == [(0, 1), (2, 3)]
+
+
+def test_flip_swaps_symmetric_nodes():
+    assert flip_permutation(4, [(1, 2)]) == [0, 2, 1, 3]
+
+
+def test_keypoints_follow_the_image_under_affine_warps():
+    h, w = 60, 70
+    points = torch.tensor([[[20.0, 15.0], [45.0, 40.0]]])
+    image = torch.zeros(1, 1, h, w)
+    for x, y in points[0].long():
+        image[0, 0, y, x] = 1.0
+    for flip in (False, True):
+        m = affine_matrix(torch.tensor([[32.0, 28.0]]), torch.tensor([40.0, 40.0]),
+                          torch.tensor([1.5]), torch.tensor([0.7]), torch.tensor([flip]))
+        out = warp_images(image, m, 80, 80)
+        moved = transform_points(points, m)[0]
+        for x, y in moved:
+            yy, xx = torch.meshgrid(torch.arange(80.0), torch.arange(80.0), indexing="ij")
+            near = ((xx - x) ** 2 + (yy - y) ** 2) < 4
+            assert out[0, 0][near].sum() > 0.5 * out[0, 0].sum() / 2
+
+
+def test_photometric_keeps_range_and_is_seeded():
+    x = torch.rand(2, 3, 8, 8)
+    p = AugmentParams(brightness=0.3, contrast=0.3, noise_std=0.05)
+    a = photometric(x, p, torch.Generator().manual_seed(1))
+    b = photometric(x, p, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b) and a.min() >= 0 and a.max() <= 1
+
+
+def test_dlc_loader_reads_the_openfield_project(openfield_dir):
+    ds = load_dlc_labeled_folder(openfield_dir)
+    assert len(ds) == 116
+    assert ds.node_names == ["snout", "leftear", "rightear", "tailbase"]
+    assert ds.symmetries == [(1, 2)]
+    first = ds.samples[0]
+    assert first.key == "labeled-data/m4s1/img0000.png"
+    assert first.image.shape == (480, 640, 3)
+    np.testing.assert_allclose(first.keypoints[0], [21.521, 265.428], atol=1e-3)
+
+
+def test_dlc_loader_accepts_three_column_index(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "labeled-data" / "v1").mkdir(parents=True)
+    (tmp_path / "config.yaml").write_text("bodyparts:\n- nose\n- tail\nskeleton:\n- [nose, tail]\n")
+    Image.new("RGB", (20, 10)).save(tmp_path / "labeled-data" / "v1" / "img0.png")
+    (tmp_path / "labeled-data" / "v1" / "CollectedData_me.csv").write_text(
+        "scorer,,,me,me,me,me\nbodyparts,,,nose,nose,tail,tail\ncoords,,,x,y,x,y\n"
+        "labeled-data,v1,img0.png,1.5,2.5,,\n")
+    ds = load_dlc_labeled_folder(tmp_path)
+    assert ds.keys == ["labeled-data/v1/img0.png"]
+    assert ds.edges == [(0, 1)]
+    np.testing.assert_allclose(ds.samples[0].keypoints[0], [1.5, 2.5])
+    assert list(ds.samples[0].visibility) == [2, 0]
