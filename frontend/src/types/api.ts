@@ -204,7 +204,8 @@ export interface TrainingJob {
   created_by: string | null;
   parent_version: number | null;
   snapshot: { id: number; sha256: string; frame_count: number };
-  split: { train: string[]; val: string[] };
+  /** Empty until the worker has made the split. */
+  split: { train?: string[]; val?: string[] };
   model_version: number | null;
 }
 
@@ -305,4 +306,124 @@ export interface InterchangeFormat {
 export interface ExportRequest {
   format: string;
   approved_only?: boolean;
+}
+
+// --- team labeling: locks, presence, review, picking, dashboard ----------------
+
+/** Every status a frame row can have (`todo` = picked, never labeled). */
+export type TeamFrameStatus = FrameStatus | 'todo';
+
+export interface ReviewComment {
+  id: number;
+  author: User | null;
+  decision: 'approve' | 'reject';
+  text: string;
+  /** Node the comment is pinned to, or null. */
+  node: number | null;
+  created_at: string;
+  resolved: boolean;
+}
+
+/** The team fields every LabeledFrame JSON carries besides the base ones. */
+export interface LabeledFrameTeam extends Omit<LabeledFrame, 'status'> {
+  status: TeamFrameStatus;
+  assignee?: User | null;
+  locked_by?: User | null;
+  lock_expires_at?: string | null;
+  submitted_at?: string | null;
+  latest_comment?: ReviewComment | null;
+}
+
+/** POST/GET lock and GET presence rows. */
+export interface FrameLock {
+  user: User;
+  video: number;
+  frame_index: number;
+  since: string | null;
+  expires: string | null;
+}
+
+export interface NextFrame {
+  video: number;
+  frame_index: number;
+  lock_expires_at: string;
+  reason: 'rejected' | 'todo' | 'unassigned';
+}
+
+export interface FrameSummary {
+  id: number;
+  video: number;
+  video_name: string;
+  frame_index: number;
+  status: TeamFrameStatus;
+  version: number;
+  assignee: User | null;
+  submitted_at: string | null;
+  latest_comment: ReviewComment | null;
+}
+
+/** GET .../history/ rows (the backend sends `user` as a username string). */
+export interface LabelHistoryRow {
+  id: number;
+  user: string | null;
+  created_at: string;
+  action: 'create' | 'update' | 'submit' | 'approve' | 'reject' | string;
+  version: number;
+  before: Instance[] | null;
+  after: Instance[] | null;
+}
+
+export interface ReviewDecision {
+  decision: 'approve' | 'reject';
+  comment?: string;
+  node?: number | null;
+  version?: number;
+}
+
+export interface DashboardAnnotator {
+  user: User;
+  labeled: number;
+  submitted: number;
+  approved: number;
+  rejected: number;
+}
+
+export interface DashboardVideo {
+  id: number;
+  name: string;
+  frame_count: number | null;
+  by_status: Record<TeamFrameStatus, number>;
+}
+
+export interface Dashboard {
+  by_status: Record<TeamFrameStatus, number>;
+  annotators: DashboardAnnotator[];
+  videos: DashboardVideo[];
+}
+
+export type PickMethod = 'uniform' | 'random' | 'kmeans';
+
+export interface PickJob {
+  id: number;
+  project: number;
+  video: number;
+  method: PickMethod;
+  count: number;
+  seed: number;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  progress: number;
+  message: string;
+  error: string;
+  frames: number[];
+  created_frames: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** PUT skeleton body: new nodes have no id; pairs may name new nodes by name. */
+export interface SkeletonPut {
+  nodes: { id?: number; name: string; color: string }[];
+  edges: [number | string, number | string][];
+  symmetries: [number | string, number | string][];
 }

@@ -82,10 +82,10 @@ export function JobRow({ job, canCancel, onCancel, selected, onSelect, versionLa
         <dt>Frames</dt>
         <dd>
           {job.snapshot.frame_count}
-          {job.split.val.length > 0 && (
+          {(job.split.val?.length ?? 0) > 0 && (
             <span className="muted">
               {' '}
-              ({job.split.train.length} train / {job.split.val.length} val)
+              ({job.split.train?.length ?? 0} train / {job.split.val?.length ?? 0} val)
             </span>
           )}
         </dd>
