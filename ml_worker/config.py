@@ -49,6 +49,7 @@ class TrainConfig:
     # network
     filters: int = 16
     filters_rate: float = 1.5
+    batchnorm: bool = False  # instance net only; He init trains as fast, and BN is slow on CPU
     output_stride: int = 2
     max_stride: int | None = None
     sigma_px: float = 2.5
@@ -58,7 +59,7 @@ class TrainConfig:
     centroid_target_size_px: float = 32.0
     input_scale: float | None = None
     crop_size: int | None = None
-    max_crop_size: int = 192
+    max_crop_size: int = 160
     # augmentation
     aug_rotation_deg: float = 180.0
     aug_scale: float = 0.1
@@ -113,7 +114,7 @@ class TrainConfig:
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    "fast": {"max_seconds": 120.0, "max_crop_size": 128, "filters": 16,
+    "fast": {"max_seconds": 120.0, "max_crop_size": 96, "filters": 16,
              "early_stopping_patience": 8},
     "balanced": {},
     "accurate": {"max_seconds": 1800.0, "max_crop_size": 256, "filters": 24,

@@ -38,6 +38,8 @@ class UNetConfig:
         max_stride: total encoder downsampling (a power of two, 2 ** depth).
         output_stride: stride of the output maps (a power of two <= max_stride).
         convs_per_block: 3x3 convolutions per block.
+        batchnorm: BatchNorm after each convolution (faster convergence; slower
+            per step on CPU).
     """
 
     in_channels: int = 3
@@ -47,6 +49,7 @@ class UNetConfig:
     max_stride: int = 16
     output_stride: int = 2
     convs_per_block: int = 2
+    batchnorm: bool = False
 
     def __post_init__(self) -> None:
         for name in ("max_stride", "output_stride"):
@@ -115,6 +118,7 @@ def choose_unet(
     in_channels: int = 3,
     filters_rate: float = 2.0,
     max_stride: int | None = None,
+    batchnorm: bool = False,
 ) -> UNetConfig:
     """Architecture for an animal of a given size (depth from the receptive field).
 
@@ -138,17 +142,17 @@ def choose_unet(
         filters_rate=filters_rate,
         max_stride=stride,
         output_stride=output_stride,
+        batchnorm=batchnorm,
     )
 
 
-def _block(c_in: int, c_out: int, n_convs: int) -> nn.Sequential:
+def _block(c_in: int, c_out: int, n_convs: int, batchnorm: bool) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i in range(n_convs):
-        layers += [
-            nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c_out),
-            nn.ReLU(inplace=True),
-        ]
+        layers.append(nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1, bias=not batchnorm))
+        if batchnorm:
+            layers.append(nn.BatchNorm2d(c_out))
+        layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
 
 
@@ -162,17 +166,22 @@ class UNet(nn.Module):
         self.encoders = nn.ModuleList()
         c_in = cfg.in_channels
         for w in widths[:-1]:
-            self.encoders.append(_block(c_in, w, cfg.convs_per_block))
+            self.encoders.append(_block(c_in, w, cfg.convs_per_block, cfg.batchnorm))
             c_in = w
-        self.bottleneck = _block(c_in, widths[-1], cfg.convs_per_block)
+        self.bottleneck = _block(c_in, widths[-1], cfg.convs_per_block, cfg.batchnorm)
         n_up = cfg.depth - int(math.log2(cfg.output_stride))
         self.decoders = nn.ModuleList()
         c_in = widths[-1]
         for level in range(n_up):
             skip = widths[cfg.depth - 1 - level]
-            self.decoders.append(_block(c_in + skip, skip, cfg.convs_per_block))
+            self.decoders.append(_block(c_in + skip, skip, cfg.convs_per_block, cfg.batchnorm))
             c_in = skip
         self.head = nn.Conv2d(c_in, cfg.out_channels, 1)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):  # He init keeps the signal alive without BatchNorm
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         """Confidence maps.

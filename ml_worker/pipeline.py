@@ -27,10 +27,10 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ml_worker.augment import affine_matrix, sampling_grid, transform_points
+from ml_worker.augment import sampling_grid
 from ml_worker.config import TrainConfig
 from ml_worker.dataset import animal_radius
-from ml_worker.heatmaps import find_peaks, window_radius
+from ml_worker.heatmaps import find_peaks, logits_to_confmaps, window_radius
 from ml_worker.model import UNet, UNetConfig, choose_unet
 
 
@@ -107,7 +107,7 @@ def plan_geometry(cfg: TrainConfig, keypoints: np.ndarray, frame_hw: tuple[int, 
         scale = cfg.input_scale or min(1.0, cfg.max_crop_size / crop_full)
     instance = choose_unet(animal_size_px=size_full * scale, out_channels=k, filters=cfg.filters,
                            filters_rate=cfg.filters_rate, output_stride=cfg.output_stride,
-                           max_stride=cfg.max_stride)
+                           max_stride=cfg.max_stride, batchnorm=cfg.batchnorm)
     crop = cfg.crop_size or _round_up(crop_full * scale, instance.max_stride)
     crop = _round_up(crop, instance.max_stride)
     return Geometry(
@@ -132,14 +132,6 @@ def pool_frames(images: Tensor, down: int, multiple: int) -> Tensor:
     low = F.avg_pool2d(images, down) if down > 1 else images
     h, w = low.shape[-2:]
     return F.pad(low, (0, (-w) % multiple, 0, (-h) % multiple))
-
-
-def crop_matrix(anchors: Tensor, geometry: Geometry) -> Tensor:
-    """Frame px -> crop px matrices for crops centred on ``anchors`` ``(B, 2)``."""
-    b = anchors.shape[0]
-    c = (geometry.crop_size - 1) / 2
-    return affine_matrix(anchors, torch.tensor([c, c]), torch.full((b,), geometry.input_scale),
-                         torch.zeros(b), torch.zeros(b, dtype=torch.bool))
 
 
 class TopDownModel(nn.Module):
@@ -169,7 +161,8 @@ class TopDownModel(nn.Module):
             ``anchors (B, 2)`` in frame pixels and ``scores (B,)``.
         """
         low = pool_frames(images, self.down, self.geometry.centroid.max_stride)
-        maps = self.centroid(low)
+        maps = logits_to_confmaps(self.centroid(low), self.geometry.centroid_sigma_px,
+                                  self.c_stride)
         peak, score = find_peaks(maps, self.c_stride, self.c_radius)
         anchors = peak[:, 0] * self.down + (self.down - 1) / 2
         return anchors, score[:, 0]
@@ -198,13 +191,10 @@ class TopDownModel(nn.Module):
         """
         images = frames.permute(0, 3, 1, 2).float() / 255.0
         anchors, _ = self.locate(images)
-        maps = self.instance(self.crops(images, anchors))
+        maps = logits_to_confmaps(self.instance(self.crops(images, anchors)),
+                                  self.geometry.sigma_px, self.i_stride)
         peaks, scores = find_peaks(maps, self.i_stride, self.i_radius)
         c = (self.crop - 1) / 2
         points = (peaks - c) / self.scale + anchors[:, None, :]
         return points, scores, anchors
 
-
-def to_frame_coords(points: Tensor, matrix: Tensor) -> Tensor:
-    """Map crop-pixel points ``(B, K, 2)`` back through frame->crop ``matrix`` ``(B, 3, 3)``."""
-    return transform_points(points, torch.linalg.inv(matrix))

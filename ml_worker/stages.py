@@ -18,7 +18,7 @@ unaugmented batch is exactly what the deployed model sees.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -39,21 +39,6 @@ from ml_worker.heatmaps import make_confmaps
 from ml_worker.pipeline import Geometry, pool_frames
 
 Batch = tuple[Tensor, Tensor, Tensor]
-
-
-def masked_mse(pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
-    """Mean squared error over maps of labeled points.
-
-    Args:
-        pred: ``(B, K, h, w)``.
-        target: ``(B, K, h, w)``.
-        mask: ``(B, K)`` 1 for labeled points, 0 to ignore.
-
-    Returns:
-        Scalar loss.
-    """
-    per_map = (pred - target).square().mean(dim=(-1, -2))
-    return (per_map * mask).sum() / mask.sum().clamp(min=1)
 
 
 @dataclass
@@ -82,7 +67,7 @@ class FrameBank:
         images = torch.zeros(len(ds), 3, h, w, dtype=torch.uint8)
         for i, s in enumerate(ds.samples):
             images[i, :, : s.image.shape[0], : s.image.shape[1]] = torch.from_numpy(
-                s.image).permute(2, 0, 1)
+                np.array(s.image)).permute(2, 0, 1)
         kp = ds.keypoints()
         anchors = np.nan_to_num(anchor_points(kp), nan=0.0)
         return cls(images.to(device), torch.from_numpy(kp).to(device),
@@ -119,7 +104,8 @@ def centroid_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
                    symmetries: Sequence[tuple[int, int]]) -> StageData:
     """Batches for the centroid net: pooled frames -> one anchor map."""
     down, stride = g.centroid_downsample, g.centroid.output_stride
-    params = _augment(cfg, cfg.aug_flip)
+    # whole frames: small rotations only (large ones would fill the frame with black)
+    params = replace(_augment(cfg, cfg.aug_flip), rotation_deg=min(cfg.aug_rotation_deg, 15.0))
 
     def pooled(b: FrameBank) -> tuple[Tensor, Tensor]:
         low = torch.cat([pool_frames(b.images[i:i + 16].float() / 255, down, g.centroid.max_stride)

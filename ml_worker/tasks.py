@@ -36,7 +36,9 @@ def train_model(job_id: int, attempt: int = 1) -> None:
             attempt,
         )
         return
-    with _Heartbeat(job_id):
+    # An eager run (tests) shares the caller's database transaction: a second writer thread
+    # would only wait on its lock.
+    with _Heartbeat(job_id, enabled=not train_model.request.is_eager):
         try:
             _run(job_id)
         except Exception as exc:  # noqa: BLE001 - any failure ends the job with its message
@@ -50,8 +52,9 @@ def train_model(job_id: int, attempt: int = 1) -> None:
 class _Heartbeat:
     """Keeps ``heartbeat_at`` fresh while the task is alive, even in phases without progress."""
 
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, job_id: int, *, enabled: bool = True) -> None:
         self.job_id = job_id
+        self.enabled = enabled
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True)
 
@@ -69,12 +72,14 @@ class _Heartbeat:
             connection.close()
 
     def __enter__(self) -> _Heartbeat:
-        self.thread.start()
+        if self.enabled:
+            self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
-        self.thread.join(timeout=HEARTBEAT_SECONDS * 2)
+        if self.enabled:
+            self.thread.join(timeout=HEARTBEAT_SECONDS * 2)
 
 
 def _run(job_id: int) -> None:
@@ -134,8 +139,9 @@ def _run(job_id: int) -> None:
 class _ProgressReporter:
     """on_progress / should_stop callbacks for ``train``: throttled database writes."""
 
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, job_id: int, *, enabled: bool = True) -> None:
         self.job_id = job_id
+        self.enabled = enabled
         self.stop = False
         self.last_check = 0.0
         self.last_history: tuple[Any, ...] | None = None

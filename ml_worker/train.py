@@ -41,10 +41,11 @@ from torch import Tensor, nn
 from ml_worker.artifacts import ModelArtifact, atomic_torch_save, predict_frames
 from ml_worker.config import TrainConfig
 from ml_worker.dataset import PoseDataset
+from ml_worker.heatmaps import spatial_cross_entropy
 from ml_worker.metrics import compute_metrics
 from ml_worker.model import build_model, load_matching_weights
 from ml_worker.pipeline import Geometry, TopDownModel, plan_geometry
-from ml_worker.stages import FrameBank, StageData, centroid_stage, instance_stage, masked_mse
+from ml_worker.stages import FrameBank, StageData, centroid_stage, instance_stage
 
 ProgressFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
@@ -252,7 +253,8 @@ def _fit(run: _Run, name: str, data: StageData, offset: float, weight: float) ->
     """Fit one stage's net; leaves its best weights loaded."""
     cfg, net = run.cfg, run.nets[name]
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + (name == "instance"))
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay,
+                            foreach=True)
     amp = run.device.type == "cuda" and cfg.amp
     amp_dtype = torch.bfloat16 if amp and torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16)
@@ -284,7 +286,7 @@ def _fit(run: _Run, name: str, data: StageData, offset: float, weight: float) ->
         x, y, mask = data.train_batch(next(index_stream), gen)
         x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(run.device.type, dtype=amp_dtype, enabled=amp):
-            loss = masked_mse(net(x).float(), y, mask)
+            loss = spatial_cross_entropy(net(x).float(), y, mask)
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(opt)
@@ -323,7 +325,7 @@ def _validate(net: nn.Module, data: StageData, device: torch.device, amp: bool,
         for x, y, mask in data.val_batches():
             x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
-                total += float(masked_mse(net(x).float(), y, mask)) * len(x)
+                total += float(spatial_cross_entropy(net(x).float(), y, mask)) * len(x)
             count += len(x)
     net.train()
     return total / max(count, 1)

@@ -1,0 +1,164 @@
+"""Export a model version: TorchScript, ONNX, and the download zip.
+
+Both exports contain the *whole* inference of :class:`TopDownModel` (pooling,
+centroid net, crop, instance net, sub-pixel peaks), so a user needs no code
+from this project: feed ``(N, H, W, 3)`` uint8 RGB frames, get ``points
+(N, K, 2)`` in frame pixels and ``scores (N, K)``. ONNX is traced for the
+training frame size (``config.json`` ``preprocessing.frame_size``) with a
+dynamic batch; frames of another size must be resized first. The download zip
+holds ``weights.ts``, ``model.onnx``, ``config.json``, ``metrics.json``,
+``skeleton.json`` and a README with an onnxruntime-only snippet for videos.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from ml_worker.artifacts import ModelArtifact
+from ml_worker.pipeline import TopDownModel
+
+OPSET = 17
+
+
+class _PointsAndScores(nn.Module):
+    """TopDownModel without the anchors output."""
+
+    def __init__(self, model: TopDownModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor]:
+        points, scores, _ = self.model(frames)
+        return points, scores
+
+
+def _example(artifact: ModelArtifact, n: int = 2) -> Tensor:
+    g = artifact.geometry
+    return torch.zeros(n, g.frame_height, g.frame_width, 3, dtype=torch.uint8)
+
+
+def export_torchscript(artifact: ModelArtifact, path: str | Path) -> Path:
+    """Trace the full inference to TorchScript (``torch.jit.load`` to use).
+
+    Args:
+        artifact: the model.
+        path: output file (written atomically).
+
+    Returns:
+        The path.
+    """
+    module = _PointsAndScores(artifact.build_module()).eval()
+    with torch.no_grad():
+        traced = torch.jit.trace(module, (_example(artifact),), check_trace=False)
+    out = Path(path)
+    tmp = out.with_name(out.name + ".tmp")
+    traced.save(str(tmp))
+    os.replace(tmp, out)
+    return out
+
+
+def export_onnx(artifact: ModelArtifact, path: str | Path) -> Path:
+    """Export the full inference to ONNX (input ``frames``, outputs ``points``, ``scores``).
+
+    Args:
+        artifact: the model.
+        path: output file (written atomically).
+
+    Returns:
+        The path.
+    """
+    module = _PointsAndScores(artifact.build_module()).eval()
+    out = Path(path)
+    tmp = out.with_name(out.name + ".tmp")
+    with torch.no_grad():
+        torch.onnx.export(
+            module, (_example(artifact),), str(tmp), dynamo=False, opset_version=OPSET,
+            input_names=["frames"], output_names=["points", "scores"],
+            dynamic_axes={"frames": {0: "n"}, "points": {0: "n"}, "scores": {0: "n"}},
+        )
+    os.replace(tmp, out)
+    return out
+
+
+README = """# PoseForge model: {nodes}
+
+Top-down pose model (centroid U-Net on the frame pooled by {down}, instance
+U-Net on a {crop}x{crop} crop at scale {scale:.3g}). Input: RGB uint8 frames of
+{h}x{w} (height x width), shape (N, H, W, 3). Outputs: `points` (N, K, 2)
+pixel x, y in the frame (pixel centres at integers) and `scores` (N, K) peak
+confidence (about 1 = confident). Node order: {nodes}.
+
+Held-out metrics: see `metrics.json` (RMSE {rmse} px).
+
+## Run on a video with onnxruntime only
+
+```python
+# pip install onnxruntime av numpy
+import av, numpy as np, onnxruntime as ort
+
+sess = ort.InferenceSession("model.onnx")
+points, scores = [], []
+with av.open("video.mp4") as container:
+    batch = []
+    for frame in container.decode(video=0):
+        batch.append(frame.to_ndarray(format="rgb24"))  # (H, W, 3) uint8
+        if len(batch) == 16:
+            p, s = sess.run(None, {{"frames": np.stack(batch)}})
+            points.append(p); scores.append(s); batch = []
+    if batch:
+        p, s = sess.run(None, {{"frames": np.stack(batch)}})
+        points.append(p); scores.append(s)
+points, scores = np.concatenate(points), np.concatenate(scores)  # (frames, K, 2), (frames, K)
+np.save("points.npy", points)
+```
+
+Frames must be {h}x{w}; resize other videos to that size first and scale the
+points back. `weights.ts` is the same model in TorchScript:
+`torch.jit.load("weights.ts")(torch.from_numpy(frames))` returns the same two arrays.
+"""
+
+
+def write_download_zip(artifact_dir: str | Path, zip_path: str | Path) -> Path:
+    """Write the model-version download zip.
+
+    Args:
+        artifact_dir: a :class:`ModelArtifact` directory.
+        zip_path: output zip (written atomically).
+
+    Returns:
+        The zip path. Members: weights.ts, model.onnx, config.json,
+        metrics.json, skeleton.json, README.md.
+    """
+    root = Path(artifact_dir)
+    artifact = ModelArtifact.from_dir(root)
+    out = Path(zip_path)
+    work = out.with_name(out.name + ".parts")
+    work.mkdir(parents=True, exist_ok=True)
+    export_torchscript(artifact, work / "weights.ts")
+    export_onnx(artifact, work / "model.onnx")
+    g = artifact.geometry
+    rmse = artifact.metrics.get("rmse_px")
+    readme = README.format(nodes=", ".join(artifact.node_names), down=g.centroid_downsample,
+                           crop=g.crop_size, scale=g.input_scale, h=g.frame_height,
+                           w=g.frame_width, rmse="n/a" if rmse is None else f"{rmse:.2f}")
+    tmp = out.with_name(out.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.write(work / "weights.ts", "weights.ts")
+        zf.write(work / "model.onnx", "model.onnx")
+        for name in ("config.json", "metrics.json", "skeleton.json"):
+            if (root / name).is_file():
+                zf.write(root / name, name)
+        if not (root / "metrics.json").is_file():
+            zf.writestr("metrics.json", json.dumps(artifact.metrics))
+        zf.writestr("README.md", readme)
+    os.replace(tmp, out)
+    for f in work.iterdir():
+        f.unlink()
+    work.rmdir()
+    return out
