@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 NPM := cd frontend && npm
 
-.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend bench-training clean
+.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend bench-training bench-frames bench-inference bench-al reliability clean
 
 run: setup  ## set everything up, then start web + worker with the demo project
 	$(BIN)/python manage.py serve
@@ -56,3 +56,6 @@ bench-training: deps
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var
+
+bench-frames: deps
+	$(BIN)/python bench/frames.py

@@ -37,7 +37,7 @@ class Command(BaseCommand):
              "-c", "1", "--loglevel", "INFO", "-n", f"embedded@{os.uname().nodename}"],
         )  # fmt: skip
         web = subprocess.Popen(
-            [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+            [python, "-m", "backend.common.server", "--host", host, "--port", str(port)],
             cwd=settings.BASE_DIR,
         )
         self.stdout.write(
