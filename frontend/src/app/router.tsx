@@ -6,6 +6,9 @@ import { LabelingRoute } from './routes/LabelingRoute';
 import { LoginRoute } from './routes/LoginRoute';
 import { ProjectListRoute } from './routes/ProjectListRoute';
 import { ProjectRoute } from './routes/ProjectRoute';
+import { ReviewRoute } from './routes/ReviewRoute';
+import { SkeletonEditorRoute } from './routes/SkeletonEditorRoute';
+import { TeamRoute } from './routes/TeamRoute';
 
 export function AppRoutes() {
   return (
@@ -18,6 +21,9 @@ export function AppRoutes() {
           path="/projects/:projectId/videos/:videoId/label"
           element={<RequireAuth><LabelingRoute /></RequireAuth>}
         />
+        <Route path="/projects/:projectId/team" element={<RequireAuth><TeamRoute /></RequireAuth>} />
+        <Route path="/projects/:projectId/review" element={<RequireAuth><ReviewRoute /></RequireAuth>} />
+        <Route path="/projects/:projectId/skeleton" element={<RequireAuth><SkeletonEditorRoute /></RequireAuth>} />
         <Route path="*" element={<p>Page not found.</p>} />
       </Route>
     </Routes>

@@ -2,6 +2,7 @@ import { Link, useParams } from 'react-router-dom';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { useAsync } from '../../lib/useAsync';
+import { useAuth } from '../auth';
 import { LabelingPage } from '../../features/labeling/components/LabelingPage';
 import { getProject } from '../../features/projects/api/projects';
 import { getSkeleton } from '../../features/skeletons/api/skeleton';
@@ -12,6 +13,7 @@ export function LabelingRoute() {
   const params = useParams();
   const projectId = Number(params.projectId);
   const videoId = Number(params.videoId);
+  const { user } = useAuth();
   const data = useAsync(
     (signal) => Promise.all([getProject(projectId, signal), getSkeleton(projectId, signal), getVideo(videoId, signal)]),
     [projectId, videoId],
@@ -24,7 +26,7 @@ export function LabelingRoute() {
       <nav className="crumbs">
         <Link to={`/projects/${project.id}`}>← {project.name}</Link>
       </nav>
-      <LabelingPage key={video.id} video={video} skeleton={skeleton} role={project.my_role} />
+      <LabelingPage key={video.id} video={video} skeleton={skeleton} role={project.my_role} me={user} />
     </div>
   );
 }

@@ -15,6 +15,7 @@ import { SkeletonView } from '../../features/skeletons/components/SkeletonView';
 import { TrainingSection } from '../../features/training/components/TrainingSection';
 import { useTrainingJobs } from '../../features/training/useTrainingJobs';
 import { ProjectVideos } from '../../features/videos/components/ProjectVideos';
+import { ProjectTeamSection } from './ProjectTeamSection';
 
 /** Roles that may start and cancel training jobs. */
 const TRAIN_ROLES: readonly Role[] = ['owner', 'reviewer', 'annotator'];
@@ -29,6 +30,7 @@ export function ProjectRoute() {
   return (
     <div className="page">
       <ProjectSummary project={project.data} />
+      <ProjectTeamSection projectId={projectId} role={project.data.my_role} />
       <ErrorMessage error={skeleton.error} />
       {skeleton.data && <SkeletonView skeleton={skeleton.data} />}
       <ProjectVideos projectId={projectId} canUpload={project.data.my_role === 'owner'} />

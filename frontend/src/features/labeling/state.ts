@@ -77,8 +77,17 @@ export interface EditorState {
   /** Number of frames in the video; null while unknown. */
   readonly frameCount: number | null;
   readonly helpOpen: boolean;
-  /** False for viewers: the pose cannot be edited. */
+  /** False for viewers and while someone else holds the frame lock: the pose cannot be edited. */
   readonly editable: boolean;
+  /** The user may label in this project (annotator+), whatever the lock says. */
+  readonly canLabel: boolean;
+  /** Image size in pixels (video width/height); bounds the keyboard crosshair. */
+  readonly frameSize: { readonly width: number; readonly height: number } | null;
+  /** Keyboard placement mode: the crosshair in image pixels; null when the mode is off. */
+  readonly crosshair: { readonly x: number; readonly y: number } | null;
+  /** Points of the nearest earlier labeled frame's human instance ("copy previous"). */
+  readonly previous: { readonly frameIndex: number; readonly points: Readonly<Record<number, PointValue>> } | null;
+  readonly historyOpen: boolean;
 }
 
 const EMPTY_DOC: PoseDoc = { points: {} };
@@ -89,6 +98,8 @@ export function editorCreate(opts: {
   frameIndex: number;
   frameCount: number | null;
   editable?: boolean;
+  canLabel?: boolean;
+  frameSize?: { width: number; height: number } | null;
 }): EditorState {
   const nodeIds = opts.skeleton.nodes.map((n) => n.id);
   return {
@@ -100,6 +111,11 @@ export function editorCreate(opts: {
     frameCount: opts.frameCount,
     helpOpen: false,
     editable: opts.editable ?? true,
+    canLabel: opts.canLabel ?? opts.editable ?? true,
+    frameSize: opts.frameSize ?? null,
+    crosshair: null,
+    previous: null,
+    historyOpen: false,
   };
 }
 
@@ -208,4 +224,33 @@ export function editorInstances(s: EditorState): Instance[] {
   if (points.length) out[mineIndex] = { ...mine, points };
   else out.splice(mineIndex, 1);
   return out;
+}
+
+/** The human instance of a frame as a point map (for "copy previous"). */
+export function humanPointMap(instances: readonly Instance[] | undefined, nodeIds: readonly number[]): Record<number, PointValue> {
+  const mine = instances?.[findMineIndex(instances)];
+  const known = new Set(nodeIds);
+  const points: Record<number, PointValue> = {};
+  for (const p of mine?.points ?? []) {
+    if (known.has(p.node)) points[p.node] = { x: p.x, y: p.y, visibility: p.visibility };
+  }
+  return points;
+}
+
+/**
+ * The nearest labeled frame before `frameIndex` whose human instance has points,
+ * from the video's labeled-frame list; null when there is none.
+ */
+export function previousLabeledPose(
+  frames: readonly { frame_index: number; instances?: readonly Instance[] }[],
+  frameIndex: number,
+  nodeIds: readonly number[],
+): EditorState['previous'] {
+  let best: EditorState['previous'] = null;
+  for (const f of frames) {
+    if (f.frame_index >= frameIndex || (best && f.frame_index <= best.frameIndex)) continue;
+    const points = humanPointMap(f.instances, nodeIds);
+    if (Object.keys(points).length) best = { frameIndex: f.frame_index, points };
+  }
+  return best;
 }

@@ -192,6 +192,15 @@ export class FrameSync {
     return theirs.instances;
   }
 
+  /**
+   * The server's frame changed without new labels (submit / review moved its
+   * status): show it. Ignored if it is not the version our edits are based on.
+   */
+  setServerFrame(frame: LabeledFrame): void {
+    if (frame.version !== this.snap.version) return;
+    this.set({ server: frame });
+  }
+
   /** Try again now if something is waiting (browser came back online). */
   retry(): void {
     if (this.snap.mine && (this.snap.status === 'offline' || this.snap.status === 'dirty')) void this.saveNow();

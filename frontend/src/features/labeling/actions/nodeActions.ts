@@ -1,5 +1,6 @@
 /** Actions that choose the active node (UI state, not undoable). */
 import { stepNode } from '../state';
+import { followActive } from './keyboardActions';
 import { type Action } from './types';
 
 export const selectNode: Action<{ nodeId: number }> = {
@@ -7,7 +8,7 @@ export const selectNode: Action<{ nodeId: number }> = {
   label: 'Make a node active',
   shortcuts: ['Click node in list'],
   predicate: (s, { nodeId }) => s.nodeIds.includes(nodeId),
-  perform: (s, { nodeId }) => ({ ...s, activeNodeId: nodeId }),
+  perform: (s, { nodeId }) => followActive({ ...s, activeNodeId: nodeId }),
 };
 
 export const nextNode: Action = {
@@ -16,7 +17,7 @@ export const nextNode: Action = {
   shortcuts: ['Tab'],
   keyTest: (e) => e.key === 'Tab' && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey,
   predicate: (s) => s.nodeIds.length > 0,
-  perform: (s) => ({ ...s, activeNodeId: stepNode(s, s.activeNodeId, 1) }),
+  perform: (s) => followActive({ ...s, activeNodeId: stepNode(s, s.activeNodeId, 1) }),
 };
 
 export const previousNode: Action = {
@@ -25,5 +26,5 @@ export const previousNode: Action = {
   shortcuts: ['Shift+Tab'],
   keyTest: (e) => e.key === 'Tab' && e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey,
   predicate: (s) => s.nodeIds.length > 0,
-  perform: (s) => ({ ...s, activeNodeId: stepNode(s, s.activeNodeId, -1) }),
+  perform: (s) => followActive({ ...s, activeNodeId: stepNode(s, s.activeNodeId, -1) }),
 };

@@ -4,8 +4,17 @@
  */
 import { fitToScreen, goToFrame, nextFrame, previousFrame, redo, save, toggleHelp, undo } from './editorActions';
 import { nextNode, previousNode, selectNode } from './nodeActions';
+import {
+  copyPrevious,
+  leaveKeyboardMode,
+  moveCrosshair,
+  placeAtCrosshair,
+  toggleKeyboardMode,
+} from './keyboardActions';
 import { cyclePointVisibility, cycleVisibility, deletePoint, movePoint, placePoint } from './pointActions';
+import { nextFrameForMe, submitFrame, toggleHistory } from './teamActions';
 import type { Action, KeyInput } from './types';
+import type { EditorState } from '../state';
 
 /** Gestures shown in the help panel that are not editor actions (view only). */
 export const VIEW_GESTURES: readonly { label: string; shortcuts: readonly string[] }[] = [
@@ -17,6 +26,10 @@ export const VIEW_GESTURES: readonly { label: string; shortcuts: readonly string
 // called with its own payload type where it is used.
 export const ACTIONS: readonly Action<any>[] = [
   placePoint,
+  toggleKeyboardMode,
+  moveCrosshair,
+  placeAtCrosshair,
+  leaveKeyboardMode,
   movePoint,
   cyclePointVisibility,
   selectNode,
@@ -24,9 +37,13 @@ export const ACTIONS: readonly Action<any>[] = [
   previousNode,
   cycleVisibility,
   deletePoint,
+  copyPrevious,
   nextFrame,
   previousFrame,
   goToFrame,
+  nextFrameForMe,
+  submitFrame,
+  toggleHistory,
   undo,
   redo,
   save,
@@ -34,15 +51,33 @@ export const ACTIONS: readonly Action<any>[] = [
   toggleHelp,
 ];
 
-/** Actions with a keyboard shortcut (no payload). */
-export const KEY_ACTIONS: readonly Action[] = ACTIONS.filter((a) => a.keyTest !== undefined) as Action[];
+/** Actions with a keyboard shortcut (their payload, if any, comes from `fromKey`). */
+export const KEY_ACTIONS: readonly Action<any>[] = ACTIONS.filter((a) => a.keyTest !== undefined);
 
-/** The action whose shortcut matches the key, if any (availability is checked by runAction). */
-export function findKeyAction(e: KeyInput): Action | undefined {
-  return KEY_ACTIONS.find((a) => a.keyTest?.(e));
+/**
+ * The action whose shortcut matches the key, if any (availability is checked by
+ * runAction). Modal actions (keyboard placement mode) share keys with ordinary
+ * ones: given the state, a modal action wins only while it is available;
+ * without a state, the ordinary action is returned.
+ */
+export function findKeyAction(e: KeyInput, s?: EditorState): Action<any> | undefined {
+  const matches = KEY_ACTIONS.filter((a) => a.keyTest?.(e));
+  if (s) {
+    const modal = matches.find((a) => a.modal && (!a.predicate || a.predicate(s, a.fromKey?.(e))));
+    if (modal) return modal;
+  }
+  return matches.find((a) => !a.modal) ?? (s ? undefined : matches[0]);
 }
 
 export {
+  copyPrevious,
+  leaveKeyboardMode,
+  moveCrosshair,
+  nextFrameForMe,
+  placeAtCrosshair,
+  submitFrame,
+  toggleHistory,
+  toggleKeyboardMode,
   cyclePointVisibility,
   cycleVisibility,
   deletePoint,

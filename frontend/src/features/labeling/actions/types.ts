@@ -18,7 +18,11 @@ export interface KeyInput {
   altKey: boolean;
 }
 
-export type ActionEffect = 'save' | 'fit';
+/**
+ * Side effects the page runs after `perform`: save now, fit the view, claim
+ * "next frame for me" (POST next-frame), submit the frame for review.
+ */
+export type ActionEffect = 'save' | 'fit' | 'nextForMe' | 'submit';
 
 export interface Action<P = void> {
   readonly name: string;
@@ -28,6 +32,13 @@ export interface Action<P = void> {
   /** Shortcuts as shown to the user, e.g. ["Ctrl+Z"]. */
   readonly shortcuts: readonly string[];
   keyTest?(e: KeyInput): boolean;
+  /** Payload of a keyboard-triggered run (e.g. the arrow's direction); undefined when absent. */
+  fromKey?(e: KeyInput): P;
+  /**
+   * Only meaningful inside a mode (keyboard placement): such an action wins a
+   * shared key (the arrows) only while its predicate holds.
+   */
+  readonly modal?: boolean;
   predicate?(s: EditorState, payload: P): boolean;
   perform(s: EditorState, payload: P): EditorState;
   checked?(s: EditorState): boolean;

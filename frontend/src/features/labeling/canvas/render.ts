@@ -147,3 +147,46 @@ export function withoutNode(points: PointMap, nodeId: number | null): PointMap {
   delete rest[nodeId];
   return rest;
 }
+
+export interface MarkerState {
+  /** Keyboard placement crosshair, in image pixels. */
+  crosshair: { x: number; y: number } | null;
+  /** Node a reviewer pinned a comment to: drawn with a red ring and "!". */
+  pinnedNodeId: number | null;
+}
+
+/** Markers on the interactive layer: the keyboard crosshair and a reviewer's pin. */
+export function renderMarkers(ctx: Ctx2D, points: PointMap, vp: Viewport, m: MarkerState): void {
+  const pinned = m.pinnedNodeId === null ? undefined : points[m.pinnedNodeId];
+  if (pinned && pinned.visibility !== 0) {
+    const s = toScreen(pinned, vp);
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.arc(s.x, s.y, POINT_RADIUS + 9, 0, Math.PI * 2);
+    ctx.strokeStyle = '#ff3b3b';
+    ctx.lineWidth = 3;
+    ctx.stroke();
+    ctx.font = 'bold 14px system-ui, sans-serif';
+    ctx.fillStyle = '#ff3b3b';
+    ctx.fillText('!', s.x - POINT_RADIUS - 16, s.y - POINT_RADIUS - 6);
+  }
+  if (m.crosshair) {
+    const s = imageToScreen(imagePoint(m.crosshair.x, m.crosshair.y), vp);
+    const gap = 4;
+    const arm = 14;
+    for (const [color, width] of [['rgba(0,0,0,0.85)', 4], ['#00e5ff', 2]] as const) {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      ctx.moveTo(s.x - gap - arm, s.y);
+      ctx.lineTo(s.x - gap, s.y);
+      ctx.moveTo(s.x + gap, s.y);
+      ctx.lineTo(s.x + gap + arm, s.y);
+      ctx.moveTo(s.x, s.y - gap - arm);
+      ctx.lineTo(s.x, s.y - gap);
+      ctx.moveTo(s.x, s.y + gap);
+      ctx.lineTo(s.x, s.y + gap + arm);
+      ctx.stroke();
+    }
+  }
+}

@@ -11,6 +11,11 @@ export function HelpPanel({ onClose }: { onClose(): void }) {
           Close
         </button>
       </div>
+      <p className="small" data-testid="keyboard-help">
+        <strong>Keyboard only:</strong> press <kbd>K</kbd> for the crosshair, move it with the arrows (Shift: 1 px),{' '}
+        <kbd>Enter</kbd> places the active node and moves to the next one, <kbd>Tab</kbd> picks another node,{' '}
+        <kbd>V</kbd> sets occluded, <kbd>Ctrl+S</kbd> saves, <kbd>Ctrl+Enter</kbd> submits, <kbd>N</kbd> opens your next frame.
+      </p>
       <table>
         <tbody>
           {rows.map((r) => (

@@ -25,7 +25,15 @@ import {
 } from '../canvas/geometry';
 import { gestureEnd, gestureMove, gestureStart, IDLE, type Gesture } from '../canvas/gesture';
 import { hitTestPoint } from '../canvas/hitTest';
-import { renderFrame, renderHandles, renderInstances, renderSkeleton, withoutNode, type PointMap } from '../canvas/render';
+import {
+  renderFrame,
+  renderHandles,
+  renderInstances,
+  renderMarkers,
+  renderSkeleton,
+  withoutNode,
+  type PointMap,
+} from '../canvas/render';
 
 export interface LabelingCanvasProps {
   skeleton: Skeleton;
@@ -38,6 +46,10 @@ export interface LabelingCanvasProps {
   editable: boolean;
   /** Incremented to ask for "fit to screen". */
   fitRequest: number;
+  /** Keyboard placement crosshair (image pixels), if the mode is on. */
+  crosshair?: { x: number; y: number } | null;
+  /** Node a review comment is pinned to (highlighted). */
+  pinnedNodeId?: number | null;
   onPlace(point: ImagePoint): void;
   onMove(nodeId: number, point: ImagePoint): void;
   onSelect(nodeId: number): void;
@@ -105,6 +117,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
           }
         : null;
     renderHandles(ctx, p.skeleton, p.points, vp, { activeNodeId: p.activeNodeId, hoverNodeId: hover.current, drag });
+    renderMarkers(ctx, p.points, vp, { crosshair: p.crosshair ?? null, pinnedNodeId: p.pinnedNodeId ?? null });
   }
 
   const drawRef = useRef(draw);
@@ -155,7 +168,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
   }, [props.fitRequest]);
 
   useEffect(() => requestDraw(true), [props.points, props.otherInstances, props.skeleton]);
-  useEffect(() => requestDraw(false), [props.activeNodeId]);
+  useEffect(() => requestDraw(false), [props.activeNodeId, props.crosshair, props.pinnedNodeId]);
 
   // Track the element size; keep the backing store at devicePixelRatio.
   useEffect(() => {

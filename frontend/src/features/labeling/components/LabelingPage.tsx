@@ -6,33 +6,61 @@
  * Frame changes: an action moves `frameIndex` → the frame effect disposes the
  * previous frame's FrameSync (which flushes pending edits; they are also in
  * the localStorage draft), loads the new frame and resets the undo history.
+ *
+ * Team labeling: each open frame is locked (FrameLockKeeper: acquire, 30 s
+ * heartbeat, release on leave); a frame someone else holds is read-only with a
+ * "locked by X" banner (owners and reviewers may "edit anyway": saves are still
+ * guarded by version, so a crossing save opens the conflict panel). Presence
+ * and "my frames" are polled; N claims the next frame, Ctrl+Enter submits.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import { useAsync } from '../../../lib/useAsync';
-import type { Role, Skeleton, Video } from '../../../types/api';
+import type { LabeledFrameTeam, Role, Skeleton, User, Video } from '../../../types/api';
 import { getFrameLabels, putFrameLabels } from '../api/frameLabels';
 import { getLabeledFrames } from '../api/labeledFrames';
 import { frameImageUrl } from '../api/frameImage';
 import {
+  getMyFrames,
+  getPresence,
+  lockFrame,
+  nextFrameForMe as claimNextFrame,
+  submitFrame as postSubmit,
+  unlockFrame,
+  unlockFrameOnUnload,
+} from '../api/team';
+import {
+  copyPrevious,
   cyclePointVisibility,
   findKeyAction,
   fitToScreen,
   goToFrame,
   movePoint,
   nextFrame,
+  nextFrameForMe,
   placePoint,
   previousFrame,
   redo,
   save,
   selectNode,
+  submitFrame,
   toggleHelp,
+  toggleHistory,
+  toggleKeyboardMode,
   undo,
 } from '../actions/register';
 import { modKey, runAction, type Action } from '../actions/types';
 import { browserStorage } from '../drafts';
-import { currentPose, editorCreate, editorInstances, editorLoadFrame, type EditorState } from '../state';
+import { FrameLockKeeper, type LockDeps, type LockSnapshot } from '../lock';
+import {
+  currentPose,
+  editorCreate,
+  editorInstances,
+  editorLoadFrame,
+  previousLabeledPose,
+  type EditorState,
+} from '../state';
 import { FrameSync, resendDrafts, type SyncDeps, type SyncSnapshot } from '../sync';
 import { ConflictPanel } from './ConflictPanel';
 import { FrameNav } from './FrameNav';
@@ -41,6 +69,7 @@ import { LabeledFrameList } from './LabeledFrameList';
 import { isTextInput, LabelingCanvas } from './LabelingCanvas';
 import { NodeList } from './NodeList';
 import { SaveBar } from './SaveBar';
+import { HistoryPanel, LockBanner, MyFramesStrip, PresenceList, ReviewCommentBanner } from './TeamPanels';
 import { Toolbar } from './Toolbar';
 
 const syncDeps: SyncDeps = {
@@ -50,7 +79,13 @@ const syncDeps: SyncDeps = {
   isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine),
 };
 
-const TOOLBAR: readonly Action[] = [undo, redo, fitToScreen, toggleHelp];
+const lockDeps: LockDeps = { lock: lockFrame, unlock: unlockFrame };
+
+/** How often presence (who is on which frame) is polled. */
+export const PRESENCE_POLL_MS = 5000;
+
+const TOOLBAR: readonly Action[] = [undo, redo, fitToScreen, toggleKeyboardMode, copyPrevious, toggleHistory, toggleHelp];
+const TEAM_TOOLBAR: readonly Action[] = [nextFrameForMe, submitFrame];
 
 /** `?frame=N`, clamped to the video; 0 when absent or invalid. */
 export function parseFrameParam(value: string | null, frameCount: number | null): number {
@@ -59,13 +94,22 @@ export function parseFrameParam(value: string | null, frameCount: number | null)
   return frameCount ? Math.min(n, frameCount - 1) : n;
 }
 
-export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton: Skeleton; role: Role }) {
+export function LabelingPage({ video, skeleton, role, me = null }: { video: Video; skeleton: Skeleton; role: Role; me?: User | null }) {
   const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
   const urlFrame = parseFrameParam(params.get('frame'), video.frame_count);
   const canEdit = role !== 'viewer';
+  const canOverrideLock = role === 'owner' || role === 'reviewer';
 
   const [editor, setEditorState] = useState<EditorState>(() =>
-    editorCreate({ skeleton, frameIndex: urlFrame, frameCount: video.frame_count, editable: false }),
+    editorCreate({
+      skeleton,
+      frameIndex: urlFrame,
+      frameCount: video.frame_count,
+      editable: false,
+      canLabel: canEdit,
+      frameSize: video.width && video.height ? { width: video.width, height: video.height } : null,
+    }),
   );
   const editorRef = useRef(editor);
   const setEditor = useCallback((s: EditorState) => {
@@ -82,6 +126,17 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
   const loadFailed = useRef(false);
   /** The node list appears once the first frame has loaded, so a click right after it shows is not lost. */
   const [firstLoaded, setFirstLoaded] = useState(false);
+  /** The frame whose labels are loaded (editing waits for it). */
+  const [loadedFrame, setLoadedFrame] = useState<number | null>(null);
+  const [lock, setLock] = useState<LockSnapshot | null>(null);
+  /** "Edit anyway" on a frame someone else holds (owners, reviewers). */
+  const [lockOverride, setLockOverride] = useState(false);
+  const lockBlocks = lock?.status === 'locked' && !lockOverride;
+  const lockBlocksRef = useRef(lockBlocks);
+  lockBlocksRef.current = lockBlocks;
+  const [teamMessage, setTeamMessage] = useState<string | null>(null);
+  const [teamError, setTeamError] = useState<unknown>(null);
+  const [myFramesTick, setMyFramesTick] = useState(0);
 
   const dispatch = useCallback(
     <P,>(action: Action<P>, payload: P) => {
@@ -94,9 +149,12 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
       }
       if (result.effect === 'save') void syncRef.current?.saveNow();
       if (result.effect === 'fit') setFitRequest((n) => n + 1);
+      if (result.effect === 'nextForMe') void effectsRef.current.claimNext();
+      if (result.effect === 'submit') void effectsRef.current.submit();
     },
     [setEditor],
   );
+  const effectsRef = useRef({ claimNext: async () => {}, submit: async () => {} });
 
   // Load the current frame's labels; one FrameSync per frame.
   const frameIndex = editor.frameIndex;
@@ -107,13 +165,18 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
     const unsubscribe = frameSync.subscribe(setSync);
     setLoadError(null);
     loadFailed.current = false;
+    setLoadedFrame(null);
     setEditor({ ...editorLoadFrame(editorRef.current, [], frameIndex), editable: false });
     let live = true;
     frameSync.load().then(
       ({ instances }) => {
         if (!live) return;
-        setEditor({ ...editorLoadFrame(editorRef.current, instances, frameIndex), editable: canEdit });
+        setEditor({
+          ...editorLoadFrame(editorRef.current, instances, frameIndex),
+          editable: canEdit && !lockBlocksRef.current,
+        });
         setFirstLoaded(true);
+        setLoadedFrame(frameIndex);
       },
       (err: unknown) => {
         if (!live) return;
@@ -128,6 +191,43 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
       if (syncRef.current === frameSync) syncRef.current = null;
     };
   }, [video.id, frameIndex, canEdit, setEditor, loadAttempt]);
+
+  // The frame lock: acquire, heartbeat while open, release on leave.
+  useEffect(() => {
+    setLockOverride(false);
+    setTeamMessage(null);
+    setTeamError(null);
+    if (!canEdit) {
+      setLock(null);
+      return;
+    }
+    const keeper = new FrameLockKeeper(video.id, frameIndex, lockDeps);
+    setLock(keeper.snapshot);
+    let last = keeper.snapshot.status;
+    const unsubscribe = keeper.subscribe((snap) => {
+      // The holder left: reload so we edit on top of what they saved.
+      if (last === 'locked' && snap.status === 'held') setLoadAttempt((n) => n + 1);
+      last = snap.status;
+      setLock(snap);
+    });
+    void keeper.acquire();
+    const onHide = () => {
+      if (keeper.isHeld) unlockFrameOnUnload(video.id, frameIndex);
+    };
+    window.addEventListener('pagehide', onHide);
+    return () => {
+      window.removeEventListener('pagehide', onHide);
+      unsubscribe();
+      keeper.dispose();
+    };
+  }, [video.id, frameIndex, canEdit]);
+
+  // Editable = may label, frame loaded, and nobody else holds it (unless overridden).
+  useEffect(() => {
+    const ed = editorRef.current;
+    const want = canEdit && loadedFrame === frameIndex && !lockBlocks;
+    if (ed.editable !== want) setEditor({ ...ed, editable: want });
+  }, [canEdit, loadedFrame, frameIndex, lockBlocks, setEditor]);
 
   // Keep ?frame= in step with the editor, both ways.
   useEffect(() => {
@@ -163,10 +263,10 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (isTextInput(e.target) && !modKey(e, 's', false)) return;
-      const action = findKeyAction(e);
+      const action = findKeyAction(e, editorRef.current);
       if (!action) return;
       e.preventDefault();
-      dispatch(action, undefined);
+      dispatch(action, action.fromKey?.(e));
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -187,12 +287,91 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
   // Refreshed after each successful save (the server version changes).
   const savedVersion = sync?.server?.version ?? 0;
   const labeledFrames = useAsync((signal) => getLabeledFrames(video.id, signal), [video.id, frameIndex, savedVersion]);
+  const shownLabeledFrames = useMemo(
+    () => (labeledFrames.data ?? []).filter((f) => f.version > 0),
+    [labeledFrames.data],
+  );
+
+  // "Copy previous": the nearest earlier labeled frame's pose.
+  useEffect(() => {
+    const previous = previousLabeledPose(labeledFrames.data ?? [], frameIndex, editorRef.current.nodeIds);
+    setEditor({ ...editorRef.current, previous });
+  }, [labeledFrames.data, frameIndex, setEditor]);
+
+  const projectId = video.project;
+  const myFrames = useAsync(
+    (signal) => (canEdit ? getMyFrames(projectId, signal) : Promise.resolve([])),
+    [projectId, canEdit, frameIndex, savedVersion, myFramesTick],
+  );
+  const presence = useAsync((signal) => getPresence(projectId, signal), [projectId]);
+  const reloadPresence = presence.reload;
+  useEffect(() => {
+    const id = setInterval(reloadPresence, PRESENCE_POLL_MS);
+    return () => clearInterval(id);
+  }, [reloadPresence]);
+  useEffect(() => reloadPresence(), [lock?.status, reloadPresence]);
+
+  const goToVideoFrame = useCallback(
+    (videoId: number, n: number) => {
+      if (videoId === video.id) dispatch(goToFrame, { frameIndex: n });
+      else navigate(`/projects/${projectId}/videos/${videoId}/label?frame=${n}`);
+    },
+    [video.id, projectId, dispatch, navigate],
+  );
+
+  effectsRef.current.claimNext = async () => {
+    setTeamMessage(null);
+    setTeamError(null);
+    try {
+      const next = await claimNextFrame(projectId);
+      setMyFramesTick((n) => n + 1);
+      if (!next) {
+        setTeamMessage('Nothing left to label: every frame is done, submitted or taken by someone else.');
+        return;
+      }
+      if (next.video === video.id && next.frame_index === editorRef.current.frameIndex) {
+        setTeamMessage('This frame is the next one for you.');
+        return;
+      }
+      goToVideoFrame(next.video, next.frame_index);
+    } catch (err) {
+      setTeamError(err);
+    }
+  };
+
+  effectsRef.current.submit = async () => {
+    const s = syncRef.current;
+    if (!s) return;
+    setTeamMessage(null);
+    setTeamError(null);
+    await s.saveNow();
+    if (s.snapshot.status !== 'saved') {
+      setTeamMessage('Save the frame first (resolve the conflict or wait until it is saved), then submit.');
+      return;
+    }
+    try {
+      const frame = await postSubmit(video.id, s.frameIndex, s.snapshot.version);
+      s.setServerFrame(frame as never);
+      setTeamMessage(`Frame ${s.frameIndex} submitted for review. Press N for the next frame.`);
+      setMyFramesTick((n) => n + 1);
+    } catch (err) {
+      setTeamError(err);
+    }
+  };
 
   const keepMine = () => void syncRef.current?.keepMine();
   const takeTheirs = () => {
     const s = syncRef.current;
-    if (s) setEditor({ ...editorLoadFrame(editorRef.current, s.takeTheirs()), editable: canEdit });
+    if (s) setEditor({ ...editorLoadFrame(editorRef.current, s.takeTheirs()), editable: editorRef.current.editable });
   };
+
+  const server = sync?.server as LabeledFrameTeam | null | undefined;
+  const comment = server?.latest_comment ?? null;
+  const showComment = comment !== null && (server?.status === 'rejected' || (comment.decision === 'reject' && !comment.resolved));
+  const pinnedNodeId = showComment ? comment.node : null;
+  const videoName = (id: number) => myFrames.data?.find((f) => f.video === id)?.video_name ?? `video ${id}`;
+  const crosshair = editor.crosshair;
+  const activeName = skeleton.nodes.find((n) => n.id === editor.activeNodeId)?.name ?? null;
 
   return (
     <div className="labeling">
@@ -206,8 +385,35 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
           onGoTo={(n) => dispatch(goToFrame, { frameIndex: n })}
         />
         <Toolbar actions={TOOLBAR} state={editor} run={(a) => dispatch(a, undefined)} />
-        {sync && <SaveBar sync={sync} editable={canEdit} onSave={() => dispatch(save, undefined)} />}
+        {canEdit && <Toolbar actions={TEAM_TOOLBAR} state={editor} run={(a) => dispatch(a, undefined)} />}
+        {sync && <SaveBar sync={sync} editable={canEdit && !lockBlocks} onSave={() => dispatch(save, undefined)} />}
       </div>
+      {lock && (
+        <LockBanner
+          lock={lock}
+          overridden={lockOverride}
+          canOverride={canOverrideLock}
+          onOverride={() => setLockOverride(true)}
+        />
+      )}
+      {showComment && comment && <ReviewCommentBanner comment={comment} status={server?.status ?? ''} skeleton={skeleton} />}
+      {teamMessage && (
+        <p className="notice" data-testid="team-message" role="status">
+          {teamMessage}
+        </p>
+      )}
+      <ErrorMessage error={teamError} testId="team-error" />
+      {crosshair && (
+        <p
+          className="notice keyboard-mode"
+          data-testid="keyboard-mode"
+          data-x={crosshair.x}
+          data-y={crosshair.y}
+        >
+          Keyboard mode: crosshair at ({crosshair.x.toFixed(0)}, {crosshair.y.toFixed(0)}). Arrows move it (Shift: 1 px),
+          Enter places {activeName ?? 'the next node'}, Tab picks a node, Esc leaves.
+        </p>
+      )}
       {video.status !== 'ready' && (
         <p className="notice">
           Video status: {video.status}
@@ -226,6 +432,8 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
           activeNodeId={editor.activeNodeId}
           editable={editor.editable}
           fitRequest={fitRequest}
+          crosshair={crosshair}
+          pinnedNodeId={pinnedNodeId}
           onPlace={(point) => dispatch(placePoint, { point })}
           onMove={(nodeId, point) => dispatch(movePoint, { nodeId, point })}
           onSelect={(nodeId) => dispatch(selectNode, { nodeId })}
@@ -252,10 +460,31 @@ export function LabelingPage({ video, skeleton, role }: { video: Video; skeleton
           ) : (
             <p className="muted">Loading labels…</p>
           )}
-          <p className="muted small">Press ? for shortcuts.</p>
+          <p className="muted small">Press ? for shortcuts · K for keyboard-only placement.</p>
+          {editor.historyOpen && (
+            <HistoryPanel
+              videoId={video.id}
+              frameIndex={frameIndex}
+              version={savedVersion}
+              skeleton={skeleton}
+              onClose={() => dispatch(toggleHistory, undefined)}
+            />
+          )}
+          {canEdit && myFrames.data && (
+            <MyFramesStrip frames={myFrames.data} videoId={video.id} frameIndex={frameIndex} onGoTo={goToVideoFrame} />
+          )}
+          {presence.data && (
+            <PresenceList
+              presence={presence.data}
+              meId={me?.id ?? (lock?.status === 'held' ? (lock.holder?.id ?? null) : null)}
+              videoId={video.id}
+              videoName={videoName}
+              onGoTo={goToVideoFrame}
+            />
+          )}
           {labeledFrames.data && (
             <LabeledFrameList
-              frames={labeledFrames.data}
+              frames={shownLabeledFrames}
               currentFrame={frameIndex}
               onGoTo={(n) => dispatch(goToFrame, { frameIndex: n })}
             />
