@@ -20,6 +20,8 @@ from typing import Any
 from celery import shared_task
 from django.db import connection
 
+from ml_worker import inference_tasks  # noqa: F401, E402 - registers ml_worker.tasks.run_inference
+
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "backend.demo",
     "backend.interchange",
     "backend.training",
+    "backend.inference",
 ]
 
 MIDDLEWARE = [

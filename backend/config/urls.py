@@ -23,6 +23,7 @@ api = [
     path("videos/<int:video_id>/frames/<int:index>.jpg", videos.FrameImageView.as_view()),
     path("", include("backend.labels.urls")),
     path("", include("backend.training.urls")),
+    path("", include("backend.inference.urls")),
     path("", include("backend.interchange.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,0 +1,126 @@
+"""Inference runs (a model version over one video) and the frames they suggest labeling.
+
+A run's predictions live in one ``.npz`` file under ``MEDIA_ROOT/predictions/``
+(never a row per keypoint); the row keeps its status, progress and a small
+summary. A Suggestion is one frame the model asks a human about, with the
+reasons it was chosen; accepting it turns the prediction into an editable label.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from backend.labels.models import LabeledFrame
+from backend.projects.models import Project
+from backend.training.models import ModelVersion
+from backend.videos.models import Video
+
+DEFAULT_WEIGHTS = {"uncertainty": 1.0, "disagreement": 1.0, "temporal": 1.0, "diversity": 1.0}
+
+
+def default_weights() -> dict[str, float]:
+    return dict(DEFAULT_WEIGHTS)
+
+
+class InferenceRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="inference_runs")
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="inference_runs"
+    )
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="inference_runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempt = models.PositiveIntegerField(default=1)
+    progress = models.FloatField(default=0.0)
+    frames_done = models.PositiveIntegerField(default=0)
+    eta_seconds = models.FloatField(null=True, blank=True)
+    message = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    worker = models.CharField(max_length=200, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Paths relative to MEDIA_ROOT. The smoothed file never replaces the raw one.
+    predictions_file = models.CharField(max_length=500, blank=True, default="")
+    smoothed_file = models.CharField(max_length=500, blank=True, default="")
+    video_file = models.CharField(max_length=500, blank=True, default="")
+    smoothing = models.JSONField(null=True, blank=True)  # {"method", "window"} or None
+    render_video = models.BooleanField(default=True)
+    summary = models.JSONField(default=dict)
+    suggestions_config = models.JSONField(default=dict)  # {"n", "weights", "min_gap"}
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["video", "status"], name="inferencerun_video_status")]
+
+
+class Suggestion(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        DISMISSED = "dismissed"
+        # A newer run on the same video made its own suggestions.
+        SUPERSEDED = "superseded"
+
+    run = models.ForeignKey(InferenceRun, on_delete=models.CASCADE, related_name="suggestions")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="suggestions")
+    frame_index = models.PositiveIntegerField()
+    score = models.FloatField()
+    subscores = models.JSONField(default=dict)
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    labeled_frame = models.ForeignKey(
+        LabeledFrame, null=True, blank=True, on_delete=models.SET_NULL, related_name="suggestions"
+    )
+    provenance = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "frame_index"], name="unique_run_suggestion")
+        ]
+        indexes = [models.Index(fields=["video", "status"], name="suggestion_video_status")]
+
+
+class ActiveLearningSettings(models.Model):
+    """How a project ranks frames: strategy weights, how many to suggest, spacing."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, related_name="active_learning_settings"
+    )
+    weights = models.JSONField(default=default_weights)
+    n_suggestions = models.PositiveIntegerField(default=20)
+    min_gap = models.PositiveIntegerField(default=10)  # frames between two suggestions
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(n_suggestions__lte=500), name="al_n_suggestions_max"
+            )
+        ]

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from backend.inference.models import ActiveLearningSettings, InferenceRun, Suggestion
+from backend.labels.serializers import PointSerializer
+
+
+class InferenceRunSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    model_version_number = serializers.IntegerField(source="model_version.number", read_only=True)
+    video_name = serializers.CharField(source="video.name", read_only=True)
+    exports = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InferenceRun
+        fields = [
+            "id", "project", "model_version", "model_version_number", "video", "video_name",
+            "status", "attempt", "progress", "frames_done", "eta_seconds", "message", "error",
+            "worker", "heartbeat_at", "cancel_requested", "created_at", "started_at",
+            "finished_at", "created_by", "smoothing", "render_video", "summary",
+            "suggestions_config", "exports",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_exports(self, run: InferenceRun) -> dict[str, str]:
+        if run.status != InferenceRun.Status.SUCCEEDED:
+            return {}
+        formats = ["dlc-csv", "dlc-h5", "slp"] + (["video"] if run.video_file else [])
+        return {f: f"/api/inference-runs/{run.id}/export/{f}/" for f in formats}
+
+
+class SmoothingSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    window = serializers.IntegerField(default=5)
+
+
+class InferenceRunCreateSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField()
+    videos = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=50)
+    smoothing = SmoothingSerializer(required=False, allow_null=True)
+    suggest = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=500)
+    render_video = serializers.BooleanField(default=True)
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    video_name = serializers.CharField(source="video.name", read_only=True)
+    model_version = serializers.IntegerField(source="run.model_version_id", read_only=True)
+    model_version_number = serializers.IntegerField(
+        source="run.model_version.number", read_only=True
+    )
+    assignee = serializers.CharField(
+        source="assignee.username", default=None, read_only=True, allow_null=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.username", default=None, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id", "run", "video", "video_name", "frame_index", "score", "subscores", "reasons",
+            "status", "model_version", "model_version_number", "assignee", "decided_by",
+            "decided_at", "labeled_frame", "provenance", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SuggestionAcceptSerializer(serializers.Serializer):
+    points = PointSerializer(many=True, required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class SuggestionAssignSerializer(serializers.Serializer):
+    username = serializers.CharField(allow_null=True, allow_blank=True)
+
+
+class RetrainSerializer(serializers.Serializer):
+    preset = serializers.ChoiceField(choices=["fast", "balanced", "accurate"], default="balanced")
+    advanced = serializers.DictField(required=False, default=dict)
+
+
+class ActiveLearningSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActiveLearningSettings
+        fields = ["weights", "n_suggestions", "min_gap", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class PredictionPointSerializer(serializers.Serializer):
+    node = serializers.IntegerField()
+    x = serializers.FloatField()
+    y = serializers.FloatField()
+    score = serializers.FloatField(allow_null=True)
+
+
+class FramePredictionSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    model_version = serializers.DictField()
+    frame_index = serializers.IntegerField()
+    points = PredictionPointSerializer(many=True)
+
+
+class PredictionRangeSerializer(serializers.Serializer):
+    run = serializers.IntegerField()
+    model_version = serializers.IntegerField()
+    smoothed = serializers.BooleanField()
+    node_names = serializers.ListField(child=serializers.CharField())
+    node_ids = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    start = serializers.IntegerField()
+    stop = serializers.IntegerField()
+    frames = serializers.ListField(child=serializers.DictField())
