@@ -1,0 +1,191 @@
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ml_worker.active_learning import (
+    animal_size,
+    rank_frames,
+    rank_normalise,
+    score_frames,
+    tta_predictions,
+)
+from ml_worker.artifacts import predict_frames
+from ml_worker.infer import VideoPredictions
+from tests.ml_worker.test_infer import random_artifact
+
+NODES = ["snout", "leftear", "rightear", "tail_base"]
+
+
+def smooth_predictions(n: int = 60, seed: int = 0, features: np.ndarray | None = None):
+    """A mouse walking slowly to the right, confident everywhere: 40 px long."""
+    rng = np.random.default_rng(seed)
+    local = np.array([[20, 0], [8, -6], [8, 6], [-20, 0]], np.float32)
+    anchors = np.stack([100 + np.arange(n) * 1.0, np.full(n, 120.0)], axis=1).astype(np.float32)
+    points = local[None] + anchors[:, None] + rng.normal(0, 0.3, (n, 4, 2)).astype(np.float32)
+    scores = (0.9 + rng.uniform(0, 0.05, (n, 4))).astype(np.float32)
+    return VideoPredictions(
+        points,
+        scores,
+        anchors,
+        features,
+        fps=30.0,
+        frame_count=n,
+        width=640,
+        height=480,
+        node_names=list(NODES),
+    )
+
+
+def test_low_confidence_frame_is_flagged_with_the_node_named():
+    preds = smooth_predictions()
+    preds.scores[20, 3] = 0.21
+    preds.scores[20, 0] = 0.5
+    (top,) = rank_frames(preds, n=1, weights={"uncertainty": 1.0})
+    assert top.frame_index == 20
+    assert top.reasons[0] == "low confidence on tail_base (0.21)"
+    assert top.subscores["uncertainty"] == 1.0
+
+
+def test_a_one_frame_jump_is_flagged_in_body_lengths():
+    preds = smooth_predictions()
+    preds.points[40] += np.array([80.0, 0.0])  # two body lengths (body ~ 41 px diagonal)
+    raw = score_frames(preds)
+    assert np.argmax(raw["temporal"]) == 40
+    (top,) = rank_frames(preds, n=1, weights={"temporal": 1.0})
+    assert top.frame_index == 40
+    assert any(r.startswith("jump of 1.9 body lengths from previous frame") for r in top.reasons)
+
+
+def test_temporal_is_neutral_where_frames_are_not_neighbours():
+    preds = smooth_predictions(10)
+    preds.frame_indices = np.arange(10) * 100
+    preds.points[5] += 500
+    assert (score_frames(preds)["temporal"] == 0).all()
+
+
+def test_disagreement_scores_the_frame_the_views_disagree_on():
+    preds = smooth_predictions()
+    spread = np.full(len(preds), 0.01)
+    spread[33] = 0.4
+    (top,) = rank_frames(preds, n=1, weights={"disagreement": 1.0}, disagreement=spread)
+    assert top.frame_index == 33
+    assert "disagree by 0.40 body lengths" in top.reasons[0]
+
+
+def test_a_duplicate_heavy_pool_gets_diversified():
+    rng = np.random.default_rng(1)
+    n = 60
+    feats = np.repeat(rng.normal(0, 1, (1, 16)), n, axis=0) + rng.normal(0, 0.01, (n, 16))
+    distinct = np.arange(0, n, 6)  # 10 frames that look different from everything else
+    feats[distinct] = rng.normal(0, 1, (len(distinct), 16)) * 3
+    preds = smooth_predictions(n, features=feats.astype(np.float16))
+    preds.scores[np.setdiff1d(np.arange(n), distinct)] -= 0.2  # duplicates look more uncertain
+    only_uncertain = rank_frames(preds, n=5, weights={"uncertainty": 1.0})
+    diverse = rank_frames(preds, n=5, weights={"uncertainty": 1.0, "diversity": 1.0})
+    assert not set(s.frame_index for s in only_uncertain) & set(distinct)
+    duplicates = [s.frame_index for s in diverse if s.frame_index not in distinct]
+    assert len(duplicates) <= 1
+    assert all(s.reasons for s in diverse)
+
+
+def test_far_from_labeled_frames_is_a_reason():
+    n = 40
+    feats = np.zeros((n, 8), np.float16)
+    feats[20:, 0] = 5  # a second situation, nothing of it labeled
+    preds = smooth_predictions(n, features=feats)
+    picks = rank_frames(preds, n=1, weights={"diversity": 1.0}, exclude=set(range(0, 20)))
+    assert picks[0].frame_index >= 20
+    assert "far from frames already labeled" in picks[0].reasons
+
+
+def test_exclude_candidates_and_min_gap_are_respected():
+    preds = smooth_predictions(200)
+    preds.scores[100:110, 1] = 0.1
+    picks = rank_frames(preds, n=8, exclude={100, 101, 102}, min_gap=15, candidates=range(50, 200))
+    frames = sorted(s.frame_index for s in picks)
+    assert len(frames) == 8 and not {100, 101, 102} & set(frames)
+    assert min(frames) >= 50 and np.diff(frames).min() >= 15
+    assert all(0 <= s.score <= 1 and s.reasons for s in picks)
+    assert set(picks[0].subscores) == {"uncertainty", "temporal", "diversity"}
+
+
+def test_it_returns_fewer_when_the_gap_leaves_no_room():
+    preds = smooth_predictions(30)
+    preds.scores[0] = 0.1
+    picks = rank_frames(preds, n=10, min_gap=20, weights={"uncertainty": 1.0})
+    assert [s.frame_index for s in picks][0] == 0 and len(picks) == 2
+    assert picks[1].frame_index >= 20
+
+
+def test_it_rejects_unknown_weights():
+    with pytest.raises(ValueError, match="confidence"):
+        rank_frames(smooth_predictions(), n=1, weights={"confidence": 1.0})
+
+
+def test_rank_normalise_maps_to_unit_interval_with_ties():
+    np.testing.assert_allclose(rank_normalise(np.array([3.0, 1.0, 2.0, 2.0])), [1.0, 0.0, 0.5, 0.5])
+    assert rank_normalise(np.array([np.nan, 0.0]))[0] == 0.0
+
+
+def test_animal_size_ignores_low_confidence_points():
+    preds = smooth_predictions()
+    preds.points[:, 0] += 1000
+    preds.scores[:, 0] = 0.0
+    assert 25 < animal_size(preds.points, preds.scores) < 35  # ears to tail
+
+
+class ColourOracle(nn.Module):
+    """A 'model' that finds a pure red, green and blue blob: equivariant by construction."""
+
+    geometry = SimpleNamespace(num_nodes=3)
+
+    def forward(self, frames):
+        x = frames.float()
+        points, scores = [], []
+        for c in range(3):
+            others = x[..., [i for i in range(3) if i != c]].amax(-1)
+            w = (x[..., c] - others).clamp(min=0)  # (N, H, W)
+            ys, xs = torch.meshgrid(
+                torch.arange(x.shape[1]), torch.arange(x.shape[2]), indexing="ij"
+            )
+            total = w.sum((1, 2)).clamp(min=1e-6)
+            points.append(
+                torch.stack([(w * xs).sum((1, 2)) / total, (w * ys).sum((1, 2)) / total], -1)
+            )
+            scores.append(torch.ones(len(x)))
+        points = torch.stack(points, 1)
+        return points, torch.stack(scores, 1), points.mean(1)
+
+
+def blob_frames(n: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    h, w = 96, 128
+    yy, xx = np.mgrid[0:h, 0:w]
+    truth = np.array([[[50 + 4 * i, 40], [70 + 4 * i, 50], [60 + 4 * i, 62]] for i in range(n)])
+    frames = np.zeros((n, h, w, 3))
+    for i in range(n):
+        for c in range(3):
+            x, y = truth[i, c]
+            frames[i, ..., c] += 255 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / 18)
+    return frames.clip(0, 255).astype(np.uint8), truth.astype(np.float32)
+
+
+def test_tta_maps_every_variant_back_to_the_frame():
+    frames, truth = blob_frames()
+    tta = tta_predictions(ColourOracle(), frames, symmetries=[])
+    assert tta.variants[:2] == ["identity", "flip"] and tta.points.shape == (6, 4, 3, 2)
+    assert np.abs(tta.points - truth[None]).max() < 0.6
+    assert tta.spread.shape == (4,) and (tta.spread < 0.02).all()
+
+
+def test_tta_on_a_real_module_starts_with_the_plain_prediction():
+    artifact = random_artifact()
+    frames, _ = blob_frames(3)
+    frames = frames[:, :64, :80].copy()
+    tta = tta_predictions(artifact, frames, angles_deg=(10.0,), scales=())
+    points, _ = predict_frames(artifact, frames, device="cpu")
+    np.testing.assert_allclose(tta.points[0], points, atol=1e-4)
+    assert tta.variants == ["identity", "flip", "rotate +10"]
+    assert np.isfinite(tta.spread).all() and (tta.spread >= 0).all()
