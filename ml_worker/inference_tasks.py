@@ -185,15 +185,29 @@ class _ProgressReporter:
 
 def predict(artifact: Any, video_path: Path, on_progress: Any, should_stop: Any) -> Any:
     """All frames of one video -> ``ml_worker.infer.VideoPredictions`` (with features)."""
-    from ml_worker.infer import predict_video
+    import tempfile
 
-    return predict_video(
-        artifact,
-        video_path,
-        on_progress=on_progress,
-        should_stop=should_stop,
-        with_features=True,
-    )
+    import torch
+
+    from ml_worker.infer import onnx_session, predict_video, video_info
+
+    g = artifact.geometry
+    info = video_info(video_path)
+    with tempfile.TemporaryDirectory(prefix="poseforge-onnx-") as tmp:
+        model = artifact
+        # On CPU, ONNX Runtime runs this graph ~1.7x faster than torch; its graph is traced
+        # for the training frame size, so other sizes keep the torch module.
+        if not torch.cuda.is_available() and (info.height, info.width) == (g.frame_height, g.frame_width):
+            model = onnx_session(artifact, Path(tmp) / "model.onnx")
+        preds = predict_video(
+            model,
+            video_path,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            with_features=True,
+        )
+    # An ONNX session does not know the node names; the artifact does.
+    return dataclasses.replace(preds, node_names=list(artifact.node_names))
 
 
 def load_predictions(path: Path) -> Any:
