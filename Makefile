@@ -59,3 +59,9 @@ clean:
 
 bench-frames: deps
 	$(BIN)/python bench/frames.py
+
+bench-inference: deps
+	$(BIN)/python bench/inference.py
+
+bench-al: deps
+	$(BIN)/python bench/active_learning.py
