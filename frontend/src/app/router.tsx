@@ -8,6 +8,7 @@ import { ProjectListRoute } from './routes/ProjectListRoute';
 import { ProjectRoute } from './routes/ProjectRoute';
 import { ReviewRoute } from './routes/ReviewRoute';
 import { SkeletonEditorRoute } from './routes/SkeletonEditorRoute';
+import { SuggestionsRoute } from './routes/SuggestionsRoute';
 import { TeamRoute } from './routes/TeamRoute';
 
 export function AppRoutes() {
@@ -24,6 +25,7 @@ export function AppRoutes() {
         <Route path="/projects/:projectId/team" element={<RequireAuth><TeamRoute /></RequireAuth>} />
         <Route path="/projects/:projectId/review" element={<RequireAuth><ReviewRoute /></RequireAuth>} />
         <Route path="/projects/:projectId/skeleton" element={<RequireAuth><SkeletonEditorRoute /></RequireAuth>} />
+        <Route path="/projects/:projectId/suggestions" element={<RequireAuth><SuggestionsRoute /></RequireAuth>} />
         <Route path="*" element={<p>Page not found.</p>} />
       </Route>
     </Routes>

@@ -427,3 +427,145 @@ export interface SkeletonPut {
   edges: [number | string, number | string][];
   symmetries: [number | string, number | string][];
 }
+
+// --- inference runs and active-learning suggestions (backend/inference) --------
+
+export type InferenceRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export type SmoothingMethod = 'median' | 'savgol';
+
+export interface Smoothing {
+  method: SmoothingMethod;
+  /** Odd number of frames, 3..101. */
+  window: number;
+}
+
+/** `summary` of a succeeded run (empty object before). */
+export interface InferenceSummary {
+  frames?: number;
+  mean_score?: number | null;
+  /** Model node name → mean peak confidence. */
+  per_node_mean_score?: Record<string, number | null>;
+  seconds?: number;
+  frames_per_second?: number | null;
+  /** Set when the labeled video could not be rendered (the predictions stand). */
+  video_error?: string;
+  [key: string]: unknown;
+}
+
+/** Export formats of a succeeded run: `dlc-csv`, `dlc-h5`, `slp`, `video`. */
+export type InferenceExportFormat = 'dlc-csv' | 'dlc-h5' | 'slp' | 'video';
+
+export interface InferenceRun {
+  id: number;
+  project: number;
+  model_version: number;
+  model_version_number: number;
+  video: number;
+  video_name: string;
+  status: InferenceRunStatus;
+  attempt: number;
+  /** 0..1 */
+  progress: number;
+  frames_done: number;
+  eta_seconds: number | null;
+  message: string;
+  error: string;
+  worker: string;
+  heartbeat_at: string | null;
+  cancel_requested: boolean;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Username. */
+  created_by: string | null;
+  smoothing: Smoothing | null;
+  render_video: boolean;
+  summary: InferenceSummary;
+  suggestions_config: { n?: number; weights?: Record<string, number>; min_gap?: number };
+  /** Format → download URL; empty until the run succeeded. */
+  exports: Partial<Record<InferenceExportFormat | string, string>>;
+}
+
+/** POST /api/projects/{id}/inference-runs/ → 201 InferenceRun[] (one per video). */
+export interface InferenceRunCreate {
+  model_version: number;
+  videos: number[];
+  smoothing?: Smoothing | null;
+  /** Number of suggestions; absent = the project's active-learning setting. */
+  suggest?: number | null;
+  render_video?: boolean;
+}
+
+/** GET /api/inference-runs/{id}/predictions/?start=&stop=&smoothed= */
+export interface PredictionRange {
+  run: number;
+  /** The model version's number. */
+  model_version: number;
+  smoothed: boolean;
+  node_names: string[];
+  /** Project node id per model node (null: node no longer in the skeleton). */
+  node_ids: (number | null)[];
+  start: number;
+  stop: number;
+  frames: { frame_index: number; points: ([number | null, number | null, number | null] | null)[] }[];
+}
+
+export interface PredictedPoint {
+  node: number;
+  x: number;
+  y: number;
+  score: number | null;
+}
+
+/** GET /api/videos/{id}/predictions/{frame}/ (404 when no run predicted the video). */
+export interface FramePrediction {
+  run: number;
+  model_version: { id: number; number: number };
+  frame_index: number;
+  points: PredictedPoint[];
+}
+
+export type SuggestionStatus = 'pending' | 'accepted' | 'dismissed' | 'superseded';
+
+/** Strategy names of the sub-scores and weights. */
+export type ALStrategy = 'uncertainty' | 'disagreement' | 'temporal' | 'diversity';
+
+export interface Suggestion {
+  id: number;
+  run: number;
+  video: number;
+  video_name: string;
+  frame_index: number;
+  /** Combined score, 0..1 (higher = more worth labeling). */
+  score: number;
+  /** Strategy → sub-score in 0..1. */
+  subscores: Partial<Record<ALStrategy | string, number>>;
+  /** Human-readable reasons, most important first. */
+  reasons: string[];
+  status: SuggestionStatus;
+  model_version: number;
+  model_version_number: number;
+  /** Username or null. */
+  assignee: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  labeled_frame: number | null;
+  provenance: Record<string, unknown>;
+  created_at: string;
+}
+
+/** POST /api/suggestions/{id}/accept/ (no points: the prediction is saved as is). */
+export interface SuggestionAccept {
+  points?: Point[];
+  /** The frame's label version the user saw. */
+  version?: number;
+}
+
+/** GET/PUT /api/projects/{id}/active-learning-settings/ */
+export interface ActiveLearningSettings {
+  weights: Record<ALStrategy, number>;
+  n_suggestions: number;
+  min_gap: number;
+  updated_at?: string;
+}

@@ -1,9 +1,10 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
-import { useAsync } from '../../lib/useAsync';
+import { useAsync, type AsyncState } from '../../lib/useAsync';
 import type { ModelVersion, Role, TrainingJob } from '../../types/api';
+import { InferenceSection } from '../../features/inference/components/InferenceSection';
 import { getModelVersions } from '../../features/models/api/modelVersions';
 import { ModelsSection } from '../../features/models/components/ModelsSection';
 import { trainPresetOf } from '../../features/models/metrics';
@@ -24,6 +25,12 @@ export function ProjectRoute() {
   const projectId = Number(useParams().projectId);
   const project = useAsync((signal) => getProject(projectId, signal), [projectId]);
   const skeleton = useAsync((signal) => getSkeleton(projectId, signal), [projectId]);
+  // Model versions feed both training (warm start) and inference (which model to run).
+  const versions = useAsync((signal) => getModelVersions(projectId, signal), [projectId]);
+  const versionChoices = useMemo(() => (versions.data ?? []).map((v) => ({ id: v.id, number: v.number })), [versions.data]);
+  /** Bumped when a job is started outside the training section (retrain from a run): its list reloads. */
+  const [trainingEpoch, setTrainingEpoch] = useState(0);
+  const onRetrained = useCallback(() => setTrainingEpoch((n) => n + 1), []);
 
   if (project.error) return <ErrorMessage error={project.error} />;
   if (!project.data) return <Loading />;
@@ -34,7 +41,21 @@ export function ProjectRoute() {
       <ErrorMessage error={skeleton.error} />
       {skeleton.data && <SkeletonView skeleton={skeleton.data} />}
       <ProjectVideos projectId={projectId} canUpload={project.data.my_role === 'owner'} />
-      <ProjectTraining projectId={projectId} canTrain={TRAIN_ROLES.includes(project.data.my_role)} />
+      <div id="training" className="section-group">
+        <ProjectTraining
+          key={trainingEpoch}
+          projectId={projectId}
+          canTrain={TRAIN_ROLES.includes(project.data.my_role)}
+          versions={versions}
+        />
+      </div>
+      <InferenceSection
+        projectId={projectId}
+        versions={versionChoices}
+        canRun={TRAIN_ROLES.includes(project.data.my_role)}
+        suggestionsHref={`/projects/${projectId}/suggestions`}
+        onRetrained={onRetrained}
+      />
       <ExportPanel projectId={projectId} />
     </div>
   );
@@ -45,8 +66,15 @@ export function ProjectRoute() {
  * each other: this wires "a job succeeded" to reloading the versions, the
  * versions into the warm-start select and "train from this version" to a new job.
  */
-function ProjectTraining({ projectId, canTrain }: { projectId: number; canTrain: boolean }) {
-  const versions = useAsync((signal) => getModelVersions(projectId, signal), [projectId]);
+function ProjectTraining({
+  projectId,
+  canTrain,
+  versions,
+}: {
+  projectId: number;
+  canTrain: boolean;
+  versions: AsyncState<ModelVersion[]>;
+}) {
   const reloadVersions = versions.reload;
   const onFinished = useCallback(
     (jobs: TrainingJob[]) => {

@@ -10,6 +10,7 @@
  * index are UI state and live beside the history, not inside it.
  */
 import type { Instance, Point, Skeleton, Visibility } from '../../types/api';
+import type { FramePredictionState } from './prediction';
 
 /** One labeled keypoint in image pixels. */
 export interface PointValue {
@@ -88,6 +89,10 @@ export interface EditorState {
   /** Points of the nearest earlier labeled frame's human instance ("copy previous"). */
   readonly previous: { readonly frameIndex: number; readonly points: Readonly<Record<number, PointValue>> } | null;
   readonly historyOpen: boolean;
+  /** The model's prediction for the current frame (null: none, or not loaded yet). */
+  readonly prediction: FramePredictionState | null;
+  /** Whether the prediction layer is drawn (P). */
+  readonly predictionsShown: boolean;
 }
 
 const EMPTY_DOC: PoseDoc = { points: {} };
@@ -116,6 +121,8 @@ export function editorCreate(opts: {
     crosshair: null,
     previous: null,
     historyOpen: false,
+    prediction: null,
+    predictionsShown: true,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   toggleKeyboardMode,
 } from './keyboardActions';
 import { cyclePointVisibility, cycleVisibility, deletePoint, movePoint, placePoint } from './pointActions';
+import { togglePredictions, usePrediction } from './predictionActions';
 import { nextFrameForMe, submitFrame, toggleHistory } from './teamActions';
 import type { Action, KeyInput } from './types';
 import type { EditorState } from '../state';
@@ -38,6 +39,8 @@ export const ACTIONS: readonly Action<any>[] = [
   cycleVisibility,
   deletePoint,
   copyPrevious,
+  usePrediction,
+  togglePredictions,
   nextFrame,
   previousFrame,
   goToFrame,
@@ -78,6 +81,8 @@ export {
   submitFrame,
   toggleHistory,
   toggleKeyboardMode,
+  togglePredictions,
+  usePrediction,
   cyclePointVisibility,
   cycleVisibility,
   deletePoint,

@@ -108,6 +108,54 @@ export function renderInstances(ctx: Ctx2D, skeleton: Skeleton, instances: reado
   }
 }
 
+/** Predicted points (node id → point with the model's confidence). */
+export type PredictionMap = Readonly<Record<number, { x: number; y: number; score: number | null }>>;
+
+/**
+ * The model's prediction, faint: dashed edges and hollow dashed circles, each
+ * with opacity from its confidence (`alphaOf`), so it never hides the pose
+ * being edited.
+ */
+export function renderPredictions(
+  ctx: Ctx2D,
+  skeleton: Skeleton,
+  points: PredictionMap,
+  vp: Viewport,
+  alphaOf: (score: number | null) => number,
+): void {
+  const screen = (p: { x: number; y: number }) => imageToScreen(imagePoint(p.x, p.y), vp);
+  const color = (id: number) => skeleton.nodes.find((n) => n.id === id)?.color ?? '#ffffff';
+  ctx.lineWidth = 1.5;
+  ctx.setLineDash([4, 4]);
+  for (const [a, b] of skeleton.edges) {
+    const pa = points[a];
+    const pb = points[b];
+    if (!pa || !pb) continue;
+    const sa = screen(pa);
+    const sb = screen(pb);
+    ctx.globalAlpha = Math.min(alphaOf(pa.score), alphaOf(pb.score)) * 0.8;
+    ctx.strokeStyle = color(a);
+    ctx.beginPath();
+    ctx.moveTo(sa.x, sa.y);
+    ctx.lineTo(sb.x, sb.y);
+    ctx.stroke();
+  }
+  ctx.lineWidth = 2;
+  ctx.setLineDash([2, 2]);
+  for (const node of skeleton.nodes) {
+    const p = points[node.id];
+    if (!p) continue;
+    const sp = screen(p);
+    ctx.globalAlpha = alphaOf(p.score);
+    ctx.strokeStyle = node.color;
+    ctx.beginPath();
+    ctx.arc(sp.x, sp.y, POINT_RADIUS + 1, 0, Math.PI * 2);
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+  ctx.globalAlpha = 1;
+}
+
 export interface HandleState {
   activeNodeId: number | null;
   hoverNodeId: number | null;

@@ -30,10 +30,13 @@ import {
   renderHandles,
   renderInstances,
   renderMarkers,
+  renderPredictions,
   renderSkeleton,
   withoutNode,
   type PointMap,
+  type PredictionMap,
 } from '../canvas/render';
+import { predictionAlpha } from '../prediction';
 
 export interface LabelingCanvasProps {
   skeleton: Skeleton;
@@ -50,6 +53,8 @@ export interface LabelingCanvasProps {
   crosshair?: { x: number; y: number } | null;
   /** Node a review comment is pinned to (highlighted). */
   pinnedNodeId?: number | null;
+  /** The model's prediction, drawn faint under the pose (null / absent: none). */
+  predictions?: PredictionMap | null;
   onPlace(point: ImagePoint): void;
   onMove(nodeId: number, point: ImagePoint): void;
   onSelect(nodeId: number): void;
@@ -101,6 +106,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
       sctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       renderFrame(sctx, image, imageSizeRef.current(), vp, size.current);
       renderInstances(sctx, p.skeleton, p.otherInstances, vp);
+      if (p.predictions) renderPredictions(sctx, p.skeleton, p.predictions, vp, predictionAlpha);
       renderSkeleton(sctx, p.skeleton, withoutNode(p.points, draggedNode()), vp);
       staticDirty.current = false;
     }
@@ -167,7 +173,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
     if (props.fitRequest > 0) fit();
   }, [props.fitRequest]);
 
-  useEffect(() => requestDraw(true), [props.points, props.otherInstances, props.skeleton]);
+  useEffect(() => requestDraw(true), [props.points, props.otherInstances, props.skeleton, props.predictions]);
   useEffect(() => requestDraw(false), [props.activeNodeId, props.crosshair, props.pinnedNodeId]);
 
   // Track the element size; keep the backing store at devicePixelRatio.

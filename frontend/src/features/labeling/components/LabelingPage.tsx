@@ -14,13 +14,14 @@
  * and "my frames" are polled; N claims the next frame, Ctrl+Enter submits.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import { useAsync } from '../../../lib/useAsync';
 import type { LabeledFrameTeam, Role, Skeleton, User, Video } from '../../../types/api';
 import { getFrameLabels, putFrameLabels } from '../api/frameLabels';
 import { getLabeledFrames } from '../api/labeledFrames';
 import { frameImageUrl } from '../api/frameImage';
+import { acceptCorrectedSuggestion, getFramePrediction } from '../api/predictions';
 import {
   getMyFrames,
   getPresence,
@@ -48,8 +49,11 @@ import {
   toggleHelp,
   toggleHistory,
   toggleKeyboardMode,
+  togglePredictions,
   undo,
+  usePrediction,
 } from '../actions/register';
+import { currentPrediction } from '../actions/predictionActions';
 import { modKey, runAction, type Action } from '../actions/types';
 import { browserStorage } from '../drafts';
 import { FrameLockKeeper, type LockDeps, type LockSnapshot } from '../lock';
@@ -58,9 +62,11 @@ import {
   editorCreate,
   editorInstances,
   editorLoadFrame,
+  posePoints,
   previousLabeledPose,
   type EditorState,
 } from '../state';
+import { predictionFromApi } from '../prediction';
 import { FrameSync, resendDrafts, type SyncDeps, type SyncSnapshot } from '../sync';
 import { ConflictPanel } from './ConflictPanel';
 import { FrameNav } from './FrameNav';
@@ -86,6 +92,12 @@ export const PRESENCE_POLL_MS = 5000;
 
 const TOOLBAR: readonly Action[] = [undo, redo, fitToScreen, toggleKeyboardMode, copyPrevious, toggleHistory, toggleHelp];
 const TEAM_TOOLBAR: readonly Action[] = [nextFrameForMe, submitFrame];
+const PREDICTION_TOOLBAR: readonly Action[] = [usePrediction];
+
+/** `?suggestion=N`: the suggestion this frame was opened for (accepted with the corrected points). */
+export function parseSuggestionParam(value: string | null): number | null {
+  return value && /^\d+$/.test(value) ? Number(value) : null;
+}
 
 /** `?frame=N`, clamped to the video; 0 when absent or invalid. */
 export function parseFrameParam(value: string | null, frameCount: number | null): number {
@@ -137,6 +149,13 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
   const [teamMessage, setTeamMessage] = useState<string | null>(null);
   const [teamError, setTeamError] = useState<unknown>(null);
   const [myFramesTick, setMyFramesTick] = useState(0);
+  /** Opened from the suggestions page: the suggestion and its frame (fixed for this page). */
+  const [suggestion] = useState(() => {
+    const id = parseSuggestionParam(params.get('suggestion'));
+    return id === null ? null : { id, frameIndex: urlFrame };
+  });
+  const [suggestionAccepted, setSuggestionAccepted] = useState(false);
+  const [accepting, setAccepting] = useState(false);
 
   const dispatch = useCallback(
     <P,>(action: Action<P>, payload: P) => {
@@ -272,6 +291,60 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     return () => window.removeEventListener('keydown', onKey);
   }, [dispatch]);
 
+  // The model's prediction for this frame (latest run on the video); none (404) or an error → no layer.
+  useEffect(() => {
+    const controller = new AbortController();
+    if (editorRef.current.prediction) setEditor({ ...editorRef.current, prediction: null });
+    getFramePrediction(video.id, frameIndex, controller.signal).then(
+      (p) => {
+        if (controller.signal.aborted || !p) return;
+        setEditor({ ...editorRef.current, prediction: predictionFromApi(p, editorRef.current.nodeIds) });
+      },
+      () => undefined,
+    );
+    return () => controller.abort();
+  }, [video.id, frameIndex, setEditor]);
+
+  // Opened for a suggestion: load the prediction as the editable pose once (undoable), if the frame is empty.
+  const autoApplied = useRef(false);
+  const framePrediction = currentPrediction(editor);
+  useEffect(() => {
+    if (!suggestion || autoApplied.current || frameIndex !== suggestion.frameIndex) return;
+    const ed = editorRef.current;
+    if (loadedFrame !== frameIndex || !ed.editable || !framePrediction) return;
+    autoApplied.current = true;
+    if (Object.keys(currentPose(ed).points).length === 0) dispatch(usePrediction, undefined);
+  }, [suggestion, frameIndex, loadedFrame, editor.editable, framePrediction, dispatch]);
+
+  const acceptCorrected = async () => {
+    const s = syncRef.current;
+    if (!s || !suggestion) return;
+    setTeamMessage(null);
+    setTeamError(null);
+    setAccepting(true);
+    try {
+      await s.saveNow();
+      if (s.snapshot.status !== 'saved') {
+        setTeamMessage('Save the frame first (resolve the conflict or wait until it is saved), then accept.');
+        return;
+      }
+      const ed = editorRef.current;
+      const points = posePoints(ed).filter((p) => ed.nodeIds.includes(p.node));
+      if (!points.length) {
+        setTeamMessage('Place the points first (U uses the prediction), then accept.');
+        return;
+      }
+      await acceptCorrectedSuggestion(suggestion.id, points, s.snapshot.version);
+      setSuggestionAccepted(true);
+      setTeamMessage(`Suggestion accepted: frame ${suggestion.frameIndex} is labeled with your corrected points.`);
+      setLoadAttempt((n) => n + 1); // the accept saved a new version of the frame
+    } catch (err) {
+      setTeamError(err);
+    } finally {
+      setAccepting(false);
+    }
+  };
+
   // Warm the browser cache with the next frame.
   useEffect(() => {
     if (video.frame_count !== null && frameIndex + 1 >= video.frame_count) return;
@@ -372,6 +445,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
   const videoName = (id: number) => myFrames.data?.find((f) => f.video === id)?.video_name ?? `video ${id}`;
   const crosshair = editor.crosshair;
   const activeName = skeleton.nodes.find((n) => n.id === editor.activeNodeId)?.name ?? null;
+  const predictionPoints = editor.predictionsShown && framePrediction ? framePrediction.points : null;
 
   return (
     <div className="labeling">
@@ -403,6 +477,53 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
         </p>
       )}
       <ErrorMessage error={teamError} testId="team-error" />
+      {suggestion && canEdit && (
+        <div className="notice suggestion-bar" data-testid="suggestion-bar">
+          {suggestionAccepted ? (
+            <span data-testid="suggestion-accepted">Suggestion #{suggestion.id} accepted.</span>
+          ) : frameIndex === suggestion.frameIndex ? (
+            <>
+              <span>Suggested frame: correct the model’s points, then</span>
+              <button
+                type="button"
+                data-testid="accept-corrected"
+                disabled={accepting || !editor.editable}
+                onClick={(e) => {
+                  e.currentTarget.blur();
+                  void acceptCorrected();
+                }}
+              >
+                {accepting ? 'Accepting…' : 'Accept corrected'}
+              </button>
+            </>
+          ) : (
+            <button type="button" className="secondary" onClick={() => dispatch(goToFrame, { frameIndex: suggestion.frameIndex })}>
+              Back to suggested frame {suggestion.frameIndex}
+            </button>
+          )}
+          <Link to={`/projects/${video.project}/suggestions`} data-testid="back-to-suggestions">
+            Suggestions
+          </Link>
+        </div>
+      )}
+      {framePrediction && (
+        <div className="prediction-bar" data-testid="prediction-bar">
+          <button
+            type="button"
+            className={editor.predictionsShown ? 'secondary checked' : 'secondary'}
+            aria-pressed={editor.predictionsShown}
+            data-testid="toggle-predictions"
+            title={`${togglePredictions.label} (P)`}
+            onClick={(e) => {
+              dispatch(togglePredictions, undefined);
+              e.currentTarget.blur();
+            }}
+          >
+            Model v{framePrediction.modelVersionNumber} prediction
+          </button>
+          <Toolbar actions={PREDICTION_TOOLBAR} state={editor} run={(a) => dispatch(a, undefined)} />
+        </div>
+      )}
       {crosshair && (
         <p
           className="notice keyboard-mode"
@@ -434,6 +555,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
           fitRequest={fitRequest}
           crosshair={crosshair}
           pinnedNodeId={pinnedNodeId}
+          predictions={predictionPoints}
           onPlace={(point) => dispatch(placePoint, { point })}
           onMove={(nodeId, point) => dispatch(movePoint, { nodeId, point })}
           onSelect={(nodeId) => dispatch(selectNode, { nodeId })}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Member, PredictionRange } from '../../types/api';
+import {
+  assignableUsers,
+  confidenceAlpha,
+  framePoints,
+  meanScore,
+  sortSuggestions,
+  subscoreBars,
+  validateSettings,
+  weightShares,
+} from './logic';
+
+describe('suggestion ordering and sub-scores', () => {
+  it('sorts by score, ties by id', () => {
+    expect(sortSuggestions([{ id: 3, score: 0.5 }, { id: 1, score: 0.9 }, { id: 2, score: 0.5 }]).map((s) => s.id)).toEqual([1, 2, 3]);
+  });
+
+  it('lists known strategies in a fixed order, then others, clamped', () => {
+    expect(subscoreBars({ diversity: 0.2, uncertainty: 1.4, extra: -1, temporal: 0.5 })).toEqual([
+      { name: 'uncertainty', value: 1 },
+      { name: 'temporal', value: 0.5 },
+      { name: 'diversity', value: 0.2 },
+      { name: 'extra', value: 0 },
+    ]);
+  });
+});
+
+describe('framePoints', () => {
+  const range: PredictionRange = {
+    run: 1, model_version: 1, smoothed: false, node_names: ['a', 'b', 'c', 'd'], node_ids: [10, null, 12, 13], start: 4, stop: 6,
+    frames: [
+      { frame_index: 4, points: [[1, 2, 0.5], [3, 4, 0.9], [null, null, null], [5, 6, null]] },
+      { frame_index: 5, points: [[7, 8, 0.1], null, [9, 9, 0.2], null] },
+    ],
+  };
+  it('maps model nodes to project nodes and skips gone nodes and missing points', () => {
+    expect(framePoints(range, 4)).toEqual([{ node: 10, x: 1, y: 2, score: 0.5 }, { node: 13, x: 5, y: 6, score: null }]);
+    expect(framePoints(range, 5).map((p) => p.node)).toEqual([10, 12]);
+    expect(framePoints(range, 9)).toEqual([]);
+  });
+  it('averages scores and maps them to alpha', () => {
+    expect(meanScore(framePoints(range, 5))).toBeCloseTo(0.15);
+    expect(meanScore([])).toBeNull();
+    expect(confidenceAlpha(1)).toBe(1);
+    expect(confidenceAlpha(0)).toBe(0.45);
+    expect(confidenceAlpha(null)).toBe(0.5);
+  });
+});
+
+describe('assignableUsers', () => {
+  const m = (id: number, username: string, role: Member['role']): Member => ({ id, user: { id, username }, role });
+  const members = [m(1, 'alice', 'owner'), m(2, 'bob', 'annotator'), m(3, 'rita', 'reviewer'), m(4, 'vic', 'viewer')];
+  it('lets reviewers and owners assign any labeler, annotators only themselves', () => {
+    expect(assignableUsers(members, 'reviewer', 'rita')).toEqual(['alice', 'bob', 'rita']);
+    expect(assignableUsers(members, 'annotator', 'bob')).toEqual(['bob']);
+    expect(assignableUsers(members, 'viewer', 'vic')).toEqual([]);
+  });
+});
+
+describe('active-learning settings', () => {
+  const ok = { weights: { uncertainty: 1, disagreement: 0, temporal: 2, diversity: 1 }, n_suggestions: 20, min_gap: 10 };
+  it('accepts valid settings and explains invalid ones', () => {
+    expect(validateSettings(ok)).toBeNull();
+    expect(validateSettings({ ...ok, weights: { uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0 } })).toMatch(/above 0/);
+    expect(validateSettings({ ...ok, weights: { ...ok.weights, temporal: -1 } })).toMatch(/≥ 0/);
+    expect(validateSettings({ ...ok, n_suggestions: 501 })).toMatch(/0 to 500/);
+    expect(validateSettings({ ...ok, min_gap: 1.5 })).toMatch(/gap/);
+  });
+  it('shows weights as shares', () => {
+    expect(weightShares(ok.weights)).toEqual({ uncertainty: 25, disagreement: 0, temporal: 50, diversity: 25 });
+    expect(weightShares({})).toEqual({ uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0 });
+  });
+});

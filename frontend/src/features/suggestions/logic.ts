@@ -1,0 +1,86 @@
+/** Pure helpers of the suggestions page: ordering, sub-scores, predicted points, who may be assigned, AL settings. */
+import type { ActiveLearningSettings, ALStrategy, Member, PredictedPoint, PredictionRange, Role, Suggestion } from '../../types/api';
+
+export const STRATEGIES: readonly ALStrategy[] = ['uncertainty', 'disagreement', 'temporal', 'diversity'];
+
+/** What each strategy means, for tooltips and the settings panel. */
+export const STRATEGY_HELP: Record<ALStrategy, string> = {
+  uncertainty: 'low keypoint confidence',
+  disagreement: 'augmented copies of the frame disagree',
+  temporal: 'implausible jump between neighbouring frames',
+  diversity: 'unlike the frames labeled so far',
+};
+
+/** Highest score first; ties by id (the backend's order). */
+export function sortSuggestions<S extends Pick<Suggestion, 'id' | 'score'>>(rows: readonly S[]): S[] {
+  return [...rows].sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/** Sub-scores as bars: known strategies first in a fixed order, then any others; values clamped to 0..1. */
+export function subscoreBars(subscores: Suggestion['subscores']): { name: string; value: number }[] {
+  const clamp = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
+  const known = STRATEGIES.filter((s) => s in subscores).map((s) => ({ name: s as string, value: clamp(subscores[s]) }));
+  const other = Object.keys(subscores)
+    .filter((k) => !(STRATEGIES as readonly string[]).includes(k))
+    .sort()
+    .map((k) => ({ name: k, value: clamp(subscores[k]) }));
+  return [...known, ...other];
+}
+
+/** The predicted points of one frame in a prediction range, on project node ids (dropped nodes and NaNs skipped). */
+export function framePoints(range: PredictionRange, frameIndex: number): PredictedPoint[] {
+  const frame = range.frames.find((f) => f.frame_index === frameIndex);
+  if (!frame) return [];
+  const out: PredictedPoint[] = [];
+  frame.points.forEach((p, k) => {
+    const node = range.node_ids[k];
+    if (node == null || !p) return;
+    const [x, y, score] = p;
+    if (x == null || y == null || !Number.isFinite(x) || !Number.isFinite(y)) return;
+    out.push({ node, x, y, score: score ?? null });
+  });
+  return out;
+}
+
+/** Mean of the non-null scores; null when there is none. */
+export function meanScore(points: readonly PredictedPoint[]): number | null {
+  const s = points.map((p) => p.score).filter((v): v is number => v != null && Number.isFinite(v));
+  return s.length ? s.reduce((a, b) => a + b, 0) / s.length : null;
+}
+
+/** Opacity for a keypoint of this confidence: faint when unsure, never invisible. */
+export function confidenceAlpha(score: number | null): number {
+  if (score == null || !Number.isFinite(score)) return 0.5;
+  return 0.45 + 0.55 * Math.min(1, Math.max(0, score));
+}
+
+const LABELERS: readonly Role[] = ['owner', 'reviewer', 'annotator'];
+
+/**
+ * Usernames a user may assign a suggestion to: annotators and up; an annotator
+ * may only take it themselves (the backend says 403 otherwise).
+ */
+export function assignableUsers(members: readonly Member[], myRole: Role, me: string | null): string[] {
+  const labelers = members.filter((m) => LABELERS.includes(m.role)).map((m) => m.user.username);
+  if (myRole === 'owner' || myRole === 'reviewer') return labelers.sort();
+  return labelers.filter((u) => u === me);
+}
+
+/** Settings ready to PUT, or the reason they are not valid. */
+export function validateSettings(s: Omit<ActiveLearningSettings, 'updated_at'>): string | null {
+  const values = STRATEGIES.map((k) => s.weights[k] ?? 0);
+  if (values.some((v) => !Number.isFinite(v) || v < 0)) return 'Each weight must be a number ≥ 0.';
+  if (!values.some((v) => v > 0)) return 'At least one weight must be above 0.';
+  if (!Number.isInteger(s.n_suggestions) || s.n_suggestions < 0 || s.n_suggestions > 500)
+    return 'Suggestions per run: a whole number from 0 to 500.';
+  if (!Number.isInteger(s.min_gap) || s.min_gap < 0 || s.min_gap > 10000) return 'Minimum gap: a whole number from 0 to 10000.';
+  return null;
+}
+
+/** The weights as shares of their sum (what each strategy counts for), rounded to percent. */
+export function weightShares(weights: Partial<Record<ALStrategy, number>>): Record<ALStrategy, number> {
+  const total = STRATEGIES.reduce((sum, k) => sum + Math.max(0, weights[k] ?? 0), 0);
+  const out = {} as Record<ALStrategy, number>;
+  for (const k of STRATEGIES) out[k] = total > 0 ? Math.round((100 * Math.max(0, weights[k] ?? 0)) / total) : 0;
+  return out;
+}
