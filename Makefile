@@ -65,3 +65,6 @@ bench-inference: deps
 
 bench-al: deps
 	$(BIN)/python bench/active_learning.py
+
+reliability: deps  ## issue-7 proofs at full length -> bench/results/reliability.json
+	$(BIN)/python bench/reliability.py

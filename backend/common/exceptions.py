@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -30,6 +31,16 @@ class ConflictError(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
 
 
+MAX_DB_INT = 2**63 - 1
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """SQLite raises OverflowError for integers past 64 bits; PostgreSQL a DataError."""
+    return isinstance(exc, OverflowError) or (
+        isinstance(exc, DataError) and "out of range" in str(exc)
+    )
+
+
 def _first_message(detail: Any) -> str:
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -43,6 +54,14 @@ def _first_message(detail: Any) -> str:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
+    if _out_of_range(exc):
+        # A number the database cannot hold: an id in the URL names nothing (404), a
+        # number in the body is invalid (400). Never a 500.
+        huge = any(isinstance(v, int) and abs(v) > MAX_DB_INT for v in context["kwargs"].values())
+        if huge:
+            exc = exceptions.NotFound()
+        else:
+            exc = exceptions.ValidationError("A number is out of range.")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

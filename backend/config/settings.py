@@ -154,6 +154,15 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the SPA reads it to send X-CSRFToken
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS-only deployments (behind a TLS proxy or not). All off by default: the embedded
+# single-machine mode serves plain HTTP on localhost. See docs/operations.md.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    # Only behind a proxy that sets X-Forwarded-Proto itself (and strips it from clients).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
     "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
@@ -183,6 +192,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" with different choices: name each set (an unnamed
+    # collision is a drf_spectacular.W001 warning, which `check --deploy` reports).
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "backend.training.models.TrainingJob.Status",
+        "ImportExportStatusEnum": "backend.interchange.models.ImportExportJob.Status",
+        "VideoStatusEnum": "backend.videos.models.Video.Status",
+        "FrameStatusEnum": "backend.labels.models.LabeledFrame.Status",
+        "SuggestionStatusEnum": "backend.inference.models.Suggestion.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------

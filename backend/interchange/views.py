@@ -91,7 +91,19 @@ class ExportView(APIView):
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
+class FormatSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    # "import" is a Python keyword: declared in __init__ below.
+    export = serializers.BooleanField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import"] = serializers.BooleanField()
+
+
 class FormatListView(APIView):
+    @extend_schema(responses=FormatSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response([
             {"name": f.name, "label": f.label, "import": f.load is not None,

@@ -175,3 +175,14 @@ def _strip_points(project: Project, node_ids: set[int]) -> None:
         if len(kept) != len(instance.points):
             instance.points = kept
             instance.save(update_fields=["points"])
+
+
+def project_delete(*, project: Project) -> None:
+    """Delete a project and everything in it.
+
+    Training jobs go first: a job PROTECTs its label snapshot, so deleting the
+    project in one cascade would refuse (ProtectedError, a 500) once it has trained.
+    """
+    with transaction.atomic():
+        project.training_jobs.all().delete()
+        project.delete()

@@ -56,7 +56,7 @@ class ProjectDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, project_id: int) -> Response:
         project, _ = project_for_user(request.user, project_id, Role.OWNER)
-        project.delete()
+        services.project_delete(project=project)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

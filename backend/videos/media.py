@@ -53,6 +53,8 @@ def probe(path: Path) -> VideoInfo:
             raise VideoError("The file has no video stream.")
         stream = container.streams.video[0]
         ctx = stream.codec_context
+        if ctx is None:  # a stream FFmpeg has no decoder for (e.g. an SVG "video")
+            raise VideoError("The video's codec is not supported.")
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         if width <= 0 or height <= 0:
             raise VideoError("The video has no frame size.")
