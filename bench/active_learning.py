@@ -7,8 +7,9 @@ Usage (from the repository root)::
 Protocol on the DLC open-field labels (116 frames): a fixed, seeded test set
 of 30 frames (``bench/results/active_learning_split.json``); the rest is the
 pool. Each seed starts from the same 10 random pool frames for both arms, then
-adds batches of 10 up to 60 labels, retraining from scratch with the same
-wall-clock budget each round:
+adds batches of 10 up to 60 labels, retraining with the same wall-clock budget
+each round, warm-started from the arm's previous model as the app's "Retrain
+with new labels" does (``--from-scratch`` to retrain from nothing):
 
 - ``strategy``: the current model predicts every frame (with bottleneck
   features) and the remaining pool under test-time augmentation;
@@ -69,11 +70,17 @@ def test_split(keys: list[str], n_test: int, seed: int) -> list[str]:
     return test
 
 
-def fit(ds: PoseDataset, labeled: list[str], seconds: float, seed: int) -> ModelArtifact:
-    """Train from scratch on ``labeled`` (no validation frames: the test set stays unseen)."""
+def fit(ds: PoseDataset, labeled: list[str], seconds: float, seed: int,
+        parent: ModelArtifact | None = None) -> ModelArtifact:  # fmt: skip
+    """Train on ``labeled`` (no validation frames: the test set stays unseen), from
+    scratch or warm-started from ``parent`` (what "Retrain with new labels" does)."""
     cfg = replace(preset("balanced"), max_seconds=seconds, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
-        result = train(cfg, ds, {"train": labeled, "val": []}, tmp)
+        init = None
+        if parent is not None:
+            init = parent.save(Path(tmp) / "parent") / "weights.pt"
+        result = train(cfg, ds, {"train": labeled, "val": []}, Path(tmp) / "out",
+                       init_weights=init)  # fmt: skip
     assert result.artifact is not None
     return result.artifact
 
@@ -180,11 +187,16 @@ def main() -> None:
     """Run both arms for every seed and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600.0, help="training budget per round")
+    parser.add_argument("--first-seconds", type=float, default=None,
+                        help="budget of the shared first model (default: --seconds)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--start", type=int, default=10)
     parser.add_argument("--step", type=int, default=10)
     parser.add_argument("--max-labels", type=int, default=60)
     parser.add_argument("--test-frames", type=int, default=30)
+    parser.add_argument("--from-scratch", action="store_true",
+                        help="retrain each round from scratch instead of warm-starting from the "
+                        "previous round's model (both arms alike)")  # fmt: skip
     args = parser.parse_args()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -197,7 +209,7 @@ def main() -> None:
     for seed in range(args.seeds):
         rng = np.random.default_rng(1000 + seed)
         start = sorted(rng.choice(pool_all, args.start, replace=False).tolist())
-        first = fit(ds, start, args.seconds, seed)
+        first = fit(ds, start, args.first_seconds or args.seconds, seed)
         first_rmse = test_rmse(first, ds, test)
         for arm in ("strategy", "random"):
             labeled, model, curve = list(start), first, [first_rmse]
@@ -207,7 +219,8 @@ def main() -> None:
                     labeled += choose(model, ds, labeled, pool, n_labels - len(labeled))
                 else:
                     labeled += rng.choice(pool, n_labels - len(labeled), replace=False).tolist()
-                model = fit(ds, labeled, args.seconds, seed)
+                parent = None if args.from_scratch else model
+                model = fit(ds, labeled, args.seconds, seed, parent)
                 curve.append(test_rmse(model, ds, test))
                 print(f"[{time.monotonic() - t0:6.0f}s] seed {seed} {arm:8s} {n_labels} labels: "
                       f"{curve[-1]:.2f} px", flush=True)  # fmt: skip
@@ -223,7 +236,9 @@ def main() -> None:
         "labels_to_match_random_final": labels_to_match(rounds, strategy, random_[-1]),
         "rmse_sd_over_seeds": {arm: np.std(c, axis=0).tolist() for arm, c in per_seed.items()},
         "seconds_per_round": args.seconds,
+        "first_model_seconds": args.first_seconds or args.seconds,
         "seeds": args.seeds,
+        "warm_start": not args.from_scratch,
         "settings": {
             "dataset": DATASET, "test_frames": len(test), "pool_frames": len(pool_all),
             "preset": "balanced", "strategy": "rank_frames default weights + TTA disagreement",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import browser, login, new_page  # noqa: F401 - fixtures
+from tests.e2e.conftest import login
 from tests.reliability.conftest import record
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,7 +22,7 @@ def payload(n: int) -> str:
     return f"<img src=/xss-probe/{n} onerror=alert({n})>"
 
 
-def test_xss_payloads_render_literally_and_never_run(new_page, project, video, alice, bob, rita):  # noqa: F811
+def test_xss_payloads_render_literally_and_never_run(new_page, project, video, alice, bob, rita):
     from backend.labels import review
     from backend.labels.services import labels_save
     from backend.projects.services import skeleton_to_dict, skeleton_update
