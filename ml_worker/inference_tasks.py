@@ -240,7 +240,9 @@ def rank(
 
     With the model at hand (on the worker) and a positive ``disagreement``
     weight, test-time augmentation runs on a shortlist of frames (see
-    :func:`_shortlist`) and the ranking is made among those.
+    :func:`_shortlist`) and the ranking is made among those. When ``min_gap``
+    leaves fewer than ``n`` picks in the shortlist, the rest come from all frames
+    (without the disagreement term), still ``min_gap`` apart from every pick.
     """
     from ml_worker.active_learning import rank_frames
 
@@ -248,6 +250,13 @@ def rank(
     if artifact is not None and video_path is not None and weights.get("disagreement", 0) > 0:
         extra = _disagreement(preds, artifact, video_path, exclude, n)
     picked = rank_frames(preds, n=n, weights=weights, exclude=exclude, min_gap=min_gap, **extra)
+    if extra and len(picked) < n:
+        gap = max(min_gap, 1)
+        near = {s.frame_index + d for s in picked for d in range(1 - gap, gap)}
+        rest = {k: v for k, v in weights.items() if k != "disagreement"}
+        if any(v > 0 for v in rest.values()):
+            picked += rank_frames(preds, n=n - len(picked), weights=rest,
+                                  exclude=set(exclude) | near, min_gap=min_gap)  # fmt: skip
     return [
         {
             "frame_index": int(s.frame_index),

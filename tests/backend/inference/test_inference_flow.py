@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from backend.inference.models import Suggestion
+from backend.inference.models import ActiveLearningSettings, Suggestion
 from ml_worker.infer import VideoPredictions
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,8 @@ LABELED = set(range(0, 60, 5))
 def test_a_run_predicts_every_frame_and_suggests_unlabeled_frames(
     infer, project, model_version, labeled_video, bob
 ):
+    # The default 10-frame gap leaves room for only about 4-6 picks in 60 frames.
+    ActiveLearningSettings.objects.update_or_create(project=project, defaults={"min_gap": 3})
     (run,) = infer(bob, project, model_version, [labeled_video], suggest=5)
     assert run.status == "succeeded", run.error
     preds = VideoPredictions.load_npz(Path(settings.MEDIA_ROOT) / run.predictions_file)
@@ -31,6 +33,8 @@ def test_a_run_predicts_every_frame_and_suggests_unlabeled_frames(
     assert len(suggestions) == 5
     assert all(s.reasons and s.status == "pending" for s in suggestions)
     assert not {s.frame_index for s in suggestions} & LABELED
+    picked = sorted(s.frame_index for s in suggestions)
+    assert min(b - a for a, b in zip(picked, picked[1:], strict=False)) >= 3
     assert {"uncertainty", "temporal", "disagreement", "diversity"} <= set(suggestions[0].subscores)
 
 
