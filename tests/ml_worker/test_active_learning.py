@@ -1,3 +1,4 @@
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -189,3 +190,26 @@ def test_tta_on_a_real_module_starts_with_the_plain_prediction():
     np.testing.assert_allclose(tta.points[0], points, atol=1e-4)
     assert tta.variants == ["identity", "flip", "rotate +10"]
     assert np.isfinite(tta.spread).all() and (tta.spread >= 0).all()
+
+
+def test_suggestions_are_topped_up_when_the_gap_empties_the_tta_shortlist(monkeypatch):
+    from ml_worker import inference_tasks
+
+    preds = smooth_predictions()
+    spread = np.zeros(len(preds))
+    spread[[10, 11, 12]] = 1.0
+    # TTA ran on three adjacent frames only: with a 5-frame gap one of them can be picked.
+    monkeypatch.setattr(
+        inference_tasks,
+        "_disagreement",
+        lambda *a, **k: {"disagreement": spread, "candidates": [10, 11, 12]},
+    )
+    weights = {"uncertainty": 1.0, "temporal": 1.0, "disagreement": 1.0, "diversity": 1.0}
+    picks = inference_tasks.rank(
+        preds, n=4, weights=weights, exclude={0}, min_gap=5, artifact=object(),
+        video_path=Path("unused.mp4"),
+    )  # fmt: skip
+    frames = sorted(p["frame_index"] for p in picks)
+    assert len(frames) == 4 and len({10, 11, 12} & set(frames)) == 1
+    assert 0 not in frames
+    assert min(b - a for a, b in zip(frames, frames[1:], strict=False)) >= 5
