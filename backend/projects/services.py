@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
@@ -178,11 +181,41 @@ def _strip_points(project: Project, node_ids: set[int]) -> None:
 
 
 def project_delete(*, project: Project) -> None:
-    """Delete a project and everything in it.
+    """Delete a project and everything in it, its files included.
 
     Training jobs go first: a job PROTECTs its label snapshot, so deleting the
     project in one cascade would refuse (ProtectedError, a 500) once it has trained.
+    Files go only once the rows are gone for good (on commit), so a failed delete
+    leaves a whole project, never rows pointing at missing files.
     """
+    folders = project_media_folders(project)
     with transaction.atomic():
         project.training_jobs.all().delete()
         project.delete()
+        transaction.on_commit(lambda: _remove_folders(folders))
+
+
+def project_media_folders(project: Project) -> list[Path]:
+    """Every folder under MEDIA_ROOT that holds only this project's files."""
+    from backend.interchange.models import ImportExportJob
+    from backend.videos.services import frame_cache_dir
+
+    root = Path(settings.MEDIA_ROOT)
+    folders = [
+        root / "projects" / str(project.id),
+        root / "models" / f"project-{project.id}",
+        root / "predictions" / f"project-{project.id}",
+    ]
+    folders += [frame_cache_dir(video) for video in project.videos.all()]
+    uids = ImportExportJob.objects.filter(project=project).values_list("uid", flat=True)
+    folders += [root / "interchange" / "jobs" / str(uid) for uid in uids]
+    return folders
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    for folder in folders:
+        resolved = folder.resolve()
+        # Defence in depth: only ever a strict sub-folder of MEDIA_ROOT.
+        if resolved != root and resolved.is_relative_to(root):
+            shutil.rmtree(resolved, ignore_errors=True)
