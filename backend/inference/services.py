@@ -102,8 +102,12 @@ def _enqueue_on_commit(run: InferenceRun) -> None:
     transaction.on_commit(lambda: run_inference.apply_async(args=[run_id, attempt], queue="gpu"))
 
 
+def project_predictions_dir(project_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "predictions" / f"project-{project_id}"
+
+
 def run_dir(run: InferenceRun) -> Path:
-    return Path(settings.MEDIA_ROOT) / "predictions" / f"project-{run.project_id}" / f"run-{run.id}"
+    return project_predictions_dir(run.project_id) / f"run-{run.id}"
 
 
 # --- worker side ----------------------------------------------------------

@@ -9,15 +9,20 @@ from backend.projects.models import Project
 from backend.videos.models import Video
 
 
+def job_folder(uid: str) -> str:
+    """Folder (relative to MEDIA_ROOT) of one job's input and result files."""
+    return f"interchange/jobs/{uid}"
+
+
 def job_input_path(instance: ImportExportJob, filename: str) -> str:
     # The user's file name never reaches the file system; only a known suffix does.
     lower = (filename or "").lower()
     suffix = next((s for s in (".pkg.slp", ".slp", ".zip", ".json") if lower.endswith(s)), ".bin")
-    return f"interchange/jobs/{instance.uid}/input{suffix}"
+    return f"{job_folder(instance.uid)}/input{suffix}"
 
 
 def job_result_path(instance: ImportExportJob, filename: str) -> str:
-    return f"interchange/jobs/{instance.uid}/export.zip"
+    return f"{job_folder(instance.uid)}/export.zip"
 
 
 class ImportExportJob(models.Model):

@@ -197,18 +197,17 @@ def project_delete(*, project: Project) -> None:
 
 def project_media_folders(project: Project) -> list[Path]:
     """Every folder under MEDIA_ROOT that holds only this project's files."""
-    from backend.interchange.models import ImportExportJob
+    from backend.inference.services import project_predictions_dir
+    from backend.interchange.models import job_folder
+    from backend.training.services import project_models_dir
+    from backend.videos.models import project_media_prefix
     from backend.videos.services import frame_cache_dir
 
     root = Path(settings.MEDIA_ROOT)
-    folders = [
-        root / "projects" / str(project.id),
-        root / "models" / f"project-{project.id}",
-        root / "predictions" / f"project-{project.id}",
-    ]
+    folders = [root / project_media_prefix(project.id), project_models_dir(project.id),
+               project_predictions_dir(project.id)]  # fmt: skip
     folders += [frame_cache_dir(video) for video in project.videos.all()]
-    uids = ImportExportJob.objects.filter(project=project).values_list("uid", flat=True)
-    folders += [root / "interchange" / "jobs" / str(uid) for uid in uids]
+    folders += [root / job_folder(uid) for uid in project.interchange_jobs.values_list("uid", flat=True)]
     return folders
 
 

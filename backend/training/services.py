@@ -199,8 +199,12 @@ def job_mark_cancelled(*, job_id: int) -> None:
     _finish(job_id, Status.CANCELLED, message="Cancelled")
 
 
+def project_models_dir(project_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "models" / f"project-{project_id}"
+
+
 def model_dir(job: TrainingJob) -> Path:
-    return Path(settings.MEDIA_ROOT) / "models" / f"project-{job.project_id}" / f"job-{job.id}"
+    return project_models_dir(job.project_id) / f"job-{job.id}"
 
 
 @transaction.atomic

@@ -7,11 +7,16 @@ from django.db import models
 from backend.projects.models import Project
 
 
+def project_media_prefix(project_id: int) -> str:
+    """Folder (relative to MEDIA_ROOT) of a project's uploaded videos."""
+    return f"projects/{project_id}"
+
+
 def video_upload_path(instance: Video, filename: str) -> str:
     # The user's file name never reaches the file system: it could hold "../".
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     suffix = "".join(c for c in suffix if c.isalnum())[:8] or "bin"
-    return f"projects/{instance.project_id}/videos/{instance.uid}.{suffix}"
+    return f"{project_media_prefix(instance.project_id)}/videos/{instance.uid}.{suffix}"
 
 
 class Video(models.Model):

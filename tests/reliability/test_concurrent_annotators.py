@@ -118,12 +118,17 @@ def annotator(base, token, name, video_id, nodes, stop, ledger: Ledger, seed):
                 now = http.get(url, timeout=60).json()
                 sub = http.post(url.replace("/labels/", "/submit/"), json={"version": now["version"]},
                                 timeout=60)  # fmt: skip
-                if sub.status_code == 200:
-                    ledger.count("submits")
-                elif sub.status_code not in (400, 409):
-                    ledger.add(errors=f"submit: {sub.status_code} {sub.text[:200]}")
+                _tally(ledger, sub, "submits")
         except (requests.RequestException, KeyError, ValueError) as exc:
             ledger.add(errors=f"{name}: {exc!r}")
+
+
+def _tally(ledger: Ledger, response, what: str) -> None:
+    """Count an accepted submit/review; a refusal (400/409: the frame moved on) is expected."""
+    if response.status_code == 200:
+        ledger.count(what)
+    elif response.status_code not in (400, 409):
+        ledger.add(errors=f"{what}: {response.status_code} {response.text[:200]}")
 
 
 def reviewer(base, token, name, video_id, stop, ledger: Ledger, seed):
@@ -141,10 +146,7 @@ def reviewer(base, token, name, video_id, stop, ledger: Ledger, seed):
             body = {"decision": decision, "comment": f"{name}: fix the ears" if decision == "reject"
                     else "", "version": got.json()["version"]}  # fmt: skip
             review = http.post(url + "review/", json=body, timeout=60)
-            if review.status_code == 200:
-                ledger.count("reviews")
-            elif review.status_code not in (400, 409):
-                ledger.add(errors=f"review: {review.status_code} {review.text[:200]}")
+            _tally(ledger, review, "reviews")
         except (requests.RequestException, KeyError, ValueError) as exc:
             ledger.add(errors=f"{name}: {exc!r}")
 
