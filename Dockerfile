@@ -16,5 +16,13 @@ RUN pip install --no-cache-dir -r requirements.txt \
  && if [ "$INSTALL_ML" = "1" ]; then pip install --no-cache-dir torch==2.13.0 -r requirements-ml.txt; fi
 COPY . .
 COPY --from=frontend /app/frontend/dist /app/frontend/dist
+# Never run as root: web and workers parse user uploads (imports, videos). The code stays
+# root-owned and read-only to the app; only /data (media + var, the compose volume) is its.
+# A volume created by an older root image keeps root ownership: chown it to 10001 once.
+RUN groupadd --system --gid 10001 poseforge \
+ && useradd --system --uid 10001 --gid poseforge --home-dir /data --shell /usr/sbin/nologin poseforge \
+ && mkdir -p /data/media /data/var && chown -R poseforge:poseforge /data
+ENV POSEFORGE_VAR_DIR=/data/var MEDIA_ROOT=/data/media
+USER 10001:10001
 EXPOSE 8000
 CMD ["python", "-m", "gunicorn", "backend.config.wsgi", "-b", "0.0.0.0:8000", "-w", "3"]

@@ -4,7 +4,11 @@ Starts the real Django app (WSGI, threaded) on 127.0.0.1 with a throwaway
 database and media folder, registers the DeepLabCut open-field video, then
 fetches random frames over HTTP with a token: first cold (decoded on demand),
 then again cached. The floor is the decode-only time of the same random
-frames (seek + decode, no JPEG, no HTTP). Writes bench/results/frames.json.
+frames (seek + decode, no JPEG, no HTTP). Speed means nothing if the pixels are
+wrong, so every benchmarked frame decoded alone is compared with the same frame
+of one sequential decode (``pixel_mismatches``, must be 0), and every served JPEG
+with the JPEG of that sequential frame (``served_jpeg_mismatches``, must be 0).
+Writes bench/results/frames.json.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def main() -> None:
     import django
 
     django.setup()
+    import numpy as np
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -74,6 +79,8 @@ def main() -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     headers = {"Authorization": f"Token {token}"}
 
+    served: dict[int, bytes] = {}
+
     def fetch(index: int) -> float:
         start = time.perf_counter()
         conn.request("GET", f"/api/videos/{video.id}/frames/{index}.jpg", headers=headers)
@@ -81,15 +88,23 @@ def main() -> None:
         body = response.read()
         elapsed = (time.perf_counter() - start) * 1000
         assert response.status == 200 and body[:2] == b"\xff\xd8", response.status
+        served[index] = body
         return elapsed
 
     cold = [fetch(i) for i in indices]
     cached = [fetch(i) for i in indices]
-    decode = []
+    decode, alone = [], {}
     for index in indices:
         start = time.perf_counter()
-        media.read_frame(video_path, index)
+        alone[index] = media.read_frame(video_path, index)
         decode.append((time.perf_counter() - start) * 1000)
+    wanted = set(indices)
+    truth = {i: rgb for i, rgb in media.iter_frames(video_path) if i in wanted}
+    pixel_mismatches = sorted(i for i in indices if not np.array_equal(alone[i], truth[i]))
+    quality = settings.FRAME_CACHE_JPEG_QUALITY
+    jpeg_mismatches = sorted(
+        i for i in indices if served[i] != media.encode_jpeg(truth[i], quality=quality)
+    )
     start = time.perf_counter()
     n_seq = sum(1 for _ in media.iter_frames(video_path, stop=300))
     sequential = (time.perf_counter() - start) * 1000 / n_seq
@@ -107,12 +122,22 @@ def main() -> None:
         "decode_only_ms_per_frame": round(statistics.median(decode), 2),
         "decode_only_p95_ms": round(_percentile(decode, 95), 2),
         "sequential_decode_ms_per_frame": round(sequential, 2),
-        "targets": {"cached_p95_ms": 20, "cold_p95_vs_decode_only": 2.0},
+        "pixel_mismatches": len(pixel_mismatches),
+        "pixel_mismatch_frames": pixel_mismatches,
+        "served_jpeg_mismatches": len(jpeg_mismatches),
+        "targets": {
+            "cached_p95_ms": 20,
+            "cold_p95_vs_decode_only": 2.0,
+            "pixel_mismatches": 0,
+            "served_jpeg_mismatches": 0,
+        },
     }
     out = REPO / "bench" / "results" / "frames.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+    if pixel_mismatches or jpeg_mismatches:
+        sys.exit(f"frames differ from sequential decoding: {pixel_mismatches or jpeg_mismatches}")
 
 
 if __name__ == "__main__":

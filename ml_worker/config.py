@@ -3,10 +3,14 @@
 A :class:`TrainConfig` is data only. The web app stores ``cfg.to_dict()`` with
 the training job and model version; the worker rebuilds it with
 :meth:`TrainConfig.from_dict`, which is also where user-supplied "advanced
-settings" enter, so it checks every field once and raises ``ValueError``
-naming the bad field. Values left as ``None`` are chosen from the labels at
-training time (crop size, input scale, encoder depth); what was chosen is
-recorded in the model artifact's ``config.json``.
+settings" enter, so it checks every field once and raises ``ConfigError`` (a
+``ValueError``) naming the bad field and the allowed range. :data:`LIMITS` is
+the one table of bounds. :func:`job_config` adds the rules for a user's job
+(server-only fields refused, a time budget required): the API serializer
+calls it, and the worker re-checks the stored config with
+:func:`validate_job_config`. Values left as ``None`` are chosen from the
+labels at training time (crop size, input scale, encoder depth); what was
+chosen is recorded in the model artifact's ``config.json``.
 
 The model is SLEAP-style top-down for one animal: a *centroid* U-Net on the
 whole frame, average-pooled by ``centroid_downsample``, finds the animal; an
@@ -103,11 +107,11 @@ class TrainConfig:
                 message names the field.
         """
         if not isinstance(data, dict):
-            raise ValueError("config must be a JSON object")
+            raise ConfigError("config", "must be a JSON object")
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(data) - set(known))
         if unknown:
-            raise ValueError(f"unknown config field(s): {', '.join(unknown)}")
+            raise ConfigError(unknown[0], f"unknown setting(s): {', '.join(unknown)}")
         base = preset(str(data.get("preset", "balanced")))
         values = {k: _coerce(k, v, base) for k, v in data.items() if k != "preset"}
         return replace(base, **values)
@@ -129,7 +133,7 @@ def preset(name: str) -> TrainConfig:
         ValueError: unknown preset name.
     """
     if name not in PRESETS:
-        raise ValueError(f"preset: unknown preset {name!r}; choose one of {sorted(PRESETS)}")
+        raise ConfigError("preset", f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
     return TrainConfig(preset=name, **PRESETS[name])
 
 
@@ -140,22 +144,26 @@ def _coerce(name: str, value: Any, base: TrainConfig) -> Any:
     if value is None:
         if optional:
             return None
-        raise ValueError(f"{name}: must not be null")
+        raise ConfigError(name, "must not be null")
     expected = _OPTIONAL.get(name, type(default))
     if expected is bool:
         if not isinstance(value, bool):
-            raise ValueError(f"{name}: expected true/false, got {value!r}")
+            raise ConfigError(name, f"expected true/false, got {value!r}")
         return value
+    number = not isinstance(value, bool) and isinstance(value, int | float)
     if expected is int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            raise ValueError(f"{name}: expected an integer, got {value!r}")
+        if not number or not math.isfinite(value) or value != int(value):
+            raise ConfigError(name, f"expected an integer, got {value!r}")
         return int(value)
     if expected is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name}: expected a number, got {value!r}")
-        return float(value)
+        if not number:
+            raise ConfigError(name, f"expected a number, got {value!r}")
+        try:
+            return float(value)
+        except OverflowError:  # an integer past float range: out of every bound
+            raise ConfigError(name, "is far too large") from None
     if not isinstance(value, str):
-        raise ValueError(f"{name}: expected a string, got {value!r}")
+        raise ConfigError(name, f"expected a string, got {value!r}")
     return value
 
 
@@ -165,41 +173,121 @@ _OPTIONAL: dict[str, type] = {
 }
 
 
+# Every numeric field's allowed range, inclusive: the one place the web app (API
+# serializer), the presets endpoint and the worker read bounds from. The upper bounds
+# keep one job inside a worker's memory and time; the worker's memory guard
+# (ml_worker.guard) catches combinations that are each in range but too big together.
+LIMITS: dict[str, tuple[float, float]] = {
+    "seed": (0, 2**31 - 1),
+    "max_seconds": (1, 24 * 3600),
+    "max_steps": (1, 1_000_000),
+    "batch_size": (1, 256),
+    "learning_rate": (1e-6, 1.0),
+    "weight_decay": (0, 1),
+    "warmup_fraction": (0, 0.9),
+    "val_every_steps": (0, 100_000),
+    "early_stopping_patience": (1, 1000),
+    "centroid_time_fraction": (0.05, 0.95),
+    "filters": (1, 128),
+    "filters_rate": (1, 4),
+    "output_stride": (1, 16),
+    "max_stride": (1, 64),
+    "sigma_px": (0.1, 64),
+    "centroid_sigma_px": (0.1, 64),
+    "centroid_target_size_px": (1, 1024),
+    "centroid_downsample": (1, 32),
+    "input_scale": (0.05, 4),
+    "crop_size": (16, 1024),
+    "max_crop_size": (16, 1024),
+    "aug_rotation_deg": (0, 180),
+    "aug_scale": (0, 0.9),
+    "aug_translate_px": (0, 256),
+    "aug_brightness": (0, 1),
+    "aug_contrast": (0, 1),
+    "aug_noise_std": (0, 1),
+    "num_threads": (1, 256),
+}
+# Channels of the deepest U-Net layer (filters * filters_rate ** depth) a job may ask for.
+MAX_WIDEST_CHANNELS = 4096
+# Settings a user must not choose from the browser: server paths and hardware.
+SERVER_ONLY_FIELDS = frozenset({"pretrained_weights", "device", "num_threads"})
+# A job (not a library call) must end on its own: a wall-clock budget is required.
+JOB_REQUIRED_FIELDS = ("max_seconds",)
+
+
+class ConfigError(ValueError):
+    """A bad setting; ``field`` names it, ``reason`` says what is allowed."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def job_config(preset_name: str, advanced: dict[str, Any] | None) -> TrainConfig:
+    """The config of a training job from a preset plus a user's advanced settings.
+
+    Stricter than :meth:`TrainConfig.from_dict`: server-only fields are refused
+    and a job must keep a wall-clock budget (``max_seconds``).
+
+    Raises:
+        ConfigError: the message names the field and the allowed values.
+    """
+    if not isinstance(advanced, dict | None):
+        raise ConfigError("advanced", "must be a JSON object")
+    advanced = dict(advanced or {})
+    blocked = sorted(SERVER_ONLY_FIELDS & advanced.keys())
+    if blocked:
+        raise ConfigError(blocked[0], "cannot be chosen here")
+    return validate_job_config({**advanced, "preset": preset_name})
+
+
+def validate_job_config(data: dict[str, Any]) -> TrainConfig:
+    """Re-check a stored job config (the worker does, before it trains)."""
+    cfg = TrainConfig.from_dict(data)
+    for name in JOB_REQUIRED_FIELDS:
+        low, high = LIMITS[name]
+        _check(getattr(cfg, name) is not None, name, f"is required (from {_fmt(low)} to {_fmt(high)})")
+    return cfg
+
+
+def wall_clock_limit(cfg: TrainConfig) -> float:
+    """Seconds a job may run in all: its training budget plus room to evaluate and export."""
+    budget = cfg.max_seconds or LIMITS["max_seconds"][1]
+    return budget + max(120.0, 0.25 * budget)
+
+
 def _check(ok: bool, name: str, message: str) -> None:
     if not ok:
-        raise ValueError(f"{name}: {message}")
+        raise ConfigError(name, message)
+
+
+def _fmt(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
+
+
+def _in_range(c: TrainConfig, name: str) -> None:
+    value = getattr(c, name)
+    if value is None:
+        return
+    low, high = LIMITS[name]
+    _check(math.isfinite(value) and low <= value <= high, name,
+           f"must be from {_fmt(low)} to {_fmt(high)}, got {value!r}")
 
 
 def _validate(c: TrainConfig) -> None:
     _check(c.preset in PRESETS, "preset", f"unknown preset {c.preset!r}")
-    _check(c.max_seconds is None or c.max_seconds > 0, "max_seconds", "must be > 0")
-    for name in ("max_steps", "batch_size", "filters", "max_crop_size"):
-        _check(getattr(c, name) >= 1, name, "must be >= 1")
-    _check(c.batch_size <= 256, "batch_size", "must be <= 256")
-    _check(0 < c.learning_rate <= 1, "learning_rate", "must be in (0, 1]")
-    _check(0 <= c.weight_decay <= 1, "weight_decay", "must be in [0, 1]")
+    for name in LIMITS:
+        _in_range(c, name)
     _check(c.schedule in get_args(Schedule), "schedule", f"must be one of {get_args(Schedule)}")
-    _check(0 <= c.warmup_fraction < 1, "warmup_fraction", "must be in [0, 1)")
-    _check(c.val_every_steps >= 0, "val_every_steps", "must be >= 0")
-    _check(c.early_stopping_patience >= 1, "early_stopping_patience", "must be >= 1")
-    _check(0 < c.centroid_time_fraction < 1, "centroid_time_fraction", "must be in (0, 1)")
-    _check(1 <= c.filters_rate <= 4, "filters_rate", "must be in [1, 4]")
     for name in ("output_stride", "max_stride"):
         v = getattr(c, name)
-        _check(v is None or (v >= 1 and not v & (v - 1)), name, "must be a power of two")
+        _check(v is None or not v & (v - 1), name, "must be a power of two")
     _check(c.max_stride is None or c.max_stride >= c.output_stride, "max_stride",
            "must be >= output_stride")
-    for name in ("sigma_px", "centroid_sigma_px", "centroid_target_size_px"):
-        _check(getattr(c, name) > 0, name, "must be > 0")
-    _check(c.centroid_downsample is None or 1 <= c.centroid_downsample <= 32,
-           "centroid_downsample", "must be in [1, 32]")
-    _check(c.input_scale is None or 0.05 <= c.input_scale <= 4, "input_scale",
-           "must be in [0.05, 4]")
-    _check(c.crop_size is None or c.crop_size >= 16, "crop_size", "must be >= 16")
-    _check(0 <= c.aug_rotation_deg <= 180, "aug_rotation_deg", "must be in [0, 180]")
-    _check(0 <= c.aug_scale < 1, "aug_scale", "must be in [0, 1)")
-    for name in ("aug_translate_px", "aug_brightness", "aug_contrast", "aug_noise_std"):
-        v = getattr(c, name)
-        _check(v >= 0 and math.isfinite(v), name, "must be a finite number >= 0")
+    depth = math.log2(max(c.max_stride or 32, c.output_stride))
+    widest = c.filters * c.filters_rate**depth
+    _check(widest <= MAX_WIDEST_CHANNELS, "filters_rate",
+           f"filters * filters_rate ** {depth:g} gives {widest:.0f} channels in the deepest "
+           f"layer; must be at most {MAX_WIDEST_CHANNELS} (lower filters or filters_rate)")
     _check(c.device in get_args(Device), "device", f"must be one of {get_args(Device)}")
-    _check(c.num_threads is None or c.num_threads >= 1, "num_threads", "must be >= 1")

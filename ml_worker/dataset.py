@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -128,6 +129,42 @@ def _validate_sample(s: PoseSample, k: int) -> None:
     s.visibility[np.isnan(s.keypoints).any(axis=1)] = ABSENT
 
 
+def dataset_save(dataset: PoseDataset, path: str | Path) -> None:
+    """Write ``dataset`` as one ``.npz`` of plain arrays (no pickle) plus JSON metadata.
+
+    The worker hands datasets to its guarded training child this way; images may differ
+    in size, so each sample's arrays are stored under its own index.
+    """
+    import json
+
+    arrays: dict[str, np.ndarray] = {
+        "meta": np.frombuffer(json.dumps({
+            "node_names": list(dataset.node_names), "symmetries": dataset.symmetries,
+            "edges": dataset.edges, "keys": dataset.keys,
+        }).encode(), dtype=np.uint8),
+    }  # fmt: skip
+    for i, s in enumerate(dataset.samples):
+        arrays[f"image_{i}"] = np.ascontiguousarray(s.image, dtype=np.uint8)
+        arrays[f"keypoints_{i}"] = np.asarray(s.keypoints, dtype=np.float32)
+        arrays[f"visibility_{i}"] = np.asarray(s.visibility, dtype=np.int8)
+    np.savez(Path(path), **arrays)
+
+
+def dataset_load(path: str | Path) -> PoseDataset:
+    """Read a dataset written by :func:`dataset_save`; refuses pickled arrays."""
+    import json
+
+    with np.load(Path(path), allow_pickle=False) as data:
+        meta = json.loads(data["meta"].tobytes().decode())
+        samples = [
+            PoseSample(image=data[f"image_{i}"], keypoints=data[f"keypoints_{i}"],
+                       visibility=data[f"visibility_{i}"], key=key)
+            for i, key in enumerate(meta["keys"])
+        ]  # fmt: skip
+    return PoseDataset(samples, meta["node_names"],
+                       [tuple(p) for p in meta["symmetries"]], [tuple(p) for p in meta["edges"]])
+
+
 def make_split(keys: Sequence[str], val_fraction: float = 0.2, seed: int = 0) -> dict[str, list[str]]:
     """Deterministic seeded train/validation split of sample keys.
 
@@ -152,6 +189,65 @@ def make_split(keys: Sequence[str], val_fraction: float = 0.2, seed: int = 0) ->
     val = sorted(ordered[i] for i in perm[:n_val])
     train = sorted(ordered[i] for i in perm[n_val:])
     return {"train": train, "val": val}
+
+
+ReadFrame = Callable[[int, int], np.ndarray | None]
+
+
+def dataset_from_snapshot(
+    content: dict[str, Any],
+    read_frame: ReadFrame,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> PoseDataset:
+    """Decode a frozen label snapshot into a dataset, one frame at a time.
+
+    Decoding hundreds of frames can take minutes, so ``should_stop`` is polled
+    before every frame: a cancel (or the worker's memory guard) acts within
+    one frame's decode.
+
+    Args:
+        content: the snapshot: ``nodes``, ``edges``, ``symmetries`` and
+            ``frames`` (``{"video", "frame_index", "instances"}``; single
+            animal: the first instance is used).
+        read_frame: ``(video_id, frame_index) -> (H, W, 3) uint8``, or None
+            when the video is gone (that frame is skipped).
+        should_stop: True stops decoding with :class:`ml_worker.guard.Cancelled`.
+        on_progress: called as ``(frames_done, frames_total)`` after each frame.
+
+    Raises:
+        Cancelled: ``should_stop()`` turned True.
+        ValueError: fewer than 2 frames could be read.
+    """
+    from ml_worker.guard import Cancelled
+
+    k, frames = len(content["nodes"]), content["frames"]
+    samples = []
+    for done, frame in enumerate(frames):
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        image = read_frame(frame["video"], frame["frame_index"])
+        if image is not None:
+            samples.append(_snapshot_sample(frame, image, k))
+        if on_progress is not None:
+            on_progress(done + 1, len(frames))
+    if len(samples) < 2:
+        raise ValueError("fewer than 2 labeled frames could be read")
+    return PoseDataset(samples, [n["name"] for n in content["nodes"]],
+                       symmetries=[tuple(s) for s in content["symmetries"]],
+                       edges=[tuple(e) for e in content["edges"]])
+
+
+def _snapshot_sample(frame: dict[str, Any], image: np.ndarray, k: int) -> PoseSample:
+    keypoints = np.full((k, 2), np.nan, np.float32)
+    visibility = np.zeros(k, np.int8)
+    for i, point in enumerate(frame["instances"][0]["points"]):
+        if point is not None:
+            keypoints[i] = point[:2]
+            visibility[i] = point[2]
+    key = f"video{frame['video']}/frame{frame['frame_index']}"
+    return PoseSample(image, keypoints, visibility, key)
 
 
 def anchor_points(keypoints: np.ndarray) -> np.ndarray:

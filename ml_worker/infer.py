@@ -249,29 +249,18 @@ def iter_frames(
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Decode frames ``[start, stop)`` as ``(index, (H, W, 3) uint8 RGB)``.
 
-    Seeks to the keyframe before ``start`` and numbers frames from their
-    timestamps (constant frame rate assumed), counting when timestamps are
-    missing. Frames before ``start`` are decoded but not converted to RGB.
+    Frame ``i`` is the ``i``-th frame decoding from the start yields, as in
+    ``backend.videos.media.iter_frames``: timestamps cannot number frames (AVI
+    stores decode order, so its first frame has pts 1 and B-frames scramble the
+    rest), and a seek can start the decoder without state only the stream's start
+    carries (x264 < 151 4:4:4 then decodes solid green). So this never seeks:
+    frames before ``start`` are decoded but not converted to RGB. Every caller in
+    the app starts at 0; random access lives in ``backend.videos.media.FrameReader``.
     """
     with av.open(str(video_path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        fps = float(stream.average_rate or stream.guessed_rate or 30)
-        t0 = stream.start_time or 0
-        tb = stream.time_base
-        seeked = False
-        if start > 0 and tb is not None:
-            container.seek(int(t0 + start / fps / tb), stream=stream, backward=True)
-            seeked = True
-        counter = 0
-        for frame in container.decode(stream):
-            if frame.pts is not None and tb is not None:
-                index = round(float((frame.pts - t0) * tb) * fps)
-            elif seeked:
-                raise ValueError(f"{video_path}: frames have no timestamps; cannot seek")
-            else:
-                index = counter
-            counter += 1
+        for index, frame in enumerate(container.decode(stream)):
             if index < start:
                 continue
             if stop is not None and index >= stop:

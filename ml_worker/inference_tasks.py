@@ -6,7 +6,8 @@ route) follows ``train_model``:
 1. claim the run with a conditional UPDATE (a redelivered message never runs twice);
 2. predict every frame with :func:`ml_worker.infer.predict_video`, reporting
    progress and polling for cancellation through callbacks, while a thread
-   keeps ``heartbeat_at`` fresh;
+   keeps ``heartbeat_at`` fresh; past ``TRAINING_MAX_MEMORY_MB`` the same poll
+   stops it and the run fails with a message (:class:`ml_worker.guard.MemoryWatch`);
 3. write the raw predictions ``.npz`` and, when asked, a smoothed copy beside it;
 4. rank frames for labeling (:mod:`ml_worker.active_learning`) and render the
    labeled video (:mod:`ml_worker.video_render`);
@@ -70,6 +71,7 @@ def _run(run_id: int) -> None:
     from backend.inference import services, suggestions
     from backend.inference.models import InferenceRun
     from ml_worker.artifacts import ModelArtifact
+    from ml_worker.guard import MemoryWatch
     from ml_worker.infer import Cancelled
 
     run = InferenceRun.objects.select_related("model_version", "video").get(pk=run_id)
@@ -77,11 +79,18 @@ def _run(run_id: int) -> None:
     artifact = ModelArtifact.from_dir(root / run.model_version.artifact_dir)
     progress = _ProgressReporter(run_id)
     started = time.monotonic()
-    try:
-        preds = predict(artifact, Path(run.video.file.path), progress, progress.should_stop)
-    except Cancelled:
-        services.run_mark_cancelled(run_id=run_id)
-        return
+    # Predicting runs in this process: past the memory limit it stops at the next batch
+    # and the run fails with a message, before the system kills the worker.
+    with MemoryWatch(settings.TRAINING_MAX_MEMORY_MB) as watch:
+        try:
+            preds = predict(artifact, Path(run.video.file.path), progress,
+                            lambda: watch.exceeded or progress.should_stop())  # fmt: skip
+        except Cancelled:
+            if watch.exceeded:
+                services.run_fail(run_id=run_id, error=watch.message())
+            else:
+                services.run_mark_cancelled(run_id=run_id)
+            return
     seconds = time.monotonic() - started
     out_dir = services.run_dir(run)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -285,13 +294,14 @@ def _disagreement(
     preds: Any, artifact: Any, video_path: Path, exclude: set[int], n: int
 ) -> dict[str, Any]:
     """``rank_frames`` keyword arguments: TTA spread on a shortlist, ranked among it."""
-    from backend.videos.media import read_frame
+    from backend.videos.media import read_frames
     from ml_worker.active_learning import tta_predictions
 
     rows = _shortlist(preds, exclude, n)
     if len(rows) == 0:
         return {}
-    frames = np.stack([read_frame(video_path, int(preds.frame_indices[r])) for r in rows])
+    # One forward pass through the video, frame-exact (backend.videos.media.FrameReader).
+    frames = np.stack(read_frames(video_path, [int(preds.frame_indices[r]) for r in rows]))
     spread = np.zeros(len(preds))
     spread[rows] = tta_predictions(artifact, frames).spread
     return {"disagreement": spread, "candidates": preds.frame_indices[rows].tolist()}

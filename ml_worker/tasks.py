@@ -2,18 +2,24 @@
 
 ``train_model(job_id, attempt)``: claim the job (a conditional UPDATE, so a
 redelivered message never trains twice), rebuild the frozen snapshot as a
-``PoseDataset``, train with progress/heartbeat/cancel callbacks, export the
-download zip and publish a ModelVersion. Torch is imported inside the task
-body only, so the web process can import this module for ``.delay()``.
+``PoseDataset`` (polling cancel before every frame), then train and export in
+a child process under :mod:`ml_worker.guard`: over ``TRAINING_MAX_MEMORY_MB``
+or past its time budget the child is killed and the job fails with a message,
+while this worker lives on. Progress, heartbeat (with the memory seen) and
+cancel pass through callbacks; the result is published as a ModelVersion.
+This process never imports torch for training, so it stays small.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +46,9 @@ def train_model(job_id: int, attempt: int = 1) -> None:
         return
     # An eager run (tests) shares the caller's database transaction: a second writer thread
     # would only wait on its lock.
-    with _Heartbeat(job_id, enabled=not train_model.request.is_eager):
+    with _Heartbeat(job_id, enabled=not train_model.request.is_eager) as heartbeat:
         try:
-            _run(job_id)
+            _run(job_id, heartbeat)
         except Exception as exc:  # noqa: BLE001 - any failure ends the job with its message
             log.exception("training job %s failed", job_id)
             services.job_fail(
@@ -59,17 +65,15 @@ class _Heartbeat:
         self.enabled = enabled
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._beat, daemon=True)
+        # The memory the job uses now (MB), recorded with each beat: the reaper reads it.
+        self.memory: Callable[[], float | None] = lambda: None
 
     def _beat(self) -> None:
-        from django.utils import timezone
-
-        from backend.training.models import TrainingJob
+        from backend.training import services
 
         try:
             while not self.stop.wait(HEARTBEAT_SECONDS):
-                TrainingJob.objects.filter(pk=self.job_id, status="running").update(
-                    heartbeat_at=timezone.now()
-                )
+                services.job_beat(job_id=self.job_id, memory_mb=self.memory())
         finally:
             connection.close()
 
@@ -84,69 +88,88 @@ class _Heartbeat:
             self.thread.join(timeout=HEARTBEAT_SECONDS * 2)
 
 
-def _run(job_id: int) -> None:
+def _run(job_id: int, heartbeat: _Heartbeat) -> None:
+    from django.conf import settings
+
     from backend.training import services
     from backend.training.models import TrainingJob
-    from ml_worker.config import TrainConfig
-    from ml_worker.dataset import make_split
-    from ml_worker.export import write_download_zip
-    from ml_worker.train import train
+    from ml_worker.config import validate_job_config, wall_clock_limit
+    from ml_worker.dataset import dataset_save, make_split
+    from ml_worker.guard import Cancelled, ChildFailed, GuardedChild, LimitExceeded
 
     job = TrainingJob.objects.select_related("snapshot", "parent_version").get(pk=job_id)
-    cfg = TrainConfig.from_dict(job.config)
-    services.job_report(job_id=job_id, info={"message": "Decoding labeled frames", "fraction": 0.0})
-    dataset = snapshot_dataset(job.snapshot.content)
-    split = (
-        make_split(dataset.keys, val_fraction=0.2, seed=cfg.seed)
-        if len(dataset) >= 5
-        else {"train": dataset.keys, "val": []}
-    )
-    services.job_set_split(job_id=job_id, split=split)
-    out_dir = services.model_dir(job)
-    init = None
-    if job.parent_version is not None:
-        from django.conf import settings
-
-        init = Path(settings.MEDIA_ROOT) / job.parent_version.artifact_dir / "weights.pt"
+    cfg = validate_job_config(job.config)
     progress = _ProgressReporter(job_id)
-    result = train(
-        cfg,
-        dataset,
-        split,
-        out_dir,
-        on_progress=progress,
-        should_stop=progress.should_stop,
-        init_weights=init,
-    )
-    if result.status == "cancelled" or result.artifact is None:
+    limit = settings.TRAINING_MAX_MEMORY_MB
+    try:
+        dataset = _decode(job.snapshot.content, progress, heartbeat, limit)
+        split = (
+            make_split(dataset.keys, val_fraction=0.2, seed=cfg.seed)
+            if len(dataset) >= 5
+            else {"train": dataset.keys, "val": []}
+        )
+        services.job_set_split(job_id=job_id, split=split)
+        out_dir = services.model_dir(job)
+        init = None
+        if job.parent_version is not None:
+            init = Path(settings.MEDIA_ROOT) / job.parent_version.artifact_dir / "weights.pt"
+        with tempfile.TemporaryDirectory(prefix="poseforge-train-") as tmp:
+            payload = Path(tmp) / "job.json"
+            dataset_save(dataset, Path(tmp) / "dataset.npz")
+            payload.write_text(json.dumps({
+                "config": cfg.to_dict(), "dataset": str(Path(tmp) / "dataset.npz"),
+                "split": split, "out_dir": str(out_dir), "init_weights": init and str(init),
+                "zip_path": str(out_dir / f"poseforge-model-job{job_id}.zip")}))  # fmt: skip
+            del dataset  # the child holds the frames now
+            child = GuardedChild("ml_worker.train:train_payload", payload,
+                                 memory_limit_mb=limit, time_limit_s=wall_clock_limit(cfg))
+            heartbeat.memory = lambda: child.peak_mb
+            progress.memory = heartbeat.memory
+            result = child.run(progress, progress.should_stop)
+    except Cancelled:
         services.job_mark_cancelled(job_id=job_id)
         return
-    services.job_report(
-        job_id=job_id, info={"message": "Exporting TorchScript and ONNX", "fraction": 1.0}
-    )
-    zip_path = write_download_zip(
-        out_dir, out_dir / f"poseforge-model-job{job_id}.zip"
-    )
+    except (LimitExceeded, ChildFailed) as exc:  # the message says it all; no parent traceback
+        services.job_fail(job_id=job_id, error=str(exc), memory_mb=heartbeat.memory())
+        return
     metrics = {
-        **result.metrics,
-        "steps": result.steps,
-        "train_seconds": round(result.seconds, 1),
-        "stop_reason": result.status,
+        **result["metrics"],
+        "steps": result["steps"],
+        "train_seconds": round(result["seconds"], 1),
+        "stop_reason": result["status"],
     }
     services.job_publish(
-        job_id=job_id, metrics=metrics, config=result.artifact.config_dict(), download=zip_path
+        job_id=job_id, metrics=metrics, config=result["config"], download=Path(result["zip_path"])
     )
+
+
+def _decode(content: dict[str, Any], progress: _ProgressReporter, heartbeat: _Heartbeat,
+            limit: float):  # fmt: skip
+    """Decode the snapshot in this process, under the same memory limit as the child."""
+    from ml_worker.guard import Cancelled, LimitExceeded, MemoryWatch
+
+    with MemoryWatch(limit) as watch:
+        heartbeat.memory = lambda: watch.peak_mb
+        try:
+            return snapshot_dataset(
+                content, progress, lambda: watch.exceeded or progress.should_stop()
+            )
+        except Cancelled:
+            if watch.exceeded:
+                raise LimitExceeded(watch.message(), kind="memory") from None
+            raise
 
 
 class _ProgressReporter:
-    """on_progress / should_stop callbacks for ``train``: throttled database writes."""
+    """on_progress / should_stop callbacks for decoding and ``train``: throttled database writes."""
 
-    def __init__(self, job_id: int, *, enabled: bool = True) -> None:
+    def __init__(self, job_id: int) -> None:
         self.job_id = job_id
-        self.enabled = enabled
         self.stop = False
         self.last_check = 0.0
+        self.last_decoding_report = 0.0
         self.last_history: tuple[Any, ...] | None = None
+        self.memory: Callable[[], float | None] = lambda: None
 
     def __call__(self, info: dict[str, Any]) -> None:
         from backend.training import services
@@ -161,11 +184,20 @@ class _ProgressReporter:
                     for k in ("stage", "epoch", "step", "train_loss", "val_loss", "elapsed_seconds")
                 }
         stage = info.get("stage", "")
-        info = {**info, "message": f"Training ({stage} network)" if stage else "Training"}
+        message = info.get("message") or (f"Training ({stage} network)" if stage else "Training")
+        info = {**info, "message": message, "memory_mb": self.memory()}
         self.stop = (
             services.job_report(job_id=self.job_id, info=info, history_entry=entry) or self.stop
         )
         self.last_check = time.monotonic()
+
+    def decoding(self, done: int, total: int) -> None:
+        """Report frame decoding about once a second (it reports no training fraction)."""
+        if done < total and time.monotonic() - self.last_decoding_report < 1.0:
+            return
+        self.last_decoding_report = time.monotonic()
+        self({"stage": "decoding", "fraction": 0.0,
+              "message": f"Decoding labeled frames ({done} of {total})"})  # fmt: skip
 
     def should_stop(self) -> bool:
         from backend.training.models import TrainingJob
@@ -181,37 +213,24 @@ class _ProgressReporter:
         return self.stop
 
 
-def snapshot_dataset(content: dict[str, Any]):
-    """Rebuild a frozen snapshot as a PoseDataset, decoding each labeled frame once."""
-    import numpy as np
+def snapshot_dataset(content: dict[str, Any], progress: _ProgressReporter | None = None,
+                     should_stop: Callable[[], bool] | None = None):  # fmt: skip
+    """Rebuild a frozen snapshot as a PoseDataset, decoding each labeled frame once.
 
+    ``should_stop`` is polled before every frame, so a cancel acts during decoding.
+    """
     from backend.videos.models import Video
     from backend.videos.services import frame_rgb
-    from ml_worker.dataset import PoseDataset, PoseSample
+    from ml_worker.dataset import dataset_from_snapshot
 
-    k = len(content["nodes"])
     videos = {v.id: v for v in Video.objects.filter(pk__in={f["video"] for f in content["frames"]})}
-    samples = []
-    for frame in content["frames"]:
-        video = videos.get(frame["video"])
-        if video is None:
-            continue  # the video was deleted after the snapshot; train on the rest
-        instance = frame["instances"][0]  # single animal: the first instance
-        keypoints = np.full((k, 2), np.nan, np.float32)
-        visibility = np.zeros(k, np.int8)
-        for i, point in enumerate(instance["points"]):
-            if point is not None:
-                keypoints[i] = point[:2]
-                visibility[i] = point[2]
-        image = frame_rgb(video=video, index=frame["frame_index"])
-        samples.append(
-            PoseSample(image, keypoints, visibility, f"video{video.id}/frame{frame['frame_index']}")
-        )
-    if len(samples) < 2:
-        raise ValueError("fewer than 2 labeled frames could be read")
-    return PoseDataset(
-        samples,
-        [n["name"] for n in content["nodes"]],
-        symmetries=[tuple(s) for s in content["symmetries"]],
-        edges=[tuple(e) for e in content["edges"]],
-    )
+
+    def read_frame(video_id: int, index: int):
+        video = videos.get(video_id)  # None: deleted after the snapshot; train on the rest
+        return None if video is None else frame_rgb(video=video, index=index)
+
+    def decoded(done: int, total: int) -> None:
+        if progress is not None:
+            progress.decoding(done, total)
+
+    return dataset_from_snapshot(content, read_frame, should_stop=should_stop, on_progress=decoded)

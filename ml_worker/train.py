@@ -208,6 +208,42 @@ def train(
                        time.monotonic() - t0, run.history)
 
 
+def train_payload(payload: Path, emit: ProgressFn, should_stop: StopFn) -> dict[str, Any]:
+    """Train and export one platform job: the entry :mod:`ml_worker.guard` runs in a child.
+
+    Args:
+        payload: JSON the worker wrote: ``{"config": dict, "dataset": path of a
+            dataset_save() .npz, "split", "out_dir", "init_weights", "zip_path"}``.
+        emit: progress callback (``on_progress`` of :func:`train`).
+        should_stop: the parent's cancel flag.
+
+    Returns:
+        JSON-ready ``{"status", "metrics", "steps", "seconds", "config", "zip_path"}``.
+
+    Raises:
+        Cancelled: the run was cancelled; nothing is exported.
+    """
+    import json
+
+    from ml_worker.config import validate_job_config
+    from ml_worker.dataset import dataset_load
+    from ml_worker.export import write_download_zip
+    from ml_worker.guard import Cancelled
+
+    job = json.loads(Path(payload).read_text())
+    cfg = validate_job_config(job["config"])
+    result = train(cfg, dataset_load(job["dataset"]), job["split"], job["out_dir"], on_progress=emit,
+                   should_stop=should_stop, init_weights=job["init_weights"])
+    if result.status == "cancelled" or result.artifact is None:
+        raise Cancelled()
+    emit({"stage": "export", "fraction": 1.0, "message": "Exporting TorchScript and ONNX",
+          "step": result.steps})
+    zip_path = write_download_zip(result.out_dir, Path(job["zip_path"]))
+    return {"status": result.status, "metrics": result.metrics, "steps": result.steps,
+            "seconds": result.seconds, "config": result.artifact.config_dict(),
+            "zip_path": str(zip_path)}
+
+
 def _finish(run: _Run, geometry: Geometry, dataset: PoseDataset, train_ds: PoseDataset,
             val_ds: PoseDataset, split: dict[str, list[str]]) -> ModelArtifact:
     state = {k: {n: t.detach().cpu().contiguous() for n, t in net.state_dict().items()}

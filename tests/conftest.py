@@ -48,6 +48,28 @@ def _media_and_eager(settings, tmp_path):
     celery_app.conf.task_always_eager = False
 
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_guard(request, settings):
+    """Each test starts with no login counts or lockouts (they live in the shared cache:
+    Redis, or a database table that transactional tests do not roll back).
+
+    Tests that fail logins on purpose in bulk (authorization matrix, fuzzing) must not
+    lock the made-up account they use; tests/backend/accounts sets its own limits."""
+    settings.LOGIN_MAX_FAILURES_PER_ACCOUNT = 100
+    uses_db = request.node.get_closest_marker("django_db") or _DB_FIXTURES & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return  # nothing can sign in without a database
+    request.getfixturevalue("db")
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def synthetic_video_file(tmp_path_factory) -> tuple[Path, object]:
     from backend.demo.synthetic import write_synthetic_video

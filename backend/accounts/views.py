@@ -1,21 +1,25 @@
-"""Session login for the SPA (CSRF-protected, rate-limited) and tokens for scripts."""
+"""Session login for the SPA (CSRF-protected) and expiring tokens for scripts.
+
+Every password check goes through ``throttling.login_authenticate`` (rate limit and
+lockouts, 429); signing out ends the session and revokes the user's API token.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from backend.accounts.throttling import login_authenticate
+from backend.accounts.tokens import token_expires_at, token_issue, tokens_revoke
 from backend.common.exceptions import ApplicationError
-from backend.projects.serializers import UserSerializer
+from backend.projects.serializers import SessionUserSerializer as UserSerializer
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -29,12 +33,13 @@ class MeSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField()
 
 
 def _authenticate(request: Request):
     serializer = CredentialsSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    user = authenticate(request._request, **serializer.validated_data)
+    user = login_authenticate(request._request, **serializer.validated_data)
     if user is None:
         raise ApplicationError("Wrong username or password.")
     return user
@@ -53,8 +58,6 @@ class MeView(APIView):
 @method_decorator(csrf_protect, name="dispatch")
 class LoginView(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
 
     @extend_schema(request=CredentialsSerializer, responses=MeSerializer)
     def post(self, request: Request) -> Response:
@@ -66,16 +69,23 @@ class LoginView(APIView):
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
+        tokens_revoke(user=request.user)
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TokenView(APIView):
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    """POST: the caller's API token for these credentials; DELETE: revoke it."""
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
     @extend_schema(request=CredentialsSerializer, responses=TokenSerializer)
     def post(self, request: Request) -> Response:
-        token, _ = Token.objects.get_or_create(user=_authenticate(request))
-        return Response({"token": token.key})
+        token = token_issue(user=_authenticate(request))
+        return Response({"token": token.key, "expires": token_expires_at(token)})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        tokens_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -74,3 +74,30 @@ def env_url(name: str, schemes: tuple[str, ...]) -> str | None:
             f"{name}={raw!r} must start with one of: {', '.join(s + '://' for s in schemes)}"
         )
     return raw
+
+
+def memory_mb() -> int | None:
+    """Memory this process may use in all, in MB: the container's limit when lower than RAM.
+
+    None where neither can be read (not Linux).
+    """
+    found = []
+    try:
+        found.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        pass
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            raw = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if raw.isdigit() and int(raw) < 2**60:  # "max" or a huge number means no limit
+            found.append(int(raw))
+    return min(found) // 2**20 if found else None
+
+
+def env_memory_mb(name: str, *, share: float, fallback: int, minimum: int) -> int:
+    """An MB amount from NAME; unset: ``share`` of this machine's (or container's) memory."""
+    total = memory_mb()
+    default = max(minimum, int(total * share)) if total else fallback
+    return env_int(name, default, minimum=minimum)

@@ -15,7 +15,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from backend.config.env import env_bool, env_int, env_list, env_secret, env_str, env_url
+from backend.config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_memory_mb,
+    env_secret,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env_str("POSEFORGE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -122,6 +130,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "/login"
+# Sign-in guard (backend/accounts/throttling.py): every attempt counts against LOGIN_RATE
+# per client address; failures count per address and per username, and too many lock
+# that address or username out for LOGIN_LOCKOUT_MINUTES.
+LOGIN_RATE = env_str("LOGIN_RATE", "20/min")
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10, minimum=1)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Reverse proxies in front of the app that append to X-Forwarded-For. 0: the header is
+# ignored and the client is REMOTE_ADDR (a client can write any X-Forwarded-For it likes).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# API tokens for scripts stop working this many hours after they were issued.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30, minimum=1)
+# An invite link to a project works once and only for this long.
+INVITE_TTL_HOURS = env_int("INVITE_TTL_HOURS", 72, minimum=1)
 
 # --- i18n / static / media ------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -143,6 +166,20 @@ MAX_VIDEO_UPLOAD_MB = env_int("MAX_VIDEO_UPLOAD_MB", 2048, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 FRAME_CACHE_JPEG_QUALITY = env_int("FRAME_CACHE_JPEG_QUALITY", 90, minimum=10)
+
+# Project imports (backend/interchange): uploads are untrusted. Per user at most this many
+# import jobs queued or running; a zip may unpack to at most this many bytes, and no entry
+# may inflate more than IMPORT_MAX_COMPRESSION_RATIO times (zip bombs). Files are parsed in
+# a child process (backend/interchange/sandbox.py) capped at IMPORT_MAX_MEMORY_MB of memory
+# and IMPORT_MAX_SECONDS of CPU time, running as IMPORT_RUN_AS_USER when the worker is root.
+IMPORT_MAX_CONCURRENT_PER_USER = env_int("IMPORT_MAX_CONCURRENT_PER_USER", 2, minimum=1)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int(
+    "IMPORT_MAX_UNCOMPRESSED_BYTES", 2 * 1024**3, minimum=1024 * 1024
+)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
+IMPORT_MAX_MEMORY_MB = env_int("IMPORT_MAX_MEMORY_MB", 4096, minimum=512)
+IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 1800, minimum=10)
+IMPORT_RUN_AS_USER = env_str("IMPORT_RUN_AS_USER", "nobody")
 
 # Real labeled data sets used by tests and benchmarks (never copied into the repo).
 POSEFORGE_DATA_DIR = Path(env_str("POSEFORGE_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
@@ -172,8 +209,8 @@ CONTENT_SECURITY_POLICY = (
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "backend.accounts.authentication.SessionAuthentication",
+        "backend.accounts.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -184,7 +221,12 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_RATE", "20/min")},
+    # Every DRF throttle finds the client the way the login guard does (never a spoofed XFF).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    "DEFAULT_THROTTLE_RATES": {
+        "login": LOGIN_RATE,
+        "invite": env_str("INVITE_RATE", "30/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PoseForge API",
@@ -234,6 +276,44 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- cache ----------------------------------------------------------------
+# Login throttles and lockouts are counted here, so every web process (and every
+# machine) must see the same numbers: Redis when there is one, on its own database
+# number so clearing the cache never drops Celery's queues; otherwise a table in the
+# database (created after `migrate` by backend.accounts). Never per-process memory.
+
+
+def _redis_cache_url(broker_url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(broker_url)
+    broker_db = int(parts.path.strip("/") or 0)
+    cache_db = env_int("REDIS_CACHE_DB", 1, minimum=0)
+    if cache_db == broker_db:
+        raise ImproperlyConfigured(
+            f"REDIS_CACHE_DB={cache_db} is the Celery broker's database; pick another number"
+        )
+    return urlunsplit(parts._replace(path=f"/{cache_db}"))
+
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_cache_url(REDIS_URL),
+            "KEY_PREFIX": "poseforge",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "poseforge_cache",
+            # Culling could evict a lockout; many distinct usernames must not reach it.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -246,5 +326,13 @@ LOGGING = {
 # A running job whose worker sent no heartbeat for this long is requeued or failed.
 JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 120, minimum=2)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2, minimum=1)
+# A training job runs in a child process that is stopped (the job fails with a message,
+# the worker lives on) when it uses more memory than this; default 70 % of the machine's
+# or container's memory. Inference runs stop at the same limit.
+TRAINING_MAX_MEMORY_MB = env_memory_mb(
+    "TRAINING_MAX_MEMORY_MB", share=0.7, fallback=8192, minimum=256
+)
+# Training jobs one user may have queued or running at once (others' jobs are not starved).
+TRAINING_MAX_QUEUED_PER_USER = env_int("TRAINING_MAX_QUEUED_PER_USER", 2, minimum=1)
 # How long a frame stays locked to an annotator without a heartbeat from their page.
 LABEL_LOCK_SECONDS = env_int("LABEL_LOCK_SECONDS", 120, minimum=10)

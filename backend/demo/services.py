@@ -24,11 +24,13 @@ LABELED_FRAMES = [0, 20, 45, 70, 95, 120, 150, 180, 210, 240, 270, 295]
 
 
 def demo_user():
+    """The embedded mode's first person: site staff, so they can add the lab's people."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(username=DEMO_USERNAME)
     if created or not user.has_usable_password():
         user.set_password(DEMO_PASSWORD)
-        user.save()
+    user.is_staff = True
+    user.save()
     return user
 
 

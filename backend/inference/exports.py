@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from backend.common.csvsafe import write_csv
 from backend.common.exceptions import ApplicationError
 from backend.inference.models import InferenceRun
 from backend.inference.predictions import arrays_for, node_names
@@ -59,7 +60,7 @@ def dlc_table(run: InferenceRun, *, smoothed: bool = False):
 
 
 def _write_csv(run: InferenceRun, dest: Path, smoothed: bool) -> None:
-    dlc_table(run, smoothed=smoothed).to_csv(dest)
+    write_csv(dlc_table(run, smoothed=smoothed), dest)  # node names escaped for spreadsheets
 
 
 def _write_h5(run: InferenceRun, dest: Path, smoothed: bool) -> None:
@@ -112,7 +113,8 @@ def export_path(*, run: InferenceRun, fmt: str, smoothed: bool = False) -> Path:
         raise ApplicationError("Only a run that succeeded can be exported.")
     if fmt == "video":
         return _labeled_video(run)
-    dest = run_dir(run) / "exports" / download_name(run, fmt, smoothed)
+    # "v2": files cached before CSV cells were escaped for spreadsheets are not served again.
+    dest = run_dir(run) / "exports" / "v2" / download_name(run, fmt, smoothed)
     if not dest.is_file():
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".tmp-{os.getpid()}-{dest.name}")

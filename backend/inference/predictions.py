@@ -119,6 +119,11 @@ def frame_points(
     return out
 
 
+def no_prediction(frame_index: int) -> dict[str, Any]:
+    """What a frame of a video that no model has run on yet answers."""
+    return {"run": None, "model_version": None, "frame_index": frame_index, "points": []}
+
+
 def frame_prediction(run: InferenceRun, frame_index: int) -> dict[str, Any]:
     version = run.model_version
     return {

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from backend.inference.models import ActiveLearningSettings, InferenceRun, Suggestion
 from backend.labels.serializers import PointSerializer
+from backend.training.serializers import TrainingSettingsSerializer
 
 
 class InferenceRunSerializer(serializers.ModelSerializer):
@@ -75,9 +76,8 @@ class SuggestionAssignSerializer(serializers.Serializer):
     username = serializers.CharField(allow_null=True, allow_blank=True)
 
 
-class RetrainSerializer(serializers.Serializer):
-    preset = serializers.ChoiceField(choices=["fast", "balanced", "accurate"], default="balanced")
-    advanced = serializers.DictField(required=False, default=dict)
+class RetrainSerializer(TrainingSettingsSerializer):
+    pass
 
 
 class ActiveLearningSettingsSerializer(serializers.ModelSerializer):
@@ -95,8 +95,8 @@ class PredictionPointSerializer(serializers.Serializer):
 
 
 class FramePredictionSerializer(serializers.Serializer):
-    run = serializers.IntegerField()
-    model_version = serializers.DictField()
+    run = serializers.IntegerField(allow_null=True)  # null (and no points): no model ran yet
+    model_version = serializers.DictField(allow_null=True)
     frame_index = serializers.IntegerField()
     points = PredictionPointSerializer(many=True)
 

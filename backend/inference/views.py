@@ -27,7 +27,13 @@ from backend.inference.serializers import (
     SuggestionAssignSerializer,
     SuggestionSerializer,
 )
-from backend.projects.access import Role, project_for_user, require_role, role_in_project
+from backend.projects.access import (
+    Role,
+    project_for_user,
+    require_owner_or_starter,
+    require_role,
+    role_in_project,
+)
 from backend.training.models import ModelVersion
 from backend.training.serializers import TrainingJobSerializer
 from backend.videos.views import video_for_user
@@ -110,7 +116,9 @@ class InferenceRunDetailView(APIView):
 class InferenceRunCancelView(APIView):
     @extend_schema(request=None, responses=InferenceRunSerializer)
     def post(self, request: Request, run_id: int) -> Response:
-        run = services.run_cancel(run=_run_for_user(request, run_id, Role.ANNOTATOR))
+        run = _run_for_user(request, run_id, Role.ANNOTATOR)
+        require_owner_or_starter(request.user, run.project_id, run.created_by_id, "inference run")
+        run = services.run_cancel(run=run)
         return Response(InferenceRunSerializer(run).data)
 
 
@@ -133,7 +141,8 @@ class VideoFramePredictionView(APIView):
         video = video_for_user(request, video_id)
         run = services.latest_run_for_video(video=video)
         if run is None:
-            raise ApplicationError("No model has predicted this video yet.", status_code=404)
+            # Normal before the first model: an empty answer, not an error in the console.
+            return Response(predictions.no_prediction(frame_index))
         return Response(predictions.frame_prediction(run, frame_index))
 
 

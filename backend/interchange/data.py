@@ -179,7 +179,12 @@ class ProjectData:
     frames: list[FrameData] = field(default_factory=list)
     tracks: list[str] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
-    scorer: str = "poseforge"
+    # DeepLabCut's project identity (config.yaml scorer / Task / date like "Oct30");
+    # empty when the source format has none. Writers fall back to their own defaults.
+    scorer: str = ""
+    task: str = ""
+    date: str = ""
+    format: str = ""  # the format it was read from ("dlc", "slp", ...); set by formats.load
 
     def all_tracks(self) -> list[str]:
         """Declared tracks plus any used by an instance, in first-seen order."""

@@ -16,6 +16,7 @@ import av
 import numpy as np
 
 from backend.interchange.data import FormatError, ImageRef
+from backend.videos import media
 
 FPS = 30
 MAX_SIDE = 8192
@@ -73,57 +74,9 @@ def _to_frame_array(ref: ImageRef, gray: bool) -> np.ndarray:
     return array
 
 
-class FrameReader:
-    """Frames of one video by index, decoding forward and seeking only when that is cheaper.
+class FrameReader(media.FrameReader):
+    """Frames of one video by index, pixel-exact (see ``backend.videos.media.FrameReader``).
 
-    Exports ask for frames in increasing order, so one pass over the file replaces one
-    open-seek-decode per frame. Frame numbers come from timestamps, as in
-    ``backend.videos.media.read_frame``.
+    Exports ask for frames in increasing order: the reader goes on decoding forward
+    between keyframes instead of opening and seeking for every frame.
     """
-
-    SEEK_AHEAD = 48
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._container = None
-        self._frames = None
-        self._next = -1  # index of the next frame the iterator yields (-1: unknown)
-
-    def _open(self):
-        if self._container is None:
-            self._container = av.open(str(self.path), mode="r", metadata_errors="ignore")
-            stream = self._container.streams.video[0]
-            stream.thread_type = "SLICE"
-            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-            self._rate, self._tb = rate, stream.time_base
-            self._start = stream.start_time or 0
-            self._stream = stream
-        return self._container
-
-    def _index(self, pts: int) -> int:
-        return int(round(float((pts - self._start) * self._tb * self._rate)))
-
-    def read(self, index: int) -> np.ndarray:
-        container = self._open()
-        if self._frames is None or index < self._next or index > self._next + self.SEEK_AHEAD:
-            target = self._start + int(round(index / self._rate / self._tb))
-            container.seek(target, stream=self._stream, backward=True, any_frame=False)
-            self._frames = container.decode(self._stream)
-            self._next = -1
-        for frame in self._frames:
-            if frame.pts is None:
-                continue
-            current = self._index(frame.pts)
-            self._next = current + 1
-            if current == index:
-                return frame.to_ndarray(format="rgb24")
-            if current > index:
-                break
-        self._frames = None
-        raise IndexError(f"Frame {index} cannot be decoded from {self.path.name}.")
-
-    def close(self) -> None:
-        if self._container is not None:
-            self._container.close()
-            self._container = None
-            self._frames = None

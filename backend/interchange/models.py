@@ -53,12 +53,31 @@ class ImportExportJob(models.Model):
     input_name = models.CharField(max_length=255, blank=True, default="")
     input_file = models.FileField(upload_to=job_input_path, max_length=500, blank=True)
     result_file = models.FileField(upload_to=job_result_path, max_length=500, blank=True)
+    # What a finished job has to report beyond its message, e.g. an import's
+    # {"videos_added": [...], "videos_skipped": [{"name", "reason"}]}.
+    result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class ProjectOrigin(models.Model):
+    """What an imported project was called where it came from, so exports can say it again.
+
+    DeepLabCut keys its label files by scorer (``CollectedData_<scorer>.csv``) and
+    dates its project (``date: Oct30``); an export writes the original values back
+    instead of inventing new ones. Empty strings mean the source format had none.
+    """
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="origin")
+    format = models.CharField(max_length=32, blank=True, default="")
+    scorer = models.CharField(max_length=100, blank=True, default="")
+    task = models.CharField(max_length=200, blank=True, default="")
+    date = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
 
 
 class ImportedFrameSource(models.Model):

@@ -1,9 +1,11 @@
 """Zip files from users: list-check first, then extract into a temp folder only.
 
 Refused: absolute paths (``/x``, ``C:\\x``), ``..`` components, links and other
-non-regular entries, more than MAX_ENTRIES entries, and more than MAX_TOTAL bytes
-uncompressed (checked against the headers and again while extracting, since
-headers can lie).
+non-regular entries, more than ``max_entries()`` entries, more than
+IMPORT_MAX_UNCOMPRESSED_BYTES uncompressed, and any entry that inflates more than
+IMPORT_MAX_COMPRESSION_RATIO times (a zip bomb). Sizes are checked against the
+central directory and again while extracting, where an entry may not grow past
+the size it declared, since headers can lie.
 """
 
 from __future__ import annotations
@@ -17,9 +19,21 @@ from django.conf import settings
 
 from backend.common.exceptions import ApplicationError
 
+RATIO_FLOOR = 1024 * 1024  # entries smaller than this are never zip bombs, whatever the ratio
+
 
 def max_total_bytes() -> int:
-    return int(getattr(settings, "INTERCHANGE_MAX_UNCOMPRESSED_MB", 8192)) * 1024 * 1024
+    return int(settings.IMPORT_MAX_UNCOMPRESSED_BYTES)
+
+
+def _bomb(what: str) -> ApplicationError:
+    return ApplicationError(f"{what}; refusing it (possible zip bomb).")
+
+
+def _check_ratio(info: zipfile.ZipInfo) -> None:
+    ratio = int(settings.IMPORT_MAX_COMPRESSION_RATIO)
+    if info.file_size > RATIO_FLOOR and info.file_size > ratio * max(info.compress_size, 1):
+        raise _bomb(f"Zip entry {info.filename!r} inflates more than {ratio} times")
 
 
 def max_entries() -> int:
@@ -63,12 +77,10 @@ def check_zip(path: Path) -> list[zipfile.ZipInfo]:
             raise ApplicationError(f"Zip entry {info.filename!r} is a link or special file.")
         if info.flag_bits & 0x1:
             raise ApplicationError("Encrypted zip archives are not supported.")
+        _check_ratio(info)
         total += info.file_size
         if total > max_total_bytes():
-            raise ApplicationError(
-                "The zip unpacks to more than "
-                f"{max_total_bytes() // (1024 * 1024)} MB; refusing it (possible zip bomb)."
-            )
+            raise _bomb(f"The zip unpacks to more than {max_total_bytes() // (1024 * 1024)} MB")
     return infos
 
 
@@ -88,13 +100,12 @@ def extract_zip(path: Path, dest: Path) -> None:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             with archive.open(info) as src, target.open("wb") as out:
+                left = info.file_size
                 while chunk := src.read(1 << 20):
                     budget -= len(chunk)
-                    if budget < 0:
-                        raise ApplicationError(
-                            "The zip unpacks to more than its declared size allows; refusing it "
-                            "(possible zip bomb)."
-                        )
+                    left -= len(chunk)
+                    if budget < 0 or left < 0:
+                        raise _bomb("The zip unpacks to more than its declared size")
                     out.write(chunk)
 
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from backend.common.exceptions import ApplicationError
-from backend.interchange import formats, safezip
+from backend.interchange import formats, safezip, sandbox
 from backend.interchange.data import (
     HUMAN,
     FormatError,
@@ -35,7 +36,13 @@ from backend.interchange.data import (
     VideoData,
 )
 from backend.interchange.encode import FrameReader, encode_images
+from backend.interchange.export_options import (
+    DEFAULT_LABEL_SET,
+    label_statuses,
+    project_identity,
+)
 from backend.interchange.formats._common import stem
+from backend.interchange.import_extras import import_extras, report_message
 from backend.interchange.models import FrameSuggestion, ImportedFrameSource, ImportExportJob
 from backend.labels.models import Instance, LabeledFrame, LabelHistory
 from backend.labels.services import MAX_INSTANCES_PER_FRAME
@@ -65,18 +72,25 @@ def project_import(
     name: str | None = None,
     on_progress: Progress | None = None,
     label_status: str = LabeledFrame.Status.APPROVED,
+    report: dict[str, Any] | None = None,
+    data: ProjectData | None = None,
 ) -> Project:
     """Import a project folder or file (any registered format) as a new project of ``owner``.
 
     Human-labeled frames get ``label_status`` (approved by default: they come from a
     finished project elsewhere); frames holding only predictions stay in progress.
+    ``report``, if given, receives what the import has to tell besides the project
+    (e.g. DeepLabCut videos it could not read; see ``import_extras``).
+    ``data`` is the project already read from ``path`` (uploads are read in
+    ``sandbox.parse``, never in this process).
     """
     progress = on_progress or _noop
     progress(0.0, "Reading the project")
-    try:
-        data = formats.load(Path(path))
-    except FormatError as exc:
-        raise ApplicationError(str(exc)) from None
+    if data is None:
+        try:
+            data = formats.load(Path(path))
+        except FormatError as exc:
+            raise ApplicationError(str(exc)) from None
     _check_limits(data)
     stored: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="poseforge-import-") as tmp:
@@ -85,6 +99,8 @@ def project_import(
             progress(0.8, "Saving labels")
             with transaction.atomic():
                 project = _write_project(data, sources, owner, name, label_status, stored)
+                progress(0.9, "Adding the project's videos")
+                extras = import_extras(project=project, data=data, path=Path(path), stored=stored)
         except FormatError as exc:
             _remove(stored)
             raise ApplicationError(str(exc)) from None
@@ -92,6 +108,8 @@ def project_import(
             _remove(stored)
             raise
     progress(1.0, "Imported")
+    if report is not None:
+        report.update(extras)
     return project
 
 
@@ -113,7 +131,9 @@ def _prepare_videos(data: ProjectData, tmp: Path, progress: Progress) -> list[tu
     total = sum(len(v.images or []) for v in data.videos) or 1
     done = 0
     for i, video in enumerate(data.videos):
-        if video.images is not None:
+        if video.images is not None and video.path is not None:  # encoded by the sandbox
+            out.append((video.path, f"{video.name}.mkv"))
+        elif video.images is not None:
             dest = tmp / f"{i:03d}.mkv"
 
             def tick(_k: int) -> None:
@@ -254,8 +274,13 @@ def _instance_row(inst: InstanceData, node_ids: list[int]) -> dict[str, Any]:
 # --- export ------------------------------------------------------------------
 
 
-def project_to_data(*, project: Project, approved_only: bool = False) -> ProjectData:
-    """The project as ProjectData (what exporters write)."""
+def project_to_data(
+    *, project: Project, labels: str = DEFAULT_LABEL_SET, user: Any = None
+) -> ProjectData:
+    """The project as ProjectData (what exporters write): frames whose status ``labels`` names.
+
+    ``user`` (the one exporting) is the scorer when the project did not come with one.
+    """
     nodes = list(project.nodes.all())
     index_of = {n.id: i for i, n in enumerate(nodes)}
     name_of = {n.id: n.name for n in nodes}
@@ -264,19 +289,17 @@ def project_to_data(*, project: Project, approved_only: bool = False) -> Project
         edges=[(name_of[e.source_id], name_of[e.destination_id]) for e in project.edges.all()],
         symmetries=[(name_of[s.node_a_id], name_of[s.node_b_id]) for s in project.symmetries.all()],
     )
-    data = ProjectData(name=project.name, skeleton=skeleton)
+    identity = project_identity(project=project, user=user)
+    data = ProjectData(name=project.name, skeleton=skeleton, scorer=identity.scorer,
+                       task=identity.task, date=identity.date)  # fmt: skip
     videos = list(project.videos.all())
     position = {v.id: i for i, v in enumerate(videos)}
     for video in videos:
         data.videos.append(_video_data(video))
-    # Picked frames nobody has labeled yet ("todo") hold no labels to export.
-    frames = (
-        LabeledFrame.objects.filter(video__project=project)
-        .exclude(status=LabeledFrame.Status.TODO)
-        .prefetch_related("instances")
-    )
-    if approved_only:
-        frames = frames.filter(status=LabeledFrame.Status.APPROVED)
+    # Picked frames nobody has labeled yet ("todo") are never in a label set.
+    frames = LabeledFrame.objects.filter(
+        video__project=project, status__in=label_statuses(labels)
+    ).prefetch_related("instances")
     for frame in frames.order_by("video_id", "frame_index"):
         fd = FrameData(video=position[frame.video_id], frame_index=frame.frame_index,
                        status=frame.status)  # fmt: skip
@@ -351,13 +374,18 @@ def _cropped_loader(
 
 
 def project_export(
-    *, project: Project, format: str, approved_only: bool = False, dest: Path
+    *,
+    project: Project,
+    format: str,
+    labels: str = DEFAULT_LABEL_SET,
+    user: Any = None,
+    dest: Path,
 ) -> Path:
     """Write the project in ``format`` as one zip file; ``dest`` is the zip or a folder for it."""
     if format not in formats.export_formats():
         known = ", ".join(formats.export_formats())
         raise ApplicationError(f"Unknown export format {format!r} (use one of: {known}).")
-    data = project_to_data(project=project, approved_only=approved_only)
+    data = project_to_data(project=project, labels=labels, user=user)
     slug = re.sub(r"[^\w\-]+", "_", project.name).strip("_") or f"project{project.id}"
     dest = Path(dest)
     target = dest if dest.suffix == ".zip" else dest / f"{slug}-{format.replace('.', '_')}.zip"
@@ -395,6 +423,11 @@ def import_job_create(
         )
     if not upload.size:
         raise ApplicationError("The uploaded file is empty.")
+    _check_import_quota(user)
+    if upload.size > safezip.max_total_bytes():
+        raise ApplicationError(
+            f"The upload is larger than {safezip.max_total_bytes() // (1024 * 1024)} MB."
+        )
     if suffix == ".zip":
         with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
             for chunk in upload.chunks():
@@ -415,6 +448,7 @@ def import_job_create(
     job.input_file.save(name, upload, save=False)
     try:
         with transaction.atomic():
+            _check_import_quota(user, lock=True)  # again, serialised: requests may race
             job.save()
             transaction.on_commit(lambda: _enqueue("interchange.import", job.id))
     except Exception:
@@ -423,12 +457,30 @@ def import_job_create(
     return job
 
 
+def _check_import_quota(user: Any, *, lock: bool = False) -> None:
+    """At most IMPORT_MAX_CONCURRENT_PER_USER imports of one user queued or running (429)."""
+    limit = settings.IMPORT_MAX_CONCURRENT_PER_USER
+    if lock:
+        type(user).objects.select_for_update().filter(pk=user.pk).first()
+    busy = ImportExportJob.objects.filter(
+        created_by=user, kind=ImportExportJob.Kind.IMPORT,
+        status__in=[ImportExportJob.Status.QUEUED, ImportExportJob.Status.RUNNING],
+    ).count()  # fmt: skip
+    if busy >= limit:
+        raise ApplicationError(
+            f"You already have {busy} imports waiting or running (at most {limit}); "
+            "try again when one has finished.",
+            status_code=429,
+        )
+
+
 def export_job_create(
-    *, user: Any, project: Project, format: str, approved_only: bool = False
+    *, user: Any, project: Project, format: str, labels: str = DEFAULT_LABEL_SET
 ) -> ImportExportJob:
     if format not in formats.export_formats():
         known = ", ".join(formats.export_formats())
         raise ApplicationError(f"Unknown export format {format!r} (use one of: {known}).")
+    label_statuses(labels)  # an unknown selection is refused now, not in the worker
     with transaction.atomic():
         job = ImportExportJob.objects.create(
             uid=uuid.uuid4().hex,
@@ -436,7 +488,7 @@ def export_job_create(
             created_by=user,
             project=project,
             format=format,
-            options={"approved_only": bool(approved_only)},
+            options={"labels": labels},
         )
         transaction.on_commit(lambda: _enqueue("interchange.export", job.id))
     return job
@@ -478,36 +530,50 @@ def _fail(job: ImportExportJob, exc: BaseException) -> None:
     )  # fmt: skip
 
 
+def _unpack_upload(job: ImportExportJob, folder: Path) -> Path:
+    """The upload as files under ``folder`` (nothing else is there); the path to import."""
+    folder.mkdir()
+    source = Path(job.input_file.path)
+    if job.format == "zip":
+        safezip.extract_zip(source, folder)
+        return safezip.project_root(folder)
+    if job.format == "json":  # the name shows in messages about it
+        path = folder / f"{stem(job.input_name) or 'upload'}.json"
+    else:
+        path = folder / f"upload.{job.format}"
+    shutil.copyfile(source, path)
+    return path
+
+
 def import_job_run(*, job_id: int) -> None:
     job = _claim(job_id)
     if job is None:
         return
     try:
         with tempfile.TemporaryDirectory(prefix="poseforge-upload-") as tmp:
-            source = Path(job.input_file.path)
-            if job.format == "zip":
-                folder = Path(tmp) / "x"
-                folder.mkdir()
-                safezip.extract_zip(source, folder)
-                path = safezip.project_root(folder)
-            elif job.format == "json":  # the name shows in messages about it
-                path = Path(tmp) / f"{stem(job.input_name) or 'upload'}.json"
-                shutil.copyfile(source, path)
-            else:
-                path = Path(tmp) / f"upload.{job.format}"
-                shutil.copyfile(source, path)
+            work = Path(tmp)
+            path = _unpack_upload(job, work / "x")
+            try:
+                data = sandbox.parse(work, path.relative_to(work).as_posix(),
+                                     _progress_saver(job))  # fmt: skip
+            except sandbox.ParseError as exc:
+                raise ApplicationError(str(exc)) from None
+            report: dict[str, Any] = {}
             project = project_import(
+                data=data,
                 path=path,
                 owner=job.created_by,
                 name=job.options.get("name") or None,
                 on_progress=_progress_saver(job),
+                report=report,
             )
     except Exception as exc:  # noqa: BLE001 - every failure is reported on the job
         _fail(job, exc)
     else:
+        message = f"Imported project {project.name!r}. {report_message(report)}".strip()
         ImportExportJob.objects.filter(pk=job.pk).update(
             status=ImportExportJob.Status.SUCCEEDED, project=project, progress=1.0,
-            message=f"Imported project {project.name!r}", finished_at=timezone.now(),
+            message=message[:500], result=report, finished_at=timezone.now(),
         )  # fmt: skip
     finally:
         job.input_file.delete(save=False)
@@ -524,7 +590,8 @@ def export_job_run(*, job_id: int) -> None:
             path = project_export(
                 project=job.project,
                 format=job.format,
-                approved_only=bool(job.options.get("approved_only")),
+                labels=_job_labels(job.options),
+                user=job.created_by,
                 dest=Path(tmp),
             )
             with path.open("rb") as handle:
@@ -536,6 +603,13 @@ def export_job_run(*, job_id: int) -> None:
         status=ImportExportJob.Status.SUCCEEDED, result_file=job.result_file.name, progress=1.0,
         message=f"Exported as {job.format}", finished_at=timezone.now(),
     )  # fmt: skip
+
+
+def _job_labels(options: dict[str, Any]) -> str:
+    """Jobs queued before label sets existed said ``approved_only`` (else: everything)."""
+    if "labels" in options:
+        return str(options["labels"])
+    return "approved" if options.get("approved_only") else "all"
 
 
 def job_delete_files(*, job: ImportExportJob) -> None:

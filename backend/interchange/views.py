@@ -14,8 +14,9 @@ from rest_framework.views import APIView
 
 from backend.common.exceptions import ApplicationError
 from backend.interchange import formats, services
+from backend.interchange.export_options import DEFAULT_LABEL_SET, LABEL_SETS
 from backend.interchange.models import ImportExportJob
-from backend.projects.access import Role, project_for_user, role_in_project
+from backend.projects.access import Role, project_for_user, require_role, role_in_project
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -26,6 +27,7 @@ class JobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "kind", "status", "progress", "message", "error", "project", "format",
             "options", "input_name", "created_at", "started_at", "finished_at", "download_url",
+            "result",
         ]  # fmt: skip
 
     def get_download_url(self, job: ImportExportJob) -> str | None:
@@ -41,17 +43,37 @@ class ImportUploadSerializer(serializers.Serializer):
 
 class ExportRequestSerializer(serializers.Serializer):
     format = serializers.CharField()
-    approved_only = serializers.BooleanField(default=False)
+    labels = serializers.ChoiceField(
+        choices=list(LABEL_SETS),
+        required=False,
+        help_text="approved_submitted (default): approved + submitted frames; approved: "
+        "approved only; all: also in-progress and rejected frames.",
+    )
+    approved_only = serializers.BooleanField(
+        required=False, help_text="Older spelling of labels=approved."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if "labels" not in attrs:
+            attrs["labels"] = "approved" if attrs.get("approved_only") else DEFAULT_LABEL_SET
+        return attrs
 
 
 def job_for_user(request: Request, job_id: int) -> ImportExportJob:
-    """The job if the user created it or is a member of its project; 404 otherwise."""
+    """The job if the user may see it now; 404 otherwise.
+
+    A job with a project belongs to the project: only its current members see it
+    (and download its file), so someone removed from the project loses it too, even
+    the person who started it. A job without one (an import that has not made its
+    project, or failed) is its creator's alone.
+    """
     job = ImportExportJob.objects.filter(pk=job_id).first()
     if job is None or not request.user.is_authenticated:
         raise Http404
-    if job.created_by_id == request.user.id:
+    if job.project_id is not None:
+        require_role(role_in_project(request.user, job.project_id), Role.VIEWER)
         return job
-    if job.project_id is not None and role_in_project(request.user, job.project_id) is not None:
+    if job.created_by_id == request.user.id:
         return job
     raise Http404
 
@@ -85,7 +107,7 @@ class ExportView(APIView):
             user=request.user,
             project=project,
             format=serializer.validated_data["format"],
-            approved_only=serializer.validated_data["approved_only"],
+            labels=serializer.validated_data["labels"],
         )
         job.refresh_from_db()
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,15 +1,18 @@
 """Frame locks, "next frame for me" and presence: who is on which frame right now.
 
-A lock is a short lease on a LabeledFrame row (``locked_by`` until ``lock_expires_at``),
-renewed by a heartbeat while the labeling page is open. A user holds at most one
-lock per project: taking a frame lets go of the previous one, so presence shows
-one frame per person.
+A lock is a FrameLock row keyed by (video, frame index): a short lease (``user``
+until ``expires_at``) renewed by a heartbeat while the labeling page is open. It
+needs no LabeledFrame, so opening a frame that was never labeled creates nothing
+the team would count as work. A user holds at most one lock per project: taking a
+frame lets go of the previous one, so presence shows one frame per person.
 
-Every claim is a conditional UPDATE on the row's own columns ("... WHERE the lock
-is free"), so two concurrent claims of the same frame never both succeed, on
-SQLite (writers are serialized) as on PostgreSQL. On PostgreSQL the candidate
-rows are also read with ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent
-next-frame calls walk past each other's candidates instead of queueing on them.
+Every claim is a conditional write on the lock row: renew ("... WHERE user = me
+and still live"), take over ("... WHERE expired"), or insert, where the unique
+(video, frame index) constraint makes the second of two concurrent inserts fail.
+So two concurrent claims of the same frame never both succeed, on SQLite (writers
+are serialized) as on PostgreSQL. On PostgreSQL next-frame also reads its candidate
+rows with ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent next-frame calls walk
+past each other's candidates instead of queueing on them.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from backend.common.exceptions import ConflictError
-from backend.labels.models import LabeledFrame
-from backend.labels.services import check_frame_index, user_ref
+from backend.labels.models import FrameLock, LabeledFrame
+from backend.labels.services import check_frame_index, live_locks, user_ref
 from backend.projects.models import Project
 from backend.videos.models import Video
 
@@ -36,81 +39,70 @@ def lock_seconds() -> int:
     return int(getattr(settings, "LABEL_LOCK_SECONDS", 120))
 
 
-def _free(now: datetime) -> Q:
-    return Q(locked_by__isnull=True) | Q(lock_expires_at__lte=now)
-
-
-def _live(now: datetime) -> Q:
-    return Q(locked_by__isnull=False, lock_expires_at__gt=now)
-
-
-def lock_to_dict(frame: LabeledFrame) -> dict[str, Any]:
+def lock_to_dict(lock: FrameLock) -> dict[str, Any]:
     return {
-        "user": user_ref(frame.locked_by),
-        "video": frame.video_id,
-        "frame_index": frame.frame_index,
-        "since": frame.locked_since.isoformat() if frame.locked_since else None,
-        "expires": frame.lock_expires_at.isoformat() if frame.lock_expires_at else None,
+        "user": user_ref(lock.user),
+        "video": lock.video_id,
+        "frame_index": lock.frame_index,
+        "since": lock.since.isoformat(),
+        "expires": lock.expires_at.isoformat(),
     }
 
 
-def _release_others(*, project_id: int, user: Any, keep_id: int) -> None:
-    LabeledFrame.objects.filter(video__project_id=project_id, locked_by=user).exclude(
-        pk=keep_id
-    ).update(locked_by=None, locked_since=None, lock_expires_at=None)
+def _try_acquire(*, video_id: int, frame_index: int, user: Any, now: datetime) -> bool:
+    """Renew, take over an expired lock, or create one; False if someone else holds it."""
+    expires = now + timedelta(seconds=lock_seconds())
+    row = FrameLock.objects.filter(video_id=video_id, frame_index=frame_index)
+    if row.filter(user=user, expires_at__gt=now).update(expires_at=expires):
+        return True
+    if row.filter(expires_at__lte=now).update(user=user, since=now, expires_at=expires):
+        return True
+    try:
+        with transaction.atomic():  # a savepoint: a lost insert race must not break the caller's
+            FrameLock.objects.create(
+                video_id=video_id, frame_index=frame_index, user=user, since=now, expires_at=expires
+            )
+    except IntegrityError:
+        return False  # someone else's live lock (or a concurrent insert won)
+    return True
 
 
-def _row_for_lock(video: Video, frame_index: int) -> LabeledFrame:
-    """The frame's row; a never-labeled frame gets an empty 'todo' row to hold the lock."""
-    frame, _ = LabeledFrame.objects.get_or_create(  # race-safe: retries the get on IntegrityError
-        video=video, frame_index=frame_index, defaults={"status": LabeledFrame.Status.TODO}
-    )
-    return frame
+def _release_others(*, project_id: int, user: Any, video_id: int, frame_index: int) -> None:
+    FrameLock.objects.filter(video__project_id=project_id, user=user).exclude(
+        video_id=video_id, frame_index=frame_index
+    ).delete()
 
 
-def frame_lock(*, video: Video, frame_index: int, user: Any) -> LabeledFrame:
+def frame_lock(*, video: Video, frame_index: int, user: Any) -> FrameLock:
     """Acquire or renew the caller's lock; 409 naming the holder if someone else has it."""
     check_frame_index(video, frame_index)
-    frame = _row_for_lock(video, frame_index)
-    now = timezone.now()
-    expires = now + timedelta(seconds=lock_seconds())
-    row = LabeledFrame.objects.filter(pk=frame.pk)
-    renewed = row.filter(locked_by=user, lock_expires_at__gt=now).update(lock_expires_at=expires)
-    if not renewed:
-        taken = row.filter(_free(now)).update(
-            locked_by=user, locked_since=now, lock_expires_at=expires
-        )
-        if not taken:
-            raise _held_by_someone_else(frame.pk)
-    _release_others(project_id=video.project_id, user=user, keep_id=frame.pk)
-    return LabeledFrame.objects.select_related("locked_by").get(pk=frame.pk)
+    if not _try_acquire(video_id=video.id, frame_index=frame_index, user=user, now=timezone.now()):
+        raise _held_by_someone_else(video, frame_index)
+    _release_others(
+        project_id=video.project_id, user=user, video_id=video.id, frame_index=frame_index
+    )
+    return FrameLock.objects.select_related("user").get(video=video, frame_index=frame_index)
 
 
-def _held_by_someone_else(frame_id: int) -> ConflictError:
-    frame = LabeledFrame.objects.select_related("locked_by").get(pk=frame_id)
-    name = frame.locked_by.username if frame.locked_by else "someone"
+def _held_by_someone_else(video: Video, frame_index: int) -> ConflictError:
+    # The holder may let go between our failed claim and this read: say so, never crash.
+    lock = (
+        FrameLock.objects.select_related("user")
+        .filter(video=video, frame_index=frame_index)
+        .first()
+    )
+    if lock is None:
+        return ConflictError("Someone was on this frame a moment ago. Try again.", {"lock": None})
     return ConflictError(
-        f"{name} is working on this frame right now (their lock runs until "
-        f"{frame.lock_expires_at:%H:%M:%S} UTC unless renewed). Pick another frame.",
-        {"lock": lock_to_dict(frame)},
+        f"{lock.user.username} is working on this frame right now (their lock runs until "
+        f"{lock.expires_at:%H:%M:%S} UTC unless renewed). Pick another frame.",
+        {"lock": lock_to_dict(lock)},
     )
 
 
 def frame_unlock(*, video: Video, frame_index: int, user: Any) -> None:
     """Let go of the caller's lock (someone else's lock is left alone)."""
-    released = LabeledFrame.objects.filter(
-        video=video, frame_index=frame_index, locked_by=user
-    ).update(locked_by=None, locked_since=None, lock_expires_at=None)
-    if released:
-        # An empty row that only existed to hold the lock goes away with it.
-        LabeledFrame.objects.filter(
-            video=video,
-            frame_index=frame_index,
-            version=0,
-            picked=False,
-            status=LabeledFrame.Status.TODO,
-            locked_by__isnull=True,
-        ).delete()
+    FrameLock.objects.filter(video=video, frame_index=frame_index, user=user).delete()
 
 
 def _buckets(user: Any) -> list[tuple[str, Q]]:
@@ -129,8 +121,9 @@ def _candidates(project: Project, user: Any, condition: Q, now: datetime) -> Que
         When(assignee__isnull=True, then=Value(1)),
         default=Value(2),
     )
+    taken = live_locks(now).filter(video=OuterRef("video"), frame_index=OuterRef("frame_index"))
     return (
-        LabeledFrame.objects.filter(condition, _free(now), video__project=project)
+        LabeledFrame.objects.filter(condition, ~Exists(taken), video__project=project)
         .annotate(mine_first=mine_first)
         .order_by("mine_first", "video_id", "frame_index")
     )
@@ -139,18 +132,18 @@ def _candidates(project: Project, user: Any, condition: Q, now: datetime) -> Que
 def _claim_one(candidates: QuerySet, condition: Q, user: Any, now: datetime) -> int | None:
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    ids = list(candidates.values_list("id", flat=True)[:CANDIDATES_PER_ROUND])
-    expires = now + timedelta(seconds=lock_seconds())
-    for frame_id in ids:
-        claimed = LabeledFrame.objects.filter(condition, _free(now), pk=frame_id).update(
-            locked_by=user, locked_since=now, lock_expires_at=expires, assignee=user
-        )
-        if claimed:
+    rows = list(candidates.values_list("id", "video_id", "frame_index")[:CANDIDATES_PER_ROUND])
+    for frame_id, video_id, frame_index in rows:
+        if not _try_acquire(video_id=video_id, frame_index=frame_index, user=user, now=now):
+            continue
+        # The candidate list may be stale: hand the frame out only if it still qualifies.
+        if LabeledFrame.objects.filter(condition, pk=frame_id).update(assignee=user):
             return frame_id
+        FrameLock.objects.filter(video_id=video_id, frame_index=frame_index, user=user).delete()
     return None
 
 
-def next_frame_claim(*, project: Project, user: Any) -> tuple[LabeledFrame, str] | None:
+def next_frame_claim(*, project: Project, user: Any) -> tuple[LabeledFrame, FrameLock, str] | None:
     """Lock the best frame nobody else is on to ``user``; None when nothing is left."""
     now = timezone.now()
     for reason, condition in _buckets(user):
@@ -159,17 +152,25 @@ def next_frame_claim(*, project: Project, user: Any) -> tuple[LabeledFrame, str]
             with transaction.atomic():
                 frame_id = _claim_one(candidates, condition, user, now)
             if frame_id is not None:
-                _release_others(project_id=project.id, user=user, keep_id=frame_id)
-                return LabeledFrame.objects.get(pk=frame_id), reason
+                frame = LabeledFrame.objects.get(pk=frame_id)
+                _release_others(
+                    project_id=project.id,
+                    user=user,
+                    video_id=frame.video_id,
+                    frame_index=frame.frame_index,
+                )
+                lock = FrameLock.objects.get(video_id=frame.video_id, frame_index=frame.frame_index)
+                return frame, lock, reason
             if not candidates.exists():
                 break
     return None
 
 
 def presence_list(*, project: Project) -> list[dict[str, Any]]:
-    frames = (
-        LabeledFrame.objects.filter(_live(timezone.now()), video__project=project)
-        .select_related("locked_by")
-        .order_by("locked_by__username", "video_id", "frame_index")
+    locks = (
+        live_locks()
+        .filter(video__project=project)
+        .select_related("user")
+        .order_by("user__username", "video_id", "frame_index")
     )
-    return [lock_to_dict(f) for f in frames]
+    return [lock_to_dict(lock) for lock in locks]

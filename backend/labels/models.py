@@ -4,9 +4,10 @@ Points are stored as JSON on the Instance, ``[{"node": id, "x", "y", "visibility
 keyed by stable node ids (docs/decisions/0001-instance-points-encoding.md).
 
 Team work rides on the same row: a frame moves todo -> in_progress -> submitted ->
-approved | rejected (rejected goes back to its ``assignee``); ``locked_by`` /
-``lock_expires_at`` say who is on the frame right now (a short lease renewed by a
-heartbeat). Locks only guide who works where; saves are still decided by ``version``.
+approved | rejected (rejected goes back to its ``assignee``). Who is on a frame right
+now is a FrameLock keyed by (video, frame index), not a column of the row: opening a
+frame that was never labeled creates no LabeledFrame. Locks only guide who works
+where; saves are still decided by ``version``.
 """
 
 from __future__ import annotations
@@ -41,11 +42,6 @@ class LabeledFrame(models.Model):
     # Chosen by a FramePickJob (kept when its lock is released, unlike a row made by a lock).
     picked = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    locked_since = models.DateTimeField(null=True, blank=True)
-    lock_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["video_id", "frame_index"]
@@ -53,6 +49,26 @@ class LabeledFrame(models.Model):
             models.UniqueConstraint(fields=["video", "frame_index"], name="unique_labeled_frame")
         ]
         indexes = [models.Index(fields=["status", "assignee"], name="labeledframe_status_assignee")]
+
+
+class FrameLock(models.Model):
+    """A short lease on one frame (renewed by a heartbeat); a frame needs no row to be locked.
+
+    One row per (video, frame index); an expired row is taken over in place, and a
+    user's other rows in the project are deleted when they take a frame.
+    """
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="frame_locks")
+    frame_index = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["video", "frame_index"], name="unique_frame_lock")
+        ]
+        indexes = [models.Index(fields=["user"], name="framelock_user")]
 
 
 class Instance(models.Model):

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from backend.common.exceptions import ApplicationError, ConflictError
-from backend.labels.models import LabeledFrame, LabelHistory, ReviewComment
+from backend.labels.models import FrameLock, LabeledFrame, LabelHistory, ReviewComment
 from backend.labels.services import (
     comment_to_dict,
     labeled_frame_get,
@@ -57,9 +57,9 @@ def _move(frame: LabeledFrame, *, user: Any, sources: tuple[str, ...], target: s
     if not moved:
         raise ConflictError("Someone changed this frame a moment ago. Reload it and try again.")
     # The actor is done with the frame: their lock goes with the status change.
-    LabeledFrame.objects.filter(pk=frame.pk, locked_by=user).update(
-        locked_by=None, locked_since=None, lock_expires_at=None
-    )
+    FrameLock.objects.filter(
+        video_id=frame.video_id, frame_index=frame.frame_index, user=user
+    ).delete()
     action = {"submitted": "submit", "approved": "approve", "rejected": "reject"}[target]
     LabelHistory.objects.create(
         labeled_frame=frame,

@@ -33,7 +33,7 @@ class CommentSerializer(serializers.Serializer):
 
 
 class LabeledFrameSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True)  # null: never labeled (no row yet)
     video = serializers.IntegerField()
     frame_index = serializers.IntegerField()
     status = serializers.CharField()

@@ -17,7 +17,7 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from backend.common.exceptions import ApplicationError, ConflictError
-from backend.labels.models import Instance, LabeledFrame, LabelHistory, ReviewComment
+from backend.labels.models import FrameLock, Instance, LabeledFrame, LabelHistory, ReviewComment
 from backend.videos.models import Video
 
 MAX_INSTANCES_PER_FRAME = 64
@@ -58,14 +58,35 @@ def latest_comment(frame: LabeledFrame) -> dict[str, Any] | None:
     return comment_to_dict(comments[-1]) if comments else None
 
 
-def lock_is_live(frame: LabeledFrame) -> bool:
-    return bool(
-        frame.locked_by_id and frame.lock_expires_at and frame.lock_expires_at > timezone.now()
-    )
+def live_locks(now: datetime | None = None) -> QuerySet[FrameLock]:
+    return FrameLock.objects.filter(expires_at__gt=now or timezone.now())
 
 
-def labeled_frame_to_dict(frame: LabeledFrame) -> dict[str, Any]:
-    live = lock_is_live(frame)
+def live_locks_by_frame(frames: list[LabeledFrame]) -> dict[tuple[int, int], FrameLock]:
+    """The live locks on these frames, in one query (locks are keyed by video + index)."""
+    videos = {f.video_id for f in frames}
+    locks = live_locks().filter(video_id__in=videos).select_related("user")
+    wanted = {(f.video_id, f.frame_index) for f in frames}
+    return {
+        (lock.video_id, lock.frame_index): lock
+        for lock in locks
+        if (lock.video_id, lock.frame_index) in wanted
+    }
+
+
+def labeled_frames_to_dicts(frames: Any) -> list[dict[str, Any]]:
+    frames = list(frames)
+    locks = live_locks_by_frame(frames)
+    return [labeled_frame_to_dict(f, locks) for f in frames]
+
+
+def labeled_frame_to_dict(
+    frame: LabeledFrame, locks: dict[tuple[int, int], FrameLock] | None = None
+) -> dict[str, Any]:
+    """The frame as the API shows it; ``locks`` (from live_locks_by_frame) is looked up if absent."""
+    if locks is None:
+        locks = live_locks_by_frame([frame])
+    lock = locks.get((frame.video_id, frame.frame_index))
     return {
         "id": frame.id,
         "video": frame.video_id,
@@ -75,19 +96,38 @@ def labeled_frame_to_dict(frame: LabeledFrame) -> dict[str, Any]:
         "updated_at": _iso(frame.updated_at),
         "updated_by": user_ref(frame.updated_by),
         "assignee": user_ref(frame.assignee),
-        "locked_by": user_ref(frame.locked_by) if live else None,
-        "lock_expires_at": _iso(frame.lock_expires_at) if live else None,
+        "locked_by": user_ref(lock.user) if lock else None,
+        "lock_expires_at": _iso(lock.expires_at) if lock else None,
         "submitted_at": _iso(frame.submitted_at),
         "latest_comment": latest_comment(frame),
         "instances": [instance_to_dict(i) for i in frame.instances.all()],
     }
 
 
+def unlabeled_frame_to_dict(*, video: Video, frame_index: int) -> dict[str, Any]:
+    """A frame without a row, shaped like labeled_frame_to_dict: ``id`` null, version 0."""
+    check_frame_index(video, frame_index)
+    lock = live_locks().select_related("user").filter(video=video, frame_index=frame_index).first()
+    return {
+        "id": None,
+        "video": video.id,
+        "frame_index": frame_index,
+        "status": LabeledFrame.Status.TODO,
+        "version": 0,
+        "updated_at": None,
+        "updated_by": None,
+        "assignee": None,
+        "locked_by": user_ref(lock.user) if lock else None,
+        "lock_expires_at": _iso(lock.expires_at) if lock else None,
+        "submitted_at": None,
+        "latest_comment": None,
+        "instances": [],
+    }
+
+
 def labeled_frames_query() -> QuerySet[LabeledFrame]:
     """Everything labeled_frame_to_dict reads, in a fixed number of queries."""
-    return LabeledFrame.objects.select_related(
-        "updated_by", "assignee", "locked_by"
-    ).prefetch_related(
+    return LabeledFrame.objects.select_related("updated_by", "assignee").prefetch_related(
         "instances", Prefetch("review_comments", ReviewComment.objects.select_related("author"))
     )
 
@@ -161,12 +201,17 @@ def _conflict(video: Video, frame_index: int, expected: int) -> ConflictError:
 def labels_save(
     *, video: Video, frame_index: int, user: Any, version: int, instances: Any
 ) -> LabeledFrame:
-    """Replace the instances of one frame if ``version`` is still current."""
+    """Replace the instances of one frame if ``version`` is still current.
+
+    Editing an approved frame sends it back to review (status submitted, with a
+    "reopen" history row): approved labels are what training trusts, so they never
+    change without a reviewer seeing the change.
+    """
     check_frame_index(video, frame_index)
     cleaned = clean_instances(video=video, instances=instances)
     try:
         with transaction.atomic():
-            frame = _claim_version(video, frame_index, user, version)
+            frame, reopened = _claim_version(video, frame_index, user, version)
             before = [instance_to_dict(i) for i in frame.instances.all()]
             frame.instances.all().delete()
             created = Instance.objects.bulk_create(
@@ -180,17 +225,34 @@ def labels_save(
                 before=before,
                 after=[instance_to_dict(i) for i in created],
             )
+            if reopened:
+                LabelHistory.objects.create(
+                    labeled_frame=frame, user=user, action="reopen", version=frame.version
+                )
     except IntegrityError:
         # Two first saves of the same frame raced on the unique (video, frame) row.
         raise _conflict(video, frame_index, version) from None
     return labeled_frame_get(video=video, frame_index=frame_index)  # type: ignore[return-value]
 
 
-def _claim_version(video: Video, frame_index: int, user: Any, version: int) -> LabeledFrame:
+def _status_after_edit(status: str) -> str:
+    """An edit starts work on a todo/rejected frame and sends an approved one back to review."""
+    Status = LabeledFrame.Status
+    if status in (Status.TODO, Status.REJECTED):
+        return Status.IN_PROGRESS
+    if status == Status.APPROVED:
+        return Status.SUBMITTED
+    return status  # in progress stays; submitted stays in the review queue, now at the new version
+
+
+def _claim_version(
+    video: Video, frame_index: int, user: Any, version: int
+) -> tuple[LabeledFrame, bool]:
     """Bump ``version`` by one with a conditional UPDATE; a frame without a row gets one.
 
-    A picked or locked frame already has a row at version 0, so its first save takes
-    the same UPDATE path as every later save.
+    A picked frame already has a row at version 0, so its first save takes the same
+    UPDATE path as every later save. Returns the frame and whether an approved frame
+    was sent back to review.
     """
     updated = LabeledFrame.objects.filter(
         video=video, frame_index=frame_index, version=version
@@ -202,15 +264,18 @@ def _claim_version(video: Video, frame_index: int, user: Any, version: int) -> L
         ):
             raise _conflict(video, frame_index, version)
         # Raises IntegrityError if a concurrent first save created the row meanwhile.
-        return LabeledFrame.objects.create(
+        created = LabeledFrame.objects.create(
             video=video, frame_index=frame_index, version=1, updated_by=user, assignee=user
         )
+        return created, False
     frame = LabeledFrame.objects.get(video=video, frame_index=frame_index)
-    if frame.status in (LabeledFrame.Status.TODO, LabeledFrame.Status.REJECTED):
-        frame.status = LabeledFrame.Status.IN_PROGRESS
+    reopened = frame.status == LabeledFrame.Status.APPROVED
+    frame.status = _status_after_edit(frame.status)
+    if reopened:
+        frame.submitted_at = timezone.now()
     frame.assignee_id = frame.assignee_id or user.id
-    frame.save(update_fields=["status", "assignee"])
-    return frame
+    frame.save(update_fields=["status", "assignee", "submitted_at"])
+    return frame, reopened
 
 
 def history_for_frame(*, video: Video, frame_index: int) -> list[dict[str, Any]]:

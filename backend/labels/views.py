@@ -7,7 +7,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.exceptions import ApplicationError
 from backend.labels import locks, picking, review, services
 from backend.labels.models import FramePickJob
 from backend.labels.serializers import (
@@ -33,7 +32,7 @@ class LabeledFrameListView(APIView):
     def get(self, request: Request, video_id: int) -> Response:
         video = video_for_user(request, video_id)
         frames = services.labeled_frames_query().filter(video=video)
-        return Response([services.labeled_frame_to_dict(f) for f in frames])
+        return Response(services.labeled_frames_to_dicts(frames))
 
 
 class FrameLabelsView(APIView):
@@ -42,7 +41,8 @@ class FrameLabelsView(APIView):
         video = video_for_user(request, video_id)
         frame = services.labeled_frame_get(video=video, frame_index=index)
         if frame is None:
-            raise ApplicationError("Frame not labeled yet", status_code=404)
+            # Opening a frame is normal, not an error: empty at version 0, and no row made.
+            return Response(services.unlabeled_frame_to_dict(video=video, frame_index=index))
         return Response(services.labeled_frame_to_dict(frame))
 
     @extend_schema(request=LabelsSaveSerializer, responses=LabeledFrameSerializer)
@@ -88,12 +88,12 @@ class NextFrameView(APIView):
         claimed = locks.next_frame_claim(project=project, user=request.user)
         if claimed is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        frame, reason = claimed
+        frame, lock, reason = claimed
         return Response(
             {
                 "video": frame.video_id,
                 "frame_index": frame.frame_index,
-                "lock_expires_at": frame.lock_expires_at.isoformat(),
+                "lock_expires_at": lock.expires_at.isoformat(),
                 "reason": reason,
             }
         )

@@ -46,3 +46,15 @@ def project_for_user(
     role = role_in_project(user, project_id)
     require_role(role, minimum)
     return Project.objects.get(pk=project_id), role  # type: ignore[return-value]
+
+
+def require_owner_or_starter(
+    user: AbstractBaseUser | AnonymousUser, project_id: int, started_by_id: int | None, what: str
+) -> None:
+    """Stopping someone's long-running job is theirs or a project owner's call, not any member's."""
+    role = role_in_project(user, project_id)
+    require_role(role, Role.VIEWER)
+    if role != Role.OWNER and (started_by_id is None or started_by_id != user.pk):
+        raise PermissionDenied(
+            f"Only the person who started this {what} or a project owner can cancel it."
+        )

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from backend.common.exceptions import ApplicationError, ConflictError
 from backend.projects.models import Edge, Membership, Node, Project, Symmetry
@@ -46,12 +46,34 @@ def project_counts(project: Project) -> dict[str, Any]:
     }
 
 
-def member_add(*, project: Project, username: str, role: str) -> Membership:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise ApplicationError(f"No user named {username!r}.")
-    if Membership.objects.filter(project=project, user=user).exists():
+NOT_A_CANDIDATE = "No such user among people you share a project with; send an invite link instead."
+
+
+def member_candidates(*, project: Project, actor: Any) -> QuerySet:
+    """People ``actor`` already works with elsewhere who are not in ``project`` yet.
+
+    This is the only user directory the API exposes: anyone else joins by invite link.
+    """
+    return (
+        User.objects.filter(is_active=True, memberships__project__memberships__user=actor)
+        .exclude(memberships__project=project)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def member_add(*, project: Project, actor: Any, username: str, role: str) -> Membership:
+    """Add a co-worker directly. Unknown and unrelated usernames get the same answer."""
+    if project.memberships.filter(user__username=username).exists():
         raise ApplicationError(f"{username} is already a member of this project.")
+    if role == Membership.Role.OWNER:
+        # Ownership is never given without consent: add them first, then promote them.
+        raise ApplicationError(
+            "Add them with another role first; a member can be made owner once they have joined."
+        )
+    user = member_candidates(project=project, actor=actor).filter(username=username).first()
+    if user is None:
+        raise ApplicationError(NOT_A_CANDIDATE)
     return Membership.objects.create(project=project, user=user, role=role)
 
 

@@ -16,6 +16,7 @@ from backend.projects.serializers import (
     MemberUpdateSerializer,
     ProjectSerializer,
     SkeletonSerializer,
+    UserSerializer,
 )
 
 
@@ -72,8 +73,20 @@ class MemberListView(APIView):
         project, _ = project_for_user(request.user, project_id, Role.OWNER)
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.member_add(project=project, **serializer.validated_data)
+        membership = services.member_add(
+            project=project, actor=request.user, **serializer.validated_data
+        )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+
+class MemberCandidatesView(APIView):
+    """Whom an owner may add directly: people who already share a project with them."""
+
+    @extend_schema(responses=UserSerializer(many=True))
+    def get(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id, Role.OWNER)
+        users = services.member_candidates(project=project, actor=request.user)
+        return Response(UserSerializer(users, many=True).data)
 
 
 class MemberDetailView(APIView):

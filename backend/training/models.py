@@ -62,12 +62,15 @@ class TrainingJob(models.Model):
     worker = models.CharField(max_length=200, blank=True, default="")
     cancel_requested = models.BooleanField(default=False)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Highest memory the worker saw the job use (MB): tells an out-of-memory kill from a restart.
+    memory_mb = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["created_by", "status"], name="trainingjob_user_status")]
 
 
 class ModelVersion(models.Model):

@@ -1,4 +1,10 @@
+"""Training API shapes. The create serializers check every advanced setting against
+``ml_worker.config.LIMITS`` (the table the worker checks too) and answer 400 naming
+the setting and its allowed range."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from rest_framework import serializers
 
@@ -15,7 +21,8 @@ class TrainingJobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "project", "status", "preset", "config", "progress", "stage", "epoch", "step",
             "total_steps", "eta_seconds", "history", "message", "error", "worker", "attempt",
-            "cancel_requested", "heartbeat_at", "created_at", "started_at", "finished_at",
+            "cancel_requested", "heartbeat_at", "memory_mb", "created_at", "started_at",
+            "finished_at",
             "created_by", "parent_version", "snapshot", "split", "model_version",
         ]  # fmt: skip
         read_only_fields = fields
@@ -32,9 +39,23 @@ class TrainingJobSerializer(serializers.ModelSerializer):
         return version.id if version else None
 
 
-class TrainingJobCreateSerializer(serializers.Serializer):
+class TrainingSettingsSerializer(serializers.Serializer):
+    """A preset plus advanced settings, validated as the worker will (bounds, known keys)."""
+
     preset = serializers.ChoiceField(choices=["fast", "balanced", "accurate"], default="balanced")
     advanced = serializers.DictField(required=False, default=dict)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from ml_worker.config import ConfigError, job_config  # pure python: no torch here
+
+        try:
+            job_config(attrs["preset"], attrs.get("advanced"))
+        except ConfigError as exc:
+            raise serializers.ValidationError({"advanced": {exc.field: [exc.reason]}}) from None
+        return attrs
+
+
+class TrainingJobCreateSerializer(TrainingSettingsSerializer):
     parent_version = serializers.IntegerField(required=False, allow_null=True)
     include_unreviewed = serializers.BooleanField(default=True)
 

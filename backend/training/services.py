@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from backend.common.exceptions import ApplicationError
@@ -27,8 +28,10 @@ from backend.training.models import LabelSnapshot, ModelVersion, TrainingJob
 
 Status = TrainingJob.Status
 MIN_FRAMES = 2
-# Settings a user must not choose from the browser: server paths and hardware.
-BLOCKED_FIELDS = {"pretrained_weights", "device", "num_threads"}
+ACTIVE = (Status.QUEUED, Status.RUNNING)
+# A lost job whose last memory reading was at least this share of the limit is taken
+# for an out-of-memory kill: running it again would only kill another worker.
+MEMORY_SUSPECT_FRACTION = 0.5
 TRAINABLE = [LabeledFrame.Status.APPROVED, LabeledFrame.Status.SUBMITTED]
 
 
@@ -91,19 +94,28 @@ def _instance_row(
 
 
 def training_config_validate(*, preset: str, advanced: dict[str, Any] | None) -> dict[str, Any]:
-    """The full config for a job, or a 400 naming the bad setting."""
-    from ml_worker.config import TrainConfig  # pure dataclasses: no torch in the web process
+    """The full config for a job, or a 400 naming the bad setting and its allowed range."""
+    from ml_worker.config import ConfigError, job_config  # pure python: no torch here
 
-    advanced = dict(advanced or {})
-    blocked = sorted(BLOCKED_FIELDS & advanced.keys())
-    if blocked:
-        raise ApplicationError(f"The setting {blocked[0]!r} cannot be chosen here.")
     try:
-        return TrainConfig.from_dict({**advanced, "preset": preset}).to_dict()
-    except ValueError as exc:
+        return job_config(preset, advanced).to_dict()
+    except ConfigError as exc:
         raise ApplicationError(
-            f"Invalid training settings: {exc}", {"field": str(exc).split(":")[0]}
+            f"Invalid training setting {exc.field!r}: {exc.reason}.", {"field": exc.field}
         ) from None
+
+
+def _check_user_quota(user: Any) -> None:
+    """One user may not fill the training queue: at most N jobs queued or running."""
+    cap = settings.TRAINING_MAX_QUEUED_PER_USER
+    active = TrainingJob.objects.filter(created_by=user, status__in=ACTIVE).count()
+    if active >= cap:
+        raise ApplicationError(
+            f"You already have {active} training job(s) queued or running (the limit is {cap}); "
+            "wait for one to finish or cancel one.",
+            {"active_jobs": active, "limit": cap},
+            status_code=429,
+        )
 
 
 def training_job_start(
@@ -119,6 +131,10 @@ def training_job_start(
     if parent_version is not None and parent_version.project_id != project.id:
         raise ApplicationError("The parent model belongs to another project.")
     with transaction.atomic():
+        if user is not None:
+            # Lock the user's row so two simultaneous requests cannot both pass the quota.
+            list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+            _check_user_quota(user)
         snapshot = snapshot_freeze(
             project=project, user=user, include_unreviewed=include_unreviewed
         )
@@ -161,6 +177,7 @@ def job_report(
 ) -> bool:
     """Record progress and a heartbeat; returns True when the job should stop."""
     fields = {
+        **_memory_fields(info.get("memory_mb")),
         "heartbeat_at": timezone.now(),
         "progress": float(min(max(info.get("fraction", 0.0), 0.0), 1.0)),
         "stage": str(info.get("stage", ""))[:32],
@@ -180,6 +197,20 @@ def job_report(
     return job.cancel_requested or job.status != Status.RUNNING
 
 
+def job_beat(*, job_id: int, memory_mb: float | None = None) -> None:
+    """A heartbeat from the worker, with the memory the job uses now (when known)."""
+    TrainingJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+        heartbeat_at=timezone.now(), **_memory_fields(memory_mb)
+    )
+
+
+def _memory_fields(memory_mb: float | None) -> dict[str, Any]:
+    """Keep the highest reading: the reaper asks whether the job came near the limit."""
+    if memory_mb is None:
+        return {}
+    return {"memory_mb": Greatest(Coalesce("memory_mb", 0), int(memory_mb))}
+
+
 def job_set_split(*, job_id: int, split: dict[str, list[str]]) -> None:
     TrainingJob.objects.filter(pk=job_id).update(split=split)
 
@@ -191,8 +222,8 @@ def _finish(job_id: int, status: str, **fields: Any) -> bool:
     return updated == 1
 
 
-def job_fail(*, job_id: int, error: str) -> None:
-    _finish(job_id, Status.FAILED, error=error[:5000], message="Failed")
+def job_fail(*, job_id: int, error: str, memory_mb: float | None = None) -> None:
+    _finish(job_id, Status.FAILED, error=error[:5000], message="Failed", **_memory_fields(memory_mb))
 
 
 def job_mark_cancelled(*, job_id: int) -> None:
@@ -260,28 +291,60 @@ def job_cancel(*, job: TrainingJob) -> TrainingJob:
 
 
 def jobs_reap(*, now: Any = None) -> list[int]:
-    """Fail or requeue running jobs whose worker stopped sending heartbeats (killed, OOM)."""
+    """Requeue or fail running jobs whose worker stopped sending heartbeats (killed, OOM).
+
+    A job is run again only while it has attempts left and its last memory reading
+    does not point at an out-of-memory kill; otherwise it fails with a message, so
+    a job that crashed a worker cannot crash the next one too.
+    """
     now = now or timezone.now()
     stale_before = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
     reaped = []
     for job in TrainingJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before):
-        lost = f"The worker {job.worker or ''} stopped responding (killed or out of memory)."
-        if job.attempt < settings.JOB_MAX_ATTEMPTS and not job.cancel_requested:
-            requeued = TrainingJob.objects.filter(
-                pk=job.pk, status=Status.RUNNING, attempt=job.attempt
-            ).update(
-                status=Status.QUEUED,
-                attempt=job.attempt + 1,
-                message=f"{lost} Retrying.",
-                heartbeat_at=None,
-            )
-            if requeued:
-                job.refresh_from_db()
-                with transaction.atomic():
-                    _enqueue_on_commit(job)
-        else:
-            TrainingJob.objects.filter(
-                pk=job.pk, status=Status.RUNNING, attempt=job.attempt
-            ).update(status=Status.FAILED, error=lost, message="Failed", finished_at=now)
+        job_lost(job=job, now=now)
         reaped.append(job.pk)
     return reaped
+
+
+def job_lost(*, job: TrainingJob, now: Any = None) -> str:
+    """End or requeue a running job whose worker died; returns what happened, "" if raced."""
+    now = now or timezone.now()
+    current = TrainingJob.objects.filter(pk=job.pk, status=Status.RUNNING, attempt=job.attempt)
+    if job.cancel_requested:
+        cancelled = current.update(
+            status=Status.CANCELLED, message="Cancelled (its worker stopped)", finished_at=now
+        )
+        return "cancelled" if cancelled else ""
+    reason = _no_retry_reason(job)
+    if reason:
+        error = (
+            f"The worker {job.worker or ''} stopped while running this job "
+            f"({reason}); not retried."
+        )
+        failed = current.update(status=Status.FAILED, error=error, message="Failed", finished_at=now)
+        return "failed" if failed else ""
+    requeued = current.update(
+        status=Status.QUEUED,
+        attempt=job.attempt + 1,
+        message=f"The worker {job.worker or ''} stopped responding (killed or restarted). Retrying.",
+        heartbeat_at=None,
+    )
+    if not requeued:
+        return ""
+    job.refresh_from_db()
+    with transaction.atomic():
+        _enqueue_on_commit(job)
+    return "requeued"
+
+
+def _no_retry_reason(job: TrainingJob) -> str:
+    """Why a lost job must not run again; empty when a retry is safe."""
+    limit = settings.TRAINING_MAX_MEMORY_MB
+    if job.memory_mb is not None and job.memory_mb >= MEMORY_SUSPECT_FRACTION * limit:
+        return (
+            f"possibly out of memory: it used {job.memory_mb} MB at the last check, "
+            f"the limit is {limit} MB; lower crop size / filters / batch size"
+        )
+    if job.attempt >= settings.JOB_MAX_ATTEMPTS:
+        return f"possibly out of memory; attempt {job.attempt} of {settings.JOB_MAX_ATTEMPTS}"
+    return ""

@@ -13,7 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.exceptions import ApplicationError
-from backend.projects.access import Role, project_for_user, require_role, role_in_project
+from backend.projects.access import (
+    Role,
+    project_for_user,
+    require_owner_or_starter,
+    require_role,
+    role_in_project,
+)
 from backend.training import services
 from backend.training.models import ModelVersion, TrainingJob
 from backend.training.serializers import (
@@ -75,7 +81,9 @@ class TrainingJobDetailView(APIView):
 class TrainingJobCancelView(APIView):
     @extend_schema(request=None, responses=TrainingJobSerializer)
     def post(self, request: Request, job_id: int) -> Response:
-        job = services.job_cancel(job=_job_for_user(request, job_id, Role.ANNOTATOR))
+        job = _job_for_user(request, job_id, Role.ANNOTATOR)
+        require_owner_or_starter(request.user, job.project_id, job.created_by_id, "training job")
+        job = services.job_cancel(job=job)
         return Response(TrainingJobSerializer(job).data)
 
 

@@ -1,8 +1,16 @@
-"""Video upload, processing and the on-demand JPEG frame cache."""
+"""Video upload, processing and the on-demand JPEG frame cache.
+
+Processing decodes the whole video once to build its frame index (see
+``frame_index``), which makes every later single-frame read exact. Cached JPEGs
+live under a folder named after ``FRAME_CACHE_VERSION``: bumping it retires
+every JPEG an older reader wrote (version 1 cached solid green frames for some
+H.264 4:4:4 videos, see ``media._prime``); ``manage.py check_frames`` purges them.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -14,10 +22,12 @@ from django.db import transaction
 
 from backend.common.exceptions import ApplicationError
 from backend.projects.models import Project
-from backend.videos import media
+from backend.videos import frame_index, media
 from backend.videos.models import Video
 
 ALLOWED_SUFFIXES = {"mp4", "avi", "mov", "mkv", "webm", "m4v"}
+# Bump when decoded pixels may differ from what an older version cached.
+FRAME_CACHE_VERSION = 2
 
 
 def _check_upload(upload: UploadedFile) -> None:
@@ -98,22 +108,21 @@ def _video_store(*, project: Project, upload: File, info: media.VideoInfo) -> Vi
 
 def video_delete(*, video: Video) -> None:
     cache = frame_cache_dir(video)
+    if video.file:
+        frame_index.delete(Path(video.file.path))
     video.file.delete(save=False)
     video.delete()
-    if cache.is_dir():
-        for item in cache.iterdir():
-            item.unlink(missing_ok=True)
-        cache.rmdir()
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 def video_process(*, video_id: int) -> None:
-    """Worker side: exact frame count and a thumbnail, then mark the video ready."""
+    """Worker side: frame index (exact frame count), a thumbnail, then mark the video ready."""
     video = Video.objects.filter(pk=video_id).first()
     if video is None:
         return
     try:
         path = Path(video.file.path)
-        video.frame_count = media.count_frames(path) or video.frame_count
+        video.frame_count = len(frame_index.build_and_save(path)) or video.frame_count
         jpeg = media.encode_jpeg(media.read_frame(path, 0), quality=80, max_width=320)
         thumb = frame_cache_dir(video) / "thumbnail.jpg"
         _write_atomic(thumb, jpeg)
@@ -127,7 +136,29 @@ def video_process(*, video_id: int) -> None:
 
 
 def frame_cache_dir(video: Video) -> Path:
+    """The video's cache folder (thumbnail and, per cache version, frame JPEGs)."""
     return Path(settings.MEDIA_ROOT) / "cache" / "frames" / video.uid
+
+
+def frame_jpeg_dir(video: Video) -> Path:
+    return frame_cache_dir(video) / f"v{FRAME_CACHE_VERSION}"
+
+
+def frame_cache_purge_stale(*, video: Video) -> int:
+    """Delete frame JPEGs cached by older versions; returns how many files went."""
+    cache, current = frame_cache_dir(video), frame_jpeg_dir(video)
+    if not cache.is_dir():
+        return 0
+    stale = [p for p in cache.iterdir() if p != current and p.name != "thumbnail.jpg"]
+    count = 0
+    for item in stale:
+        if item.is_dir():
+            count += sum(1 for f in item.rglob("*") if f.is_file())
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+            count += 1
+    return count
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -145,7 +176,7 @@ def frame_jpeg_path(*, video: Video, index: int) -> Path:
             f"Frame {index} is out of range (the video has {video.frame_count} frames).",
             status_code=404,
         )
-    path = frame_cache_dir(video) / f"{index:07d}.jpg"
+    path = frame_jpeg_dir(video) / f"{index:07d}.jpg"
     if not path.exists():
         try:
             rgb = media.read_frame(Path(video.file.path), index)

@@ -28,10 +28,20 @@ def test_save_and_reload_keeps_subpixel_coordinates(client_for, project, video, 
     assert frame["updated_by"]["username"] == "bob"
 
 
-def test_unlabeled_frame_is_404_with_message(client_for, video, bob):
+def test_an_unlabeled_frame_is_empty_at_version_0_and_opening_it_creates_nothing(
+    client_for, video, bob
+):
     response = client_for(bob).get(f"/api/videos/{video.id}/frames/5/labels/")
-    assert response.status_code == 404
-    assert response.json()["message"] == "Frame not labeled yet"
+    assert response.status_code == 200  # not a 404 in the browser console on every new frame
+    body = response.json()
+    assert (body["id"], body["version"], body["instances"]) == (None, 0, [])
+    assert not LabeledFrame.objects.exists()
+
+
+def test_reading_a_frame_out_of_range_is_400(client_for, video, bob):
+    response = client_for(bob).get(f"/api/videos/{video.id}/frames/999/labels/")
+    assert response.status_code == 400
+    assert "out of range" in response.json()["message"]
 
 
 def test_stale_version_gets_409_with_current_state(client_for, project, video, bob, rita):

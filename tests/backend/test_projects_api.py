@@ -49,6 +49,10 @@ def test_anonymous_is_refused(client_for, project):
 
 
 def test_owner_manages_members(client_for, project, alice, eve):
+    # Direct add is for people the owner already works with (strangers get an invite link).
+    shared = Project.objects.create(name="Pilot study")
+    Membership.objects.create(project=shared, user=alice, role="owner")
+    Membership.objects.create(project=shared, user=eve, role="annotator")
     client = client_for(alice)
     response = client.post(
         f"/api/projects/{project.id}/members/", {"username": "eve", "role": "viewer"}, format="json"

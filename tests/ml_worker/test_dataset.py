@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -13,10 +15,12 @@ from ml_worker.augment import (
 from ml_worker.dataset import (
     PoseDataset,
     PoseSample,
+    dataset_from_snapshot,
     infer_symmetries,
     load_dlc_labeled_folder,
     make_split,
 )
+from ml_worker.guard import Cancelled
 
 
 def test_split_is_deterministic_disjoint_and_order_independent():
@@ -96,3 +100,59 @@ def test_dlc_loader_accepts_three_column_index(tmp_path):
     assert ds.edges == [(0, 1)]
     np.testing.assert_allclose(ds.samples[0].keypoints[0], [1.5, 2.5])
     assert list(ds.samples[0].visibility) == [2, 0]
+
+
+def _snapshot(n_frames: int) -> dict:
+    points = [[10.0, 12.0, 2], [14.0, 9.0, 2], None]
+    return {
+        "nodes": [{"id": i, "name": name} for i, name in enumerate(["snout", "left", "right"])],
+        "edges": [[0, 1]],
+        "symmetries": [[1, 2]],
+        "frames": [{"video": 7, "frame_index": i, "instances": [{"track": None, "points": points}]}
+                   for i in range(n_frames)],
+    }
+
+
+def test_a_snapshot_becomes_a_dataset_and_skips_frames_of_deleted_videos():
+    frame = np.zeros((32, 40, 3), np.uint8)
+    ds = dataset_from_snapshot(_snapshot(4), lambda video, index: None if index == 2 else frame)
+    assert ds.keys == ["video7/frame0", "video7/frame1", "video7/frame3"]
+    assert ds.samples[0].visibility.tolist() == [2, 2, 0]
+    assert ds.symmetries == [(1, 2)]
+
+
+def test_cancel_stops_decoding_within_a_frame():
+    """Each frame takes 0.3 s to decode; a cancel after 0.5 s must not wait for all 100."""
+    read = []
+
+    def slow_read(video: int, index: int) -> np.ndarray:
+        read.append(index)
+        time.sleep(0.3)
+        return np.zeros((32, 40, 3), np.uint8)
+
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        dataset_from_snapshot(_snapshot(100), slow_read,
+                              should_stop=lambda: time.monotonic() - started > 0.5)
+    assert time.monotonic() - started < 2
+    assert len(read) <= 3
+
+
+def test_dataset_save_load_round_trips_mixed_sizes_without_pickle(tmp_path):
+    from ml_worker.dataset import PoseDataset, PoseSample, dataset_load, dataset_save
+
+    rng = np.random.default_rng(0)
+    samples = [
+        PoseSample.from_points(rng.integers(0, 255, (h, w, 3), dtype=np.uint8),
+                               np.array([[1.5, 2.0], [np.nan, np.nan]], np.float32), f"f{i}")
+        for i, (h, w) in enumerate([(20, 30), (17, 11)])
+    ]  # fmt: skip
+    original = PoseDataset(samples, ["a", "b"], symmetries=[(0, 1)], edges=[(0, 1)])
+    dataset_save(original, tmp_path / "d.npz")
+    back = dataset_load(tmp_path / "d.npz")
+    assert back.keys == original.keys and back.node_names == ["a", "b"]
+    assert back.symmetries == [(0, 1)] and back.edges == [(0, 1)]
+    for a, b in zip(back.samples, original.samples, strict=True):
+        assert np.array_equal(a.image, b.image)
+        np.testing.assert_array_equal(a.keypoints, b.keypoints)
+        assert np.array_equal(a.visibility, b.visibility)

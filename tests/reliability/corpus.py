@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import stat
 import struct
+import tempfile
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -95,6 +99,73 @@ def _coco(images: list[dict], annotations: list[dict] | None = None) -> bytes:
         "categories": [{"id": 1, "name": "mouse", "keypoints": ["nose", "tail"],
                         "skeleton": [[1, 2]]}],
     }).encode()  # fmt: skip
+
+
+H5_MARKER = "/tmp/poseforge-h5-pwned"  # created if an importer unpickles the table below
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, (f"touch {H5_MARKER}",))
+
+
+def _pickled_h5() -> bytes:
+    """A pandas "fixed" HDF5 label table with an object column that runs a shell command
+    when unpickled (what pandas.read_hdf does)."""
+    import pandas as pd
+
+    cols = pd.MultiIndex.from_product([["me"], ["nose"], ["x", "y"]])
+    df = pd.DataFrame([[1.0, 2.0]], index=["labeled-data/v/img.png"], columns=cols)
+    df[("me", "nose", "likelihood")] = pd.Series([_Exploit()], index=df.index, dtype=object)
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df.to_hdf(f"{tmp}/t.h5", key="df_with_missing", mode="w")
+        return Path(f"{tmp}/t.h5").read_bytes()
+
+
+def _slp(video_filename: str) -> bytes:
+    """A SLEAP labels file whose one video is ``video_filename`` (any path, anywhere)."""
+    import numpy as np
+    import sleap_io as sio
+
+    skeleton = sio.Skeleton(["nose", "tail"])
+    movie = sio.Video(filename=video_filename, open_backend=False)
+    inst = sio.Instance.from_numpy(np.array([[1.0, 2.0], [3.0, 4.0]]), skeleton)
+    labels = sio.Labels(labeled_frames=[sio.LabeledFrame(video=movie, frame_idx=0, instances=[inst])],
+                        videos=[movie], skeletons=[skeleton])  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        sio.save_slp(labels, f"{tmp}/l.slp")
+        return Path(f"{tmp}/l.slp").read_bytes()
+
+
+DLC_CONFIG = b"Task: x\nscorer: me\nbodyparts: [nose]\n"
+OUTSIDE = ("/etc/passwd", "C:/etc/passwd", "C:\\Windows\\win.ini", "\\\\server\\share\\a.png",
+           "../../../../etc/passwd", "/no/such/file.png")  # fmt: skip
+
+
+# Kinds that must never end as an imported project (a success would mean a leak).
+MUST_FAIL = {"pickled HDF5 table", "DLC row path outside", "Lightning Pose path outside",
+             "SLEAP video outside", "zip bomb (ratio)"}  # fmt: skip
+
+
+def path_items() -> list[Item]:
+    """Issue 11: files inside an upload that name paths outside it, and pickled tables."""
+    items = [Item("import", "dlc-pickled-h5.zip", _zip([
+        ("proj/config.yaml", DLC_CONFIG), ("proj/labeled-data/v/img.png", _png(8, 8)),
+        ("proj/labeled-data/v/CollectedData_me.h5", _pickled_h5())]), "pickled HDF5 table")]  # fmt: skip
+    header = b"scorer,me,me\nbodyparts,nose,nose\ncoords,x,y\n"
+    for i, path in enumerate(OUTSIDE):
+        row = header + path.encode() + b",1,2\n"
+        items.append(Item("import", f"dlc-outside-{i}.zip", _zip([
+            ("proj/config.yaml", DLC_CONFIG), ("proj/labeled-data/v/inside.png", _png(8, 8)),
+            ("proj/labeled-data/v/CollectedData_me.csv", row)]), "DLC row path outside"))  # fmt: skip
+        items.append(Item("import", f"lp-outside-{i}.zip", _zip([
+            ("lp/labeled-data/inside.png", _png(8, 8)), ("lp/CollectedData.csv", row)]),
+            "Lightning Pose path outside"))  # fmt: skip
+        items.append(Item("import", f"sleap-outside-{i}.slp", _slp(path), "SLEAP video outside"))
+    items.append(Item("import", "ratio-bomb.zip", _zip([("proj/labeled-data/v/a.csv",
+                                                        b"\0" * 15_000_000)]), "zip bomb (ratio)"))  # fmt: skip
+    return items
 
 
 def video_items(video: bytes, rng: random.Random) -> list[Item]:
@@ -238,7 +309,7 @@ def import_items(video: bytes, rng: random.Random) -> list[Item]:
 
 def corpus(video: bytes, seed: int = 7) -> list[Item]:
     rng = random.Random(seed)
-    return video_items(video, rng) + import_items(video, rng)
+    return video_items(video, rng) + import_items(video, rng) + path_items()
 
 
 def fast_subset(items: list[Item]) -> list[Item]:

@@ -33,13 +33,14 @@ pytestmark = pytest.mark.django_db
 ROLES = ["anonymous", "outsider", "viewer", "annotator", "reviewer", "owner"]
 RANK = {"viewer": 1, "annotator": 2, "reviewer": 3, "owner": 4}
 PUBLIC, USER = "public", "user"  # anyone at all / any signed-in user (no project involved)
+STAFF = "staff"  # site admins only; no one in the world is staff, so every signed-in role gets 403
 
 
 @dataclass
 class Row:
     minimum: str  # PUBLIC, USER or a project role
     ok: int | tuple[int, ...]  # status a sufficient role gets
-    url: str  # with {p} {v} {i} {si} {m} {pj} {j} {qj} {mv} {r} {qr} {s} {ej} {ij}
+    url: str  # with {p} {v} {i} {si} {m} {pj} {j} {qj} {mv} {r} {qr} {s} {ej} {ij} {inv}
     body: Any = None
     fmt: str = "json"
     scoped: bool = True  # has a variant on another lab's ids
@@ -58,6 +59,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("auth/logout/", "POST"): Row(USER, 204, "/api/auth/logout/", scoped=False),
     ("auth/token/", "POST"): Row(PUBLIC, 400, "/api/auth/token/",
                                  {"username": "nobody", "password": "wrong-password"}, scoped=False),
+    ("auth/token/", "DELETE"): Row(USER, 204, "/api/auth/token/", scoped=False),
     ("schema/", "GET"): Row(PUBLIC, 200, "/api/schema/", scoped=False),
     ("docs/", "GET"): Row(PUBLIC, 200, "/api/docs/", scoped=False),
     ("projects/", "GET"): Row(USER, 200, "/api/projects/", scoped=False),
@@ -68,7 +70,28 @@ TABLE: dict[tuple[str, str], Row] = {
     ("projects/<int:project_id>/", "DELETE"): Row("owner", 204, "/api/projects/{p}/", order=2),
     ("projects/<int:project_id>/members/", "GET"): Row("viewer", 200, "/api/projects/{p}/members/"),
     ("projects/<int:project_id>/members/", "POST"): Row(
-        "owner", 201, "/api/projects/{p}/members/", {"username": "eve", "role": "viewer"}),
+        "owner", 400, "/api/projects/{p}/members/", {"username": "eve", "role": "viewer"},
+        notes="eve shares no project with the owner: the neutral 400 proves the gate let it through"),
+    ("projects/<int:project_id>/member-candidates/", "GET"): Row(
+        "owner", 200, "/api/projects/{p}/member-candidates/"),
+    ("projects/<int:project_id>/invitations/", "GET"): Row(
+        "owner", 200, "/api/projects/{p}/invitations/"),
+    ("projects/<int:project_id>/invitations/", "POST"): Row(
+        "owner", 201, "/api/projects/{p}/invitations/", {"role": "viewer"}),
+    ("projects/<int:project_id>/invitations/<int:invitation_id>/", "DELETE"): Row(
+        "owner", 204, "/api/projects/{p}/invitations/{inv}/"),
+    ("invitations/<str:token>/", "GET"): Row(
+        PUBLIC, 404, "/api/invitations/not-a-real-token/", scoped=False),
+    ("invitations/<str:token>/accept/", "POST"): Row(
+        PUBLIC, 404, "/api/invitations/not-a-real-token/accept/", {}, scoped=False),
+    ("admin/users/", "GET"): Row(STAFF, 200, "/api/admin/users/", scoped=False),
+    ("admin/users/", "POST"): Row(STAFF, 201, "/api/admin/users/",
+                                  {"username": "new-person", "password": "a-long-password-1"},
+                                  scoped=False),
+    ("admin/users/<int:user_id>/", "PATCH"): Row(
+        STAFF, 200, "/api/admin/users/1/", {"is_active": False}, scoped=False),
+    ("admin/users/<int:user_id>/password/", "POST"): Row(
+        STAFF, 200, "/api/admin/users/1/password/", {}, scoped=False),
     ("projects/<int:project_id>/members/<int:member_id>/", "PATCH"): Row(
         "owner", 200, "/api/projects/{p}/members/{m}/", {"role": "annotator"}),
     ("projects/<int:project_id>/members/<int:member_id>/", "DELETE"): Row(
@@ -119,7 +142,8 @@ TABLE: dict[tuple[str, str], Row] = {
         "annotator", 201, "/api/projects/{p}/training-jobs/", {"preset": "fast"}),
     ("training-jobs/<int:job_id>/", "GET"): Row("viewer", 200, "/api/training-jobs/{j}/"),
     ("training-jobs/<int:job_id>/cancel/", "POST"): Row(
-        "annotator", 200, "/api/training-jobs/{qj}/cancel/"),
+        "owner", 200, "/api/training-jobs/{qj}/cancel/",
+        notes="the owner started it; other members may cancel only what they started"),
     ("projects/<int:project_id>/model-versions/", "GET"): Row(
         "viewer", 200, "/api/projects/{p}/model-versions/"),
     ("model-versions/<int:version_id>/", "GET"): Row("viewer", 200, "/api/model-versions/{mv}/"),
@@ -131,7 +155,8 @@ TABLE: dict[tuple[str, str], Row] = {
         "annotator", 201, "/api/projects/{p}/inference-runs/", "RUN"),
     ("inference-runs/<int:run_id>/", "GET"): Row("viewer", 200, "/api/inference-runs/{r}/"),
     ("inference-runs/<int:run_id>/cancel/", "POST"): Row(
-        "annotator", 200, "/api/inference-runs/{qr}/cancel/"),
+        "owner", 200, "/api/inference-runs/{qr}/cancel/",
+        notes="the owner started it; other members may cancel only what they started"),
     ("inference-runs/<int:run_id>/predictions/", "GET"): Row(
         "viewer", 200, "/api/inference-runs/{r}/predictions/"),
     ("inference-runs/<int:run_id>/export/<str:fmt>/", "GET"): Row(
@@ -206,6 +231,8 @@ def expected(row: Row, role: str, own: bool) -> tuple[int, ...]:
         return (403,)
     if row.minimum == USER:
         return ok
+    if row.minimum == STAFF:
+        return (403,)
     if role == "outsider" or not own:
         return (404,)
     return ok if RANK[role] >= RANK[row.minimum] else (403,)

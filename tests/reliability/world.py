@@ -57,6 +57,7 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
     from backend.labels import review
     from backend.labels.models import FramePickJob
     from backend.labels.services import labels_save
+    from backend.projects.invitations import invitation_create
     from backend.projects.models import Membership
     from backend.training.models import ModelVersion, TrainingJob
     from backend.training.services import model_dir, snapshot_freeze
@@ -120,10 +121,11 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
                                                 format="zip", status="succeeded")  # fmt: skip
     lab = Lab(project, video, frame, submitted, member, pick_job, job, queued_job, version, run,
               suggestion, export_job, import_job)  # fmt: skip
+    invitation, _ = invitation_create(project=project, role="viewer", created_by=owner)
     lab.ids = {
         "p": project.id, "v": video.id, "i": 0, "si": 10, "m": member.id, "pj": pick_job.id,
         "j": job.id, "qj": queued_job.id, "mv": version.id, "r": run.id, "s": suggestion.id,
-        "ej": export_job.id, "ij": import_job.id, "qr": queued_run.id,
+        "ej": export_job.id, "ij": import_job.id, "qr": queued_run.id, "inv": invitation.id,
     }  # fmt: skip
     return lab
 

@@ -56,9 +56,16 @@ def export_formats() -> list[str]:
     return [name for name, fmt in formats().items() if fmt.save is not None]
 
 
+# Most specific first; a module imported early elsewhere must not change who sniffs first.
+_SNIFF_ORDER = ("coco", "dlc", "lightning_pose", "sleap")
+
+
 def detect(path: Path) -> Format:
     _ensure_loaded()
-    for fmt in _FORMATS.values():
+    ordered = sorted(_FORMATS.values(), key=lambda f: (
+        _SNIFF_ORDER.index(f.name) if f.name in _SNIFF_ORDER else len(_SNIFF_ORDER)
+    ))  # fmt: skip
+    for fmt in ordered:
         if fmt.load is not None and fmt.sniff(path):
             return fmt
     raise FormatError(
@@ -75,6 +82,7 @@ def load(path: Path, format: str | None = None) -> ProjectData:
     if fmt is None or fmt.load is None:
         raise FormatError(f"Unknown import format {format!r}.")
     data = fmt.load(path)
+    data.format = fmt.name
     data.validate()
     return data
 

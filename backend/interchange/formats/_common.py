@@ -1,8 +1,18 @@
-"""Helpers shared by format modules: image files, safe relative names, DLC-style tables."""
+"""Helpers shared by format modules: image files, safe relative names, DLC-style tables.
+
+Paths named *inside* uploaded files (a table's image column, a COCO ``file_name``, a
+SLEAP video filename) are untrusted: ``file_inside`` is the one way format modules
+turn them into files. It answers None for anything that is not a plain file reached
+from the project folder without ``..``, an absolute or drive path, or a symbolic
+link, and callers then give one message whatever the reason, so the answer never
+tells whether some path exists on the server.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -11,6 +21,40 @@ from PIL import Image
 from backend.interchange.data import FormatError, ImageRef, VideoData
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def relative_parts(name: str) -> tuple[str, ...] | None:
+    """The parts of a relative path, or None for absolute / drive / UNC / '..' / NUL names."""
+    posix = str(name).replace("\\", "/")
+    if not posix or "\x00" in posix or posix.startswith("/") or _DRIVE.match(posix):
+        return None
+    parts = tuple(p for p in posix.split("/") if p not in ("", "."))
+    if not parts or ".." in parts:
+        return None
+    return parts
+
+
+def file_inside(root: Path, name: str) -> Path | None:
+    """``root/name`` if it is a regular file reached without following a link, else None."""
+    parts = relative_parts(name)
+    if parts is None:
+        return None
+    current, mode = Path(root), 0
+    for part in parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
+            return None
+    return current if stat.S_ISREG(mode) else None
+
+
+def base_name(name: str) -> str:
+    """The last part of a path written on any system (``C:\\data\\a.png`` -> ``a.png``)."""
+    return PurePosixPath(str(name).replace("\\", "/")).name
 
 
 def image_ref(path: Path, name: str) -> ImageRef:

@@ -24,7 +24,9 @@ from backend.interchange.data import (
 )
 from backend.interchange.formats import register
 from backend.interchange.formats._common import (
+    base_name,
     clean_relative,
+    file_inside,
     image_ref,
     image_sequence,
     stem,
@@ -56,6 +58,17 @@ def _json_in(path: Path) -> Path | None:
 
 def _sniff(path: Path) -> bool:
     return _json_in(path) is not None
+
+
+def _image_file(root: Path, name: str) -> Path | None:
+    """The file an image entry names, only inside the upload: as written (relative), under
+    images/, or by file name (tools write absolute paths of the machine they ran on)."""
+    base = base_name(name)
+    for rel in (name, f"images/{name}", f"images/{base}", base):
+        found = file_inside(root, rel)
+        if found is not None:
+            return found
+    return None
 
 
 def _track_of(ann: dict) -> str | None:
@@ -98,15 +111,14 @@ def load(path: Path) -> ProjectData:
     root = json_path.parent
     images: dict[object, dict] = {}
     for image in doc["images"]:
-        name = str(image.get("file_name", "")).replace("\\", "/")
-        if not name or ".." in PurePosixPath(name).parts:
-            raise FormatError(f"{json_path.name}: image {name!r} has an unsafe or empty file name.")
+        if not isinstance(image, dict) or not str(image.get("file_name", "")):
+            raise FormatError(f"{json_path.name}: an image has no file name.")
         images[image.get("id")] = image
     by_folder: dict[str, list] = {}
     for image in images.values():
-        name = image["file_name"].replace("\\", "/").lstrip("/")
-        file = next((c for c in (root / name, root / "images" / name, root / "images" /
-                                 PurePosixPath(name).name) if c.is_file()), None)  # fmt: skip
+        name = str(image["file_name"]).replace("\\", "/")
+        image["file_name"] = name
+        file = _image_file(root, name)
         if file is None:
             raise FormatError(
                 f"Image {name!r} is referenced in {json_path.name} but absent: upload the "

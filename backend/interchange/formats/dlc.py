@@ -10,6 +10,8 @@ DeepLabCut releases, as three (``labeled-data``, ``v``, ``img0.png``).
 from __future__ import annotations
 
 import csv
+import datetime
+import re
 import shutil
 from pathlib import Path, PurePosixPath
 
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from backend.common.csvsafe import unescape_table, write_csv
 from backend.interchange.data import (
     FormatError,
     FrameData,
@@ -28,13 +31,16 @@ from backend.interchange.data import (
 from backend.interchange.formats import register
 from backend.interchange.formats._common import (
     IMAGE_SUFFIXES,
+    base_name,
     clean_relative,
+    file_inside,
     image_ref,
     image_sequence,
     stem,
     unique,
     write_image,
 )
+from backend.interchange.formats._hdf5 import read_pandas_hdf
 
 UNIQUE_TRACK = "single"
 
@@ -95,16 +101,15 @@ def header_shape(csv_path: Path) -> tuple[int, int]:
 def read_table(path: Path) -> pd.DataFrame:
     """A DLC label table (CSV or H5) with columns (scorer, [individuals,] bodyparts, coords)."""
     if path.suffix == ".h5":
-        try:
-            df = pd.read_hdf(path, "df_with_missing")
-        except (KeyError, OSError, ValueError, ImportError) as exc:
-            raise FormatError(f"{path.name} cannot be read as DeepLabCut labels: {exc}") from None
+        # Never pandas.read_hdf: it unpickles, and the file comes from a user.
+        df = read_pandas_hdf(path, "df_with_missing")
     else:
         n_header, n_index = header_shape(path)
         try:
             df = pd.read_csv(path, header=list(range(n_header)), index_col=list(range(n_index)))
         except (ValueError, pd.errors.ParserError) as exc:
             raise FormatError(f"{path.name} cannot be parsed: {exc}") from None
+        df = unescape_table(df)  # names our CSV export guarded against spreadsheet formulas
     if df.columns.nlevels not in (3, 4):
         raise FormatError(f"{path.name}: unexpected column header with {df.columns.nlevels} rows.")
     if not df.columns.get_level_values(-1).isin(["x", "y", "likelihood"]).all():
@@ -171,12 +176,13 @@ def table_instances(
 
 
 def _resolve_image(root: Path, table_dir: Path, rel: str) -> Path | None:
-    if ".." in PurePosixPath(rel).parts:
-        return None
-    for candidate in (root / rel, table_dir / PurePosixPath(rel).name):
-        if candidate.is_file():
-            return candidate
-    return None
+    """The image a table row names, only inside the project (else None, whatever the cause).
+
+    Absolute paths (tables written on another machine) are matched by file name beside
+    the table, as DeepLabCut itself does after a project moves."""
+    folder = table_dir.relative_to(root).as_posix() if table_dir != root else ""
+    beside = f"{folder}/{base_name(rel)}" if folder else base_name(rel)
+    return file_inside(root, rel) or file_inside(root, beside)
 
 
 def tables_to_project(
@@ -208,11 +214,13 @@ def tables_to_project(
                 refs[rel] = image_ref(file, rel)
             if folder not in scanned:
                 scanned.add(folder)
-                # Unlabeled images beside the labeled ones belong to the same sequence.
+                # Unlabeled images beside the labeled ones belong to the same sequence
+                # (``file`` is inside the project; links beside it are skipped).
                 for other in sorted(file.parent.iterdir()):
                     other_rel = str(PurePosixPath(folder) / other.name)
-                    if other.suffix.lower() in IMAGE_SUFFIXES and other_rel not in refs:
-                        refs[other_rel] = image_ref(other, other_rel)
+                    plain = file_inside(file.parent, other.name)
+                    if plain and other.suffix.lower() in IMAGE_SUFFIXES and other_rel not in refs:
+                        refs[other_rel] = image_ref(plain, other_rel)
             rows.append((folder, rel, instances))
     used: set[str] = set()
     positions: dict[str, tuple[int, dict[str, int]]] = {}
@@ -278,7 +286,7 @@ def load(path: Path) -> ProjectData:
     tables = [(p, read_table(p)) for p in _find_tables(root, scorer)]
     task = str(config.get("Task") or root.name)
     name = "-".join(str(v) for v in (task, config.get("scorer"), config.get("date")) if v)
-    return tables_to_project(
+    data = tables_to_project(
         name=name,
         skeleton=Skeleton(nodes=nodes, edges=edges),
         tables=tables,
@@ -286,6 +294,8 @@ def load(path: Path) -> ProjectData:
         individuals=individuals,
         scorer=scorer,
     )
+    data.task, data.date = task, str(config.get("date") or "")  # written back on export
+    return data
 
 
 # --- writing -----------------------------------------------------------------
@@ -339,12 +349,13 @@ def build_table(
     animal_parts = [n for n in nodes if n not in unique_parts]
     if individuals is None:
         columns = pd.MultiIndex.from_product(
-            [[data.scorer], nodes, ["x", "y"]], names=["scorer", "bodyparts", "coords"]
+            [[export_scorer(data)], nodes, ["x", "y"]], names=["scorer", "bodyparts", "coords"]
         )
     else:
-        tuples = [(data.scorer, ind, bp, c) for ind in individuals for bp in animal_parts
+        scorer = export_scorer(data)
+        tuples = [(scorer, ind, bp, c) for ind in individuals for bp in animal_parts
                   for c in ("x", "y")]  # fmt: skip
-        tuples += [(data.scorer, UNIQUE_TRACK, bp, c) for bp in unique_parts for c in ("x", "y")]
+        tuples += [(scorer, UNIQUE_TRACK, bp, c) for bp in unique_parts for c in ("x", "y")]
         columns = pd.MultiIndex.from_tuples(
             tuples, names=["scorer", "individuals", "bodyparts", "coords"]
         )
@@ -378,18 +389,37 @@ def build_table(
     return pd.DataFrame(values, index=index, columns=columns)
 
 
-def _save(data: ProjectData, dest: Path) -> None:
-    multi = is_multi_animal(data)
-    individuals = individuals_for(data) if multi else None
-    used: set[str] = set()
-    folder_for = {i: unique(stem(v.name), used) for i, v in enumerate(data.videos)}
-    names = frame_image_names(data, folder_for)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DEFAULT_SCORER = "poseforge"
+
+
+def dlc_date(day: datetime.date) -> str:
+    """The ``date`` DeepLabCut's create_new_project writes: month abbreviation + day, "Oct30"."""
+    return f"{MONTHS[day.month - 1]}{day.day}"  # not strftime: %b follows the locale
+
+
+def export_scorer(data: ProjectData) -> str:
+    """The scorer written to the tables and file names; safe as part of a file name."""
+    return re.sub(r"[^\w.+@-]", "_", data.scorer)[:100].strip(".") or DEFAULT_SCORER
+
+
+def project_folder(data: ProjectData, today: datetime.date) -> str:
+    """The project folder the zip holds, named as DeepLabCut names it: Task-scorer-YYYY-MM-DD."""
+    task = re.sub(r"[^\w.+@-]", "_", data.task or data.name).strip(".") or "project"
+    return f"{task[:80]}-{export_scorer(data)}-{today.isoformat()}"
+
+
+def _config(data: ProjectData, individuals: list[str] | None, project_path: str) -> dict:
     config: dict = {
-        "Task": data.name,
-        "scorer": data.scorer,
-        "date": "",
-        "multianimalproject": multi,
-        "project_path": "",
+        "Task": data.task or data.name,
+        "scorer": export_scorer(data),
+        "date": data.date or dlc_date(datetime.date.today()),
+        "multianimalproject": individuals is not None,
+        "identity": None,
+        # DeepLabCut's read_config replaces project_path with the folder config.yaml is in
+        # whenever they differ, so the folder's own name is enough until it is first read.
+        "project_path": project_path,
+        "engine": "pytorch",
         "video_sets": {},
         "start": 0,
         "stop": 1,
@@ -406,7 +436,7 @@ def _save(data: ProjectData, dest: Path) -> None:
         "skeleton": [[a, b] for a, b in data.skeleton.edges],
         "skeleton_color": "black",
     }
-    if multi:
+    if individuals is not None:
         config |= {
             "individuals": individuals,
             "uniquebodyparts": [],
@@ -415,26 +445,54 @@ def _save(data: ProjectData, dest: Path) -> None:
         }
     else:
         config["bodyparts"] = list(data.skeleton.nodes)
+    return config
+
+
+def _write_videos(data: ProjectData, root: Path, folder_for: dict[int, str]) -> dict:
+    """Copy video files (not image sequences) to videos/; their video_sets entries."""
+    video_sets = {}
     for i, video in enumerate(data.videos):
         if video.path is not None and not video.is_image_sequence:
-            target = dest / "videos" / f"{folder_for[i]}{video.path.suffix}"
+            target = root / "videos" / f"{folder_for[i]}{video.path.suffix}"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(video.path, target)
             crop = f"0, {video.width or 0}, 0, {video.height or 0}"
-            config["video_sets"][f"videos/{target.name}"] = {"crop": crop}
-    for i, _video in enumerate(data.videos):
+            video_sets[f"videos/{target.name}"] = {"crop": crop}
+    return video_sets
+
+
+def _write_labels(
+    data: ProjectData,
+    root: Path,
+    folder_for: dict[int, str],
+    individuals: list[str] | None,
+) -> None:
+    names = frame_image_names(data, folder_for)
+    for i, video in enumerate(data.videos):
         frames = [f for f in data.frames if f.video == i]
         if not frames:
             continue
-        folder = dest / "labeled-data" / folder_for[i]
+        folder = root / "labeled-data" / folder_for[i]
         folder.mkdir(parents=True, exist_ok=True)
         df = build_table(data, frames, names, individuals)
-        base = folder / f"CollectedData_{data.scorer}"
-        df.to_csv(base.with_suffix(".csv"))
+        base = folder / f"CollectedData_{export_scorer(data)}"
+        write_csv(df, base.with_suffix(".csv"))  # text cells escaped for spreadsheets
         df.to_hdf(base.with_suffix(".h5"), key="df_with_missing", mode="w", format="table")
         for frame in frames:
-            write_image(data.videos[i], frame.frame_index, dest / names[(i, frame.frame_index)])
-    with (dest / "config.yaml").open("w", encoding="utf-8") as handle:
+            write_image(video, frame.frame_index, root / names[(i, frame.frame_index)])
+
+
+def _save(data: ProjectData, dest: Path) -> None:
+    """Write a DeepLabCut project folder (named Task-scorer-date, as DeepLabCut does) in dest."""
+    individuals = individuals_for(data) if is_multi_animal(data) else None
+    root = dest / project_folder(data, datetime.date.today())
+    root.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    folder_for = {i: unique(stem(v.name), used) for i, v in enumerate(data.videos)}
+    config = _config(data, individuals, project_path=root.name)
+    config["video_sets"] = _write_videos(data, root, folder_for)
+    _write_labels(data, root, folder_for, individuals)
+    with (root / "config.yaml").open("w", encoding="utf-8") as handle:
         yaml.safe_dump(config, handle, sort_keys=False, allow_unicode=True)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from backend.common.csvsafe import write_csv
 from backend.interchange.data import FormatError, ProjectData, Skeleton
 from backend.interchange.formats import register
 from backend.interchange.formats._common import stem, unique, write_image
@@ -64,7 +65,7 @@ def _save(data: ProjectData, dest: Path) -> None:
     df = build_table(data, data.frames, names, None)
     if not len(df):
         df = pd.DataFrame(columns=df.columns)
-    df.to_csv(dest / "CollectedData.csv")
+    write_csv(df, dest / "CollectedData.csv")  # text cells escaped for spreadsheets
     for frame in data.frames:
         video = data.videos[frame.video]
         write_image(video, frame.frame_index, dest / names[(frame.video, frame.frame_index)])

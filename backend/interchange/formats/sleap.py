@@ -26,7 +26,15 @@ from backend.interchange.data import (
     VideoData,
 )
 from backend.interchange.formats import register
-from backend.interchange.formats._common import clean_relative, image_sequence, stem, unique
+from backend.interchange.formats._common import (
+    base_name,
+    clean_relative,
+    file_inside,
+    image_ref,
+    image_sequence,
+    stem,
+    unique,
+)
 
 
 def _slp_in(path: Path) -> Path | None:
@@ -59,7 +67,8 @@ def _open(path: Path):
             f"{path.name} is not a SLEAP HDF5 labels file (unsupported SLEAP version or format)."
         ) from None
     try:
-        return sio.load_slp(str(path))
+        # Never open_videos: a .slp names any path (or URL) on any machine as its video.
+        return sio.load_slp(str(path), open_videos=False)
     except FormatError:
         raise
     except Exception as exc:  # noqa: BLE001 - sleap-io raises many kinds; all mean "unreadable"
@@ -67,6 +76,23 @@ def _open(path: Path):
             f"{path.name} cannot be read as SLEAP labels (unsupported SLEAP version or format): "
             f"{exc}"
         ) from None
+
+
+def _local_file(slp: Path, name: str) -> Path | None:
+    """A file the .slp names, looked up only beside it in the upload: as written when that
+    is a relative path inside, else by file name (as sleap-io resolves moved videos)."""
+    return file_inside(slp.parent, name) or file_inside(slp.parent, base_name(name))
+
+
+def _open_embedded(video, slp: Path) -> bool:
+    """Open the video if its frames are stored in the uploaded .slp itself."""
+    if not isinstance(video.filename, str) or video.filename != slp.as_posix():
+        return False
+    try:
+        video.open()
+    except Exception as exc:  # noqa: BLE001 - sleap-io raises many kinds; all mean "unreadable"
+        raise FormatError(f"The frames embedded in {slp.name} cannot be read: {exc}") from None
+    return True
 
 
 def _embedded_frames(video) -> list[int] | None:
@@ -140,7 +166,7 @@ def load(path: Path) -> ProjectData:
     frame_position: dict[int, dict[int, int] | None] = {}
     used: set[str] = set()
     for vi, video in enumerate(labels.videos):
-        embedded = _embedded_frames(video)
+        embedded = _embedded_frames(video) if _open_embedded(video, slp) else None
         source = video.source_video.filename if video.source_video is not None else video.filename
         source = source if isinstance(source, str) else (source[0] if source else "video")
         name = unique(stem(source), used)
@@ -162,19 +188,17 @@ def load(path: Path) -> ProjectData:
             continue
         filename = video.filename
         if isinstance(filename, list):
-            refs_files = [Path(f) for f in filename]
-            missing = [f for f in refs_files if not f.is_file()]
+            refs_files = [_local_file(slp, str(f)) for f in filename]
+            missing = [str(f) for f, found in zip(filename, refs_files, strict=True) if not found]
             if missing:
-                raise FormatError(f"Image {missing[0].name!r} of {slp.name} is absent.")
-            from backend.interchange.formats._common import image_ref
-
+                raise FormatError(f"Image {base_name(missing[0])!r} of {slp.name} is absent.")
             refs = [image_ref(f, clean_relative(f"{name}/{f.name}")) for f in refs_files]
             data.videos.append(image_sequence(name, refs))
         else:
-            file = Path(filename)
-            if not file.is_file():
+            file = _local_file(slp, str(filename))
+            if file is None:
                 raise FormatError(
-                    f"{slp.name} refers to the video {Path(filename).name!r}, which is absent. "
+                    f"{slp.name} refers to the video {base_name(str(filename))!r}, which is absent. "
                     "Put the video file next to the .slp (in the same zip) or upload a .pkg.slp "
                     "with embedded frames."
                 )

@@ -12,6 +12,11 @@ export function Layout() {
         </Link>
         {user && (
           <div className="user">
+            {user.is_staff && (
+              <Link to="/admin/users" data-testid="link-admin-users">
+                People
+              </Link>
+            )}
             <span data-testid="current-user">{user.username}</span>
             <button
               type="button"

@@ -1,6 +1,8 @@
 /** The SPA's routes. Django serves index.html for each of these paths. */
 import { Route, Routes } from 'react-router-dom';
 import { RequireAuth } from './auth';
+import { AdminUsersRoute } from './routes/AdminUsersRoute';
+import { InviteRoute } from './routes/InviteRoute';
 import { Layout } from './Layout';
 import { LabelingRoute } from './routes/LabelingRoute';
 import { LoginRoute } from './routes/LoginRoute';
@@ -16,6 +18,8 @@ export function AppRoutes() {
     <Routes>
       <Route element={<Layout />}>
         <Route path="/login" element={<LoginRoute />} />
+        <Route path="/invite/:token" element={<InviteRoute />} />
+        <Route path="/admin/users" element={<RequireAuth><AdminUsersRoute /></RequireAuth>} />
         <Route path="/" element={<RequireAuth><ProjectListRoute /></RequireAuth>} />
         <Route path="/projects/:projectId" element={<RequireAuth><ProjectRoute /></RequireAuth>} />
         <Route

@@ -8,6 +8,8 @@ export type Role = 'owner' | 'annotator' | 'reviewer' | 'viewer';
 export interface User {
   id: number;
   username: string;
+  /** Site admin; only sent for the logged-in user (auth/me, login, invite accept). */
+  is_staff?: boolean;
 }
 
 export interface MeResponse {
@@ -285,13 +287,20 @@ export interface ImportExportJob {
   project: number | null;
   /** Export format name, or the upload's suffix for imports ('zip', 'slp', 'pkg.slp'). */
   format: string;
-  /** Export: {approved_only}; import: {name} when a project name was given. */
+  /** Export: {labels}; import: {name} when a project name was given. */
   options: Record<string, unknown>;
   input_name: string;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
   download_url: string | null;
+  /** A finished import's report, e.g. a DeepLabCut project's videos/ files it added or skipped. */
+  result?: ImportJobResult;
+}
+
+export interface ImportJobResult {
+  videos_added?: string[];
+  videos_skipped?: { name: string; reason: string }[];
 }
 
 /** GET /api/interchange/formats/ */
@@ -303,8 +312,13 @@ export interface InterchangeFormat {
 }
 
 /** POST /api/projects/{id}/exports/ */
+/** Which frames an export includes: approved + submitted (default), approved only, or all. */
+export type ExportLabelSet = 'approved_submitted' | 'approved' | 'all';
+
 export interface ExportRequest {
   format: string;
+  labels?: ExportLabelSet;
+  /** Older spelling of labels: 'approved'. */
   approved_only?: boolean;
 }
 
@@ -568,4 +582,63 @@ export interface ActiveLearningSettings {
   n_suggestions: number;
   min_gap: number;
   updated_at?: string;
+}
+
+/** GET /api/projects/{id}/invitations/ (owners): a pending invite link; its token is never shown again. */
+export interface Invitation {
+  id: number;
+  role: Role;
+  created_by: User | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/** POST /api/projects/{id}/invitations/: the one time the token is shown. */
+export interface InvitationCreated extends Invitation {
+  token: string;
+}
+
+/** GET /api/invitations/{token}/: what the holder of a link sees before accepting. */
+export interface InvitePreview {
+  project_name: string;
+  role: Role;
+  invited_by: string | null;
+  expires_at: string;
+}
+
+/** POST /api/invitations/{token}/accept/ (empty body when logged in; a new account otherwise). */
+export interface InviteAccept {
+  username?: string;
+  password?: string;
+  email?: string;
+}
+
+export interface InviteAccepted {
+  project: number;
+  role: Role;
+  user: User;
+}
+
+/** GET /api/admin/users/ (staff only). */
+export interface AdminUser {
+  id: number;
+  username: string;
+  email: string;
+  is_active: boolean;
+  is_staff: boolean;
+  is_superuser: boolean;
+  date_joined: string;
+  last_login: string | null;
+}
+
+export interface AdminUserCreate {
+  username: string;
+  password: string;
+  email?: string;
+  is_staff?: boolean;
+}
+
+/** POST /api/admin/users/{id}/password/: the generated password when none was typed (shown once). */
+export interface AdminPasswordSet {
+  generated_password: string | null;
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def by_image(df: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def openfield_subset(shared: Path, dest: Path, n: int = 5, three_col: bool = False,
                      h5_only: bool = False) -> Path:  # fmt: skip
-    """A small copy of the openfield project: first n labeled images (symlinked), same labels."""
+    """A small copy of the openfield project: first n labeled images (copied: importers refuse
+    links), same labels."""
     src = shared / OPENFIELD
     root = dest / "openfield-small"
     folder = root / "labeled-data" / "m4s1"
@@ -36,7 +38,7 @@ def openfield_subset(shared: Path, dest: Path, n: int = 5, three_col: bool = Fal
     (root / "config.yaml").write_text((src / "config.yaml").read_text())
     df = original_table(src, "labeled-data/m4s1/CollectedData_Pranav.csv").iloc[:n]
     for rel in df.index:
-        (root / rel).symlink_to(src / rel)
+        shutil.copyfile(src / rel, root / rel)
     if three_col:
         df.index = pd.MultiIndex.from_tuples([tuple(str(r).split("/")) for r in df.index])
     if h5_only:

@@ -62,7 +62,7 @@ def test_upload_dlc_zip(shared_data_dir, alice, client_for, tmp_path):
     assert Project.objects.get(pk=job["project"]).name == "My mice"
     assert set(job) == {
         "id", "kind", "status", "progress", "message", "error", "project", "format", "options",
-        "input_name", "created_at", "started_at", "finished_at", "download_url",
+        "input_name", "created_at", "started_at", "finished_at", "download_url", "result",
     }  # fmt: skip
 
 
@@ -94,7 +94,7 @@ def _zip_bytes(entries: dict[str, bytes]) -> bytes:
     ],
 )
 def test_hostile_zips_are_refused(alice, client_for, settings, entries, message, tmp_path):
-    settings.INTERCHANGE_MAX_UNCOMPRESSED_MB = 2
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024
     response = _upload(client_for(alice), "x.zip", _zip_bytes(entries))
     assert response.status_code == 400
     assert message in response.data["message"]

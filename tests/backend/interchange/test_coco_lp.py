@@ -64,7 +64,8 @@ def test_coco_tracks_and_occlusion(project, video, alice, tmp_path):
         {"track": "m1", "points": [{"node": ids[0], "x": 1.5, "y": 2.5, "visibility": 1}]},
         {"track": "m2", "points": [{"node": ids[1], "x": 3.5, "y": 4.5, "visibility": 2}]},
     ])  # fmt: skip
-    out = unzip(project_export(project=project, format="coco", dest=tmp_path), tmp_path / "o")
+    out = unzip(project_export(project=project, format="coco", labels="all", dest=tmp_path),
+                tmp_path / "o")  # fmt: skip
     again = project_import(path=out, owner=alice, name="again")
     assert _by_name(again) == _by_name(project)
 

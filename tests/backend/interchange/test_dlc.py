@@ -43,7 +43,7 @@ def _points(project) -> dict[str, list[dict]]:
 def test_import_openfield_frames_nodes_and_pixels(shared_data_dir, alice):
     project = project_import(path=shared_data_dir / OPENFIELD, owner=alice)
     assert [n.name for n in project.nodes.all()] == ["snout", "leftear", "rightear", "tailbase"]
-    video = project.videos.get()
+    video = project.videos.get(name="m4s1.mkv")  # videos/m3v1mp4.mp4 is the other
     assert (video.frame_count, video.width, video.height) == (116, 640, 480)
     frames = LabeledFrame.objects.filter(video=video)
     assert frames.count() == 116
@@ -71,7 +71,7 @@ def test_import_openfield_frames_nodes_and_pixels(shared_data_dir, alice):
 
 def test_reaching_mixed_sizes_and_missing_points(shared_data_dir, alice):
     project = project_import(path=shared_data_dir / REACHING, owner=alice)
-    video = project.videos.get()
+    video = project.videos.get(name="reachingvideo1.mkv")
     assert (video.width, video.height) == (832, 747)
     points = sum(len(i.points) for i in Instance.objects.filter(labeled_frame__video=video))
     assert points == 233
@@ -95,7 +95,7 @@ def test_dlc_round_trip_openfield_matches_original_csv_and_h5(shared_data_dir, a
     project = project_import(path=shared_data_dir / OPENFIELD, owner=alice)
     zip_path = project_export(project=project, format="dlc", dest=tmp_path)
     root = unzip(zip_path, tmp_path / "out")
-    csv = root / "labeled-data" / "m4s1" / "CollectedData_poseforge.csv"
+    csv = root / "labeled-data" / "m4s1" / "CollectedData_Pranav.csv"
     ours = pd.read_csv(csv, header=[0, 1, 2], index_col=0)  # exactly how DeepLabCut reads it
     ours_h5 = pd.read_hdf(csv.with_suffix(".h5"), "df_with_missing")
     original = original_table(
@@ -118,7 +118,7 @@ def test_dlc_round_trip_reaching_keeps_nans_edges_and_sizes(shared_data_dir, ali
     root = unzip(project_export(project=project, format="dlc", dest=tmp_path), tmp_path / "o")
     original = original_table(shared_data_dir / REACHING,
                               "labeled-data/reachingvideo1/CollectedData_Mackenzie.csv")  # fmt: skip
-    ours = pd.read_csv(root / "labeled-data/reachingvideo1/CollectedData_poseforge.csv",
+    ours = pd.read_csv(root / "labeled-data/reachingvideo1/CollectedData_Mackenzie.csv",
                        header=[0, 1, 2], index_col=0)  # fmt: skip
     a, b = ours.to_numpy(float), original.to_numpy(float)
     assert np.array_equal(np.isnan(a), np.isnan(b))
@@ -145,10 +145,10 @@ def test_montblanc_multi_animal_round_trip(shared_data_dir, alice, tmp_path):
     root = unzip(project_export(project=project, format="dlc", dest=tmp_path), tmp_path / "o")
     header = [0, 1, 2, 3]
     ours = pd.read_csv(
-        root / "labeled-data/montblanc/CollectedData_poseforge.csv", header=header, index_col=0
+        root / "labeled-data/montblanc/CollectedData_Daniel.csv", header=header, index_col=0
     )
     ours_h5 = pd.read_hdf(
-        root / "labeled-data/montblanc/CollectedData_poseforge.h5", "df_with_missing"
+        root / "labeled-data/montblanc/CollectedData_Daniel.h5", "df_with_missing"
     )
     original = original_table(shared_data_dir / MONTBLANC,
                               "labeled-data/montblanc/CollectedData_Daniel.csv", 4)  # fmt: skip

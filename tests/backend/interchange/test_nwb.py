@@ -81,7 +81,8 @@ def test_nwb_tracks_missing_points_and_scores(project, video, alice, tmp_path):
         points=[{"node": ids[2], "x": 5.5, "y": 6.5, "visibility": 2, "score": 0.625}],
     )  # fmt: skip
     assert model.pk
-    root = unzip(project_export(project=project, format="nwb", dest=tmp_path), tmp_path / "o")
+    root = unzip(project_export(project=project, format="nwb", labels="all", dest=tmp_path),
+                 tmp_path / "o")  # fmt: skip
     names = list(project.nodes.values_list("name", flat=True))
     with _read(root) as io:
         behavior = io.read().processing["behavior"]

@@ -96,7 +96,8 @@ def test_predictions_are_model_instances_and_round_trip(shared_data_dir, alice, 
         == 1100
     )  # predictions are not reviewed labels
     assert set(instances.values_list("track", flat=True)) == {str(i) for i in range(1, 28)}
-    out = unzip(project_export(project=project, format="slp", dest=tmp_path), tmp_path / "o")
+    out = unzip(project_export(project=project, format="slp", labels="all", dest=tmp_path),
+                tmp_path / "o")  # fmt: skip
     ours = sio.load_slp(str(next(out.glob("*.slp"))), open_videos=False)
     original = sio.load_slp(str(src), open_videos=False)
     assert _coords(ours, user=True) == []
@@ -139,7 +140,8 @@ def test_symmetries_visibility_and_tracks_round_trip(project, video, alice, tmp_
     ])  # fmt: skip
     for fmt, name in (("slp", "*.slp"), ("pkg.slp", "*.pkg.slp")):
         out = unzip(
-            project_export(project=project, format=fmt, dest=tmp_path / fmt), tmp_path / f"o{fmt}"
+            project_export(project=project, format=fmt, labels="all", dest=tmp_path / fmt),
+            tmp_path / f"o{fmt}",
         )
         labels = sio.load_slp(str(next(out.glob(name))))
         skel = labels.skeletons[0]

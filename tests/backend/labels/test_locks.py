@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from backend.labels import locks
-from backend.labels.models import LabeledFrame
+from backend.labels.models import FrameLock, LabeledFrame
 from tests.backend.labels.conftest import frame_url, make_todo, save
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +46,10 @@ def test_an_expired_lock_can_be_taken(client_for, video, bob, rita, clock, setti
     assert _lock(client_for(rita), video, 4).status_code == 200
 
 
-def test_release_lets_others_in_and_drops_the_empty_row(client_for, video, bob, rita):
+def test_release_lets_others_in(client_for, video, bob, rita):
     _lock(client_for(bob), video, 4)
-    assert LabeledFrame.objects.get(frame_index=4).status == "todo"
     assert client_for(bob).delete(frame_url(video, 4, "lock")).status_code == 204
-    assert not LabeledFrame.objects.exists()
+    assert not FrameLock.objects.exists()
     assert _lock(client_for(rita), video, 4).status_code == 200
 
 
@@ -61,20 +60,20 @@ def test_release_keeps_picked_and_labeled_frames(client_for, video, bob):
         _lock(client_for(bob), video, index)
         client_for(bob).delete(frame_url(video, index, "lock"))
     assert LabeledFrame.objects.count() == 2
-    assert not LabeledFrame.objects.filter(locked_by__isnull=False).exists()
+    assert not FrameLock.objects.exists()
 
 
 def test_release_never_touches_someone_elses_lock(client_for, video, bob, rita):
     _lock(client_for(bob), video, 4)
     assert client_for(rita).delete(frame_url(video, 4, "lock")).status_code == 204
-    assert LabeledFrame.objects.get(frame_index=4).locked_by == bob
+    assert FrameLock.objects.get(frame_index=4).user == bob
 
 
 def test_taking_a_frame_lets_go_of_the_previous_one(client_for, video, bob):
     make_todo(video, 4, 5)
     _lock(client_for(bob), video, 4)
     _lock(client_for(bob), video, 5)
-    held = LabeledFrame.objects.filter(locked_by=bob).values_list("frame_index", flat=True)
+    held = FrameLock.objects.filter(user=bob).values_list("frame_index", flat=True)
     assert list(held) == [5]
 
 
@@ -98,10 +97,13 @@ def test_saves_are_governed_by_version_not_by_locks(client_for, video, bob, rita
 
 
 def test_frame_json_shows_the_live_lock_only(client_for, video, bob, clock):
+    make_todo(video, 4)
     _lock(client_for(bob), video, 4)
     frame = client_for(bob).get(frame_url(video, 4, "labels")).json()
     assert frame["locked_by"]["username"] == "bob"
     assert frame["version"] == 0 and frame["status"] == "todo"
+    listed = client_for(bob).get(f"/api/videos/{video.id}/labeled-frames/").json()
+    assert listed[0]["locked_by"]["username"] == "bob"
     clock.advance(3600)
     frame = client_for(bob).get(frame_url(video, 4, "labels")).json()
     assert frame["locked_by"] is None and frame["lock_expires_at"] is None
@@ -156,8 +158,8 @@ def test_next_frame_locks_and_assigns_the_frame(client_for, project, video, bob)
     make_todo(video, 7)
     body = _next(client_for(bob), project).json()
     assert body["video"] == video.id and body["lock_expires_at"]
-    frame = LabeledFrame.objects.get(frame_index=7)
-    assert frame.locked_by == bob and frame.assignee == bob
+    assert LabeledFrame.objects.get(frame_index=7).assignee == bob
+    assert FrameLock.objects.get(frame_index=7).user == bob
 
 
 def test_next_frame_skips_frames_someone_else_is_on(client_for, project, video, bob, rita):
@@ -190,8 +192,7 @@ def test_two_annotators_alternating_never_share_a_frame(client_for, project, vid
         index = _next(clients[me], project).json()["frame_index"]
         assert index != holding.get(other), f"step {step}: {me} got {other}'s frame {index}"
         holding[me] = index
-    locked = LabeledFrame.objects.filter(locked_by__isnull=False)
-    assert sorted(f.locked_by.username for f in locked) == ["bob", "rita"]
+    assert sorted(FrameLock.objects.values_list("user__username", flat=True)) == ["bob", "rita"]
 
 
 def test_a_stale_candidate_list_cannot_steal_a_lock(monkeypatch, project, video, bob, rita):
@@ -205,16 +206,16 @@ def test_a_stale_candidate_list_cannot_steal_a_lock(monkeypatch, project, video,
             video__project=project, status="todo"
         ).order_by("frame_index"),
     )
-    frame, _ = locks.next_frame_claim(project=project, user=bob)
+    frame, _, _ = locks.next_frame_claim(project=project, user=bob)
     assert frame.frame_index == 2
-    assert LabeledFrame.objects.get(frame_index=1).locked_by == rita
+    assert FrameLock.objects.get(frame_index=1).user == rita
 
 
 def _work(user, project, claimed: list, errors: list, barrier: threading.Barrier) -> None:
     try:
         barrier.wait()
         while (got := locks.next_frame_claim(project=project, user=user)) is not None:
-            frame, _ = got
+            frame, _, _ = got
             claimed.append(frame.frame_index)
             # Done with it: only a frame handed to two people at once fails this update.
             done = LabeledFrame.objects.filter(pk=frame.pk, status="todo").update(status="approved")
@@ -242,3 +243,48 @@ def test_two_threads_never_get_the_same_frame(project, video, bob, rita):
     assert not errors, errors
     everything = claimed["bob"] + claimed["rita"]
     assert sorted(everything) == list(range(30))
+
+
+# --- locks without rows (issue 12) -----------------------------------------
+
+
+def test_locking_a_frame_that_was_never_labeled_creates_no_row(client_for, project, video, bob):
+    response = _lock(client_for(bob), video, 17)
+    assert response.status_code == 200
+    assert response.json()["frame_index"] == 17
+    assert not LabeledFrame.objects.exists()
+    # Nothing for the team to count or hand out: no todo, no "labeled frame".
+    dashboard = client_for(bob).get(f"/api/projects/{project.id}/dashboard/").json()
+    assert sum(dashboard["by_status"].values()) == 0
+    assert _next(client_for(bob), project).status_code == 204
+
+
+def test_lock_and_unlock_in_a_tight_loop_never_500(client_for, video, bob, rita):
+    # The workspace once locked and unlocked frames in a loop; every answer must stay clean.
+    bob_client, rita_client = client_for(bob), client_for(rita)
+    statuses = set()
+    for index in (3, 4, 3, 4):
+        statuses.add(_lock(bob_client, video, index).status_code)
+        statuses.add(_lock(rita_client, video, index).status_code)
+        statuses.add(bob_client.delete(frame_url(video, index, "lock")).status_code)
+    assert statuses <= {200, 204, 409}
+    assert not LabeledFrame.objects.exists()
+
+
+def test_a_conflict_whose_holder_just_left_is_409_not_500(monkeypatch, video, bob, rita):
+    locks.frame_lock(video=video, frame_index=4, user=rita)
+    # As if rita let go between bob's failed claim and the read of who holds it.
+    monkeypatch.setattr(locks, "_try_acquire", lambda **kwargs: False)
+    FrameLock.objects.all().delete()
+    with pytest.raises(locks.ConflictError) as caught:
+        locks.frame_lock(video=video, frame_index=4, user=bob)
+    assert caught.value.status_code == 409
+
+
+def test_a_save_after_a_lock_creates_the_row_once(client_for, video, bob):
+    client = client_for(bob)
+    _lock(client, video, 6)
+    assert save(client, video, 6, 0).status_code == 200
+    frame = LabeledFrame.objects.get(frame_index=6)
+    assert (frame.version, frame.status, frame.assignee) == (1, "in_progress", bob)
+    assert FrameLock.objects.get(frame_index=6).user == bob  # the lock is still held

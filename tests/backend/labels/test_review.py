@@ -1,7 +1,7 @@
 import pytest
 
-from backend.labels.models import LabeledFrame, LabelHistory, ReviewComment
-from tests.backend.labels.conftest import frame_url, make_todo, save
+from backend.labels.models import FrameLock, LabeledFrame, LabelHistory, ReviewComment
+from tests.backend.labels.conftest import frame_url, make_todo, points, save
 from tests.conftest import node_ids
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_submit_releases_my_lock(client_for, video, bob):
     save(client_for(bob), video, 3, 0)
     client_for(bob).post(frame_url(video, 3, "lock"))
     _submit(client_for(bob), video, 3)
-    assert LabeledFrame.objects.get(frame_index=3).locked_by is None
+    assert not FrameLock.objects.filter(frame_index=3).exists()
 
 
 @pytest.mark.parametrize(
@@ -207,3 +207,50 @@ def test_dashboard_counts(client_for, project, video, alice, bob, rita, vic, sub
 
 def test_dashboard_is_404_for_outsiders(client_for, project, eve):
     assert client_for(eve).get(f"/api/projects/{project.id}/dashboard/").status_code == 404
+
+
+# --- edits after review (issue 12) -----------------------------------------
+
+
+def test_editing_an_approved_frame_sends_it_back_to_review(
+    client_for, project, video, bob, rita, submitted
+):
+    assert _review(client_for(rita), video, submitted, "approve").status_code == 200
+    response = save(
+        client_for(bob), video, submitted, 1, instances=[{"points": points(project, 30.0)}]
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "submitted"
+    actions = list(
+        LabelHistory.objects.filter(labeled_frame__frame_index=submitted).values_list(
+            "action", flat=True
+        )
+    )
+    assert actions == ["create", "submit", "approve", "update", "reopen"]
+    queue = client_for(rita).get(f"/api/projects/{project.id}/review-queue/").json()
+    assert [f["frame_index"] for f in queue] == [submitted]
+    # The reviewer decides on the edited version, not the approved one.
+    assert _review(client_for(rita), video, submitted, "approve", version=1).status_code == 409
+    assert _review(client_for(rita), video, submitted, "approve", version=2).status_code == 200
+
+
+def test_editing_a_submitted_frame_keeps_it_in_review_at_the_new_version(
+    client_for, project, video, bob, rita, submitted
+):
+    assert (
+        save(
+            client_for(bob), video, submitted, 1, instances=[{"points": points(project, 31.0)}]
+        ).status_code
+        == 200
+    )
+    frame = LabeledFrame.objects.get(frame_index=submitted)
+    assert (frame.status, frame.version) == ("submitted", 2)
+    assert not LabelHistory.objects.filter(action="reopen").exists()
+
+
+def test_editing_a_rejected_frame_goes_back_to_in_progress(
+    client_for, project, video, bob, rita, submitted
+):
+    _review(client_for(rita), video, submitted, "reject", "Ears swapped")
+    assert save(client_for(bob), video, submitted, 1).status_code == 200
+    assert LabeledFrame.objects.get(frame_index=submitted).status == "in_progress"

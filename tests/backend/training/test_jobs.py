@@ -121,7 +121,7 @@ def test_reaper_requeues_then_fails_a_lost_job(project, labeled_video, alice, no
     services.jobs_reap(now=timezone.now() + timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 1))
     job.refresh_from_db()
     assert job.status == "failed"
-    assert "stopped responding" in job.error
+    assert "stopped while running this job" in job.error and "not retried" in job.error
 
 
 def test_live_jobs_are_not_reaped(project, labeled_video, alice, no_enqueue):
@@ -159,3 +159,120 @@ def test_outsider_cannot_see_jobs_or_models(
 def test_presets_are_listed(client_for, alice):
     presets = client_for(alice).get("/api/training-presets/").json()
     assert set(presets) == {"fast", "balanced", "accurate"}
+
+
+# --- bounds, quota and lost workers (issue 11, finding 3) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "advanced,field,allowed",
+    [
+        ({"crop_size": 5000}, "crop_size", "from 16 to 1024"),
+        ({"max_crop_size": 100_000}, "max_crop_size", "from 16 to 1024"),
+        ({"filters": 4096}, "filters", "from 1 to 128"),
+        ({"max_steps": 10**9}, "max_steps", "from 1 to 1000000"),
+        ({"early_stopping_patience": 10**9}, "early_stopping_patience", "from 1 to 1000"),
+        ({"batch_size": 10_000}, "batch_size", "from 1 to 256"),
+        ({"max_seconds": 10**7}, "max_seconds", "from 1 to 86400"),
+        ({"max_seconds": None}, "max_seconds", "is required (from 1 to 86400)"),
+        ({"val_every_steps": 10**9}, "val_every_steps", "from 0 to 100000"),
+        ({"aug_translate_px": 1e12}, "aug_translate_px", "from 0 to 256"),
+        ({"max_seconds": 10**400}, "max_seconds", "too large"),
+    ],
+)
+def test_huge_advanced_settings_get_a_400_naming_the_field_and_range(
+    client_for, project, labeled_video, bob, no_enqueue, advanced, field, allowed
+):
+    response = client_for(bob).post(
+        f"/api/projects/{project.id}/training-jobs/",
+        {"preset": "fast", "advanced": advanced},
+        format="json",
+    )
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert field in body["message"] and allowed in body["message"]
+    assert body["extra"]["fields"]["advanced"] == {field: [body["message"].split(": ", 2)[2]]}
+    assert not TrainingJob.objects.exists() and no_enqueue == []
+
+
+def test_the_service_refuses_huge_settings_too(project, labeled_video, alice, no_enqueue):
+    with pytest.raises(ApplicationError, match="'filters'.*from 1 to 128") as error:
+        services.training_job_start(
+            project=project, user=alice, preset="fast", advanced={"filters": 10**6}
+        )
+    assert error.value.extra == {"field": "filters"}
+
+
+def test_retraining_from_a_run_is_bounded_like_training(client_for, bob):
+    from backend.inference.serializers import RetrainSerializer
+
+    serializer = RetrainSerializer(data={"preset": "fast", "advanced": {"crop_size": 10**6}})
+    assert not serializer.is_valid()
+    assert "crop_size" in serializer.errors["advanced"]
+
+
+def test_a_third_active_job_by_one_user_is_refused_and_others_still_train(
+    client_for, project, labeled_video, alice, bob, no_enqueue
+):
+    url = f"/api/projects/{project.id}/training-jobs/"
+    bob_client = client_for(bob)
+    first, second = (bob_client.post(url, {"preset": "fast"}, format="json") for _ in range(2))
+    assert (first.status_code, second.status_code) == (201, 201)
+    services.job_claim(job_id=first.json()["id"], attempt=1, worker="w1")  # running counts too
+
+    third = bob_client.post(url, {"preset": "fast"}, format="json")
+    assert third.status_code == 429
+    assert "2 training job(s) queued or running" in third.json()["message"]
+    assert TrainingJob.objects.filter(created_by=bob).count() == 2
+
+    assert client_for(alice).post(url, {"preset": "fast"}, format="json").status_code == 201
+    bob_client.post(f"/api/training-jobs/{second.json()['id']}/cancel/")
+    assert bob_client.post(url, {"preset": "fast"}, format="json").status_code == 201
+
+
+def test_the_quota_is_a_setting(project, labeled_video, alice, no_enqueue, settings):
+    settings.TRAINING_MAX_QUEUED_PER_USER = 1
+    services.training_job_start(project=project, user=alice, preset="fast")
+    with pytest.raises(ApplicationError, match="the limit is 1") as error:
+        services.training_job_start(project=project, user=alice, preset="fast")
+    assert error.value.status_code == 429
+
+
+def _stale(settings):
+    return timezone.now() + timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 1)
+
+
+def test_a_job_whose_worker_died_near_the_memory_limit_is_failed_not_requeued(
+    project, labeled_video, alice, no_enqueue, settings
+):
+    settings.JOB_MAX_ATTEMPTS, settings.TRAINING_MAX_MEMORY_MB = 3, 4000
+    job = services.training_job_start(project=project, user=alice, preset="fast")
+    services.job_claim(job_id=job.id, attempt=1, worker="w1")
+    services.job_beat(job_id=job.id, memory_mb=3900)  # the heartbeat's last reading
+    assert services.jobs_reap(now=_stale(settings)) == [job.id]
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == ("failed", 1)
+    assert "stopped while running this job (possibly out of memory" in job.error
+    assert "not retried" in job.error and "lower crop size" in job.error
+    assert no_enqueue == [(job.id, 1)]  # the first send only: never to another worker
+
+
+def test_the_peak_memory_reading_is_kept(project, labeled_video, alice, no_enqueue):
+    job = services.training_job_start(project=project, user=alice, preset="fast")
+    services.job_claim(job_id=job.id, attempt=1, worker="w1")
+    services.job_beat(job_id=job.id, memory_mb=3000)
+    services.job_beat(job_id=job.id, memory_mb=200)
+    services.job_report(job_id=job.id, info={"fraction": 0.1, "memory_mb": 900})
+    job.refresh_from_db()
+    assert job.memory_mb == 3000
+
+
+def test_a_lost_job_that_was_being_cancelled_ends_cancelled(
+    project, labeled_video, alice, no_enqueue, settings
+):
+    job = services.training_job_start(project=project, user=alice, preset="fast")
+    services.job_claim(job_id=job.id, attempt=1, worker="w1")
+    services.job_cancel(job=job)
+    services.jobs_reap(now=_stale(settings))
+    job.refresh_from_db()
+    assert job.status == "cancelled" and no_enqueue == [(job.id, 1)]

@@ -91,3 +91,27 @@ def test_sigkill_mid_training_requeues_once_and_finishes(
     assert job.attempt == 2
     assert ModelVersion.objects.filter(job=job).count() == 1
     assert ModelVersion.objects.count() == 1
+
+
+def test_the_memory_guard_fails_an_oversized_job_and_the_worker_trains_the_next(
+    real_broker, project, labeled_video, alice, tmp_path
+):
+    """Settings each in range but too big together: the job fails, the worker survives."""
+    env = {**real_broker, "TRAINING_MAX_MEMORY_MB": "900"}
+    worker = start_worker(env, log=tmp_path / "worker.log")
+    try:
+        big = services.training_job_start(project=project, user=alice, preset="fast", advanced={
+            "max_seconds": 60.0, "crop_size": 1024, "filters": 128, "filters_rate": 2.0,
+            "batch_size": 64})  # fmt: skip
+        big = _wait(big, lambda j: j.status in TrainingJob.FINISHED, 150, "the guard")
+        assert big.status == "failed" and "used more than 900 MB" in big.error, big.error
+        assert worker.poll() is None  # the worker process is still there
+        small = services.training_job_start(
+            project=project, user=alice, preset="fast", advanced=SHORT
+        )
+        small = _wait(small, lambda j: j.status in TrainingJob.FINISHED, 240, "the next job")
+    finally:
+        log = stop_worker(worker) + (tmp_path / "worker.log").read_text()
+    assert small.status == "succeeded", small.error or log[-3000:]
+    assert small.worker == big.worker  # the same worker
+    assert ModelVersion.objects.filter(job=big).count() == 0

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         def progress(fraction: float, message: str) -> None:
             self.stderr.write(f"\r{fraction:5.0%} {message}".ljust(60), ending="")
 
+        report: dict = {}
         try:
             if source.suffix.lower() == ".zip":
                 import tempfile
@@ -36,10 +37,14 @@ class Command(BaseCommand):
                 with tempfile.TemporaryDirectory() as tmp:
                     safezip.extract_zip(source, Path(tmp))
                     project = project_import(path=safezip.project_root(Path(tmp)), owner=user,
-                                             name=name, on_progress=progress)  # fmt: skip
+                                             name=name, on_progress=progress,
+                                             report=report)  # fmt: skip
             else:
-                project = project_import(path=source, owner=user, name=name, on_progress=progress)
+                project = project_import(path=source, owner=user, name=name, on_progress=progress,
+                                         report=report)  # fmt: skip
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         self.stderr.write("")
         self.stdout.write(f"Imported project {project.id}: {project.name}")
+        for skipped in report.get("videos_skipped", []):
+            self.stderr.write(f"Not imported: {skipped['name']}: {skipped['reason']}")

@@ -19,7 +19,9 @@ export function LabelingRoute() {
     [projectId, videoId],
   );
   if (data.error) return <ErrorMessage error={data.error} />;
-  if (!data.data) return <Loading />;
+  // After a navigation to another video the previous video's data is still here
+  // while the new one loads: never hand it to a page that reads the new URL.
+  if (!data.data || data.data[2].id !== videoId) return <Loading />;
   const [project, skeleton, video] = data.data;
   return (
     <div className="page wide">

@@ -1,5 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useParams } from 'react-router-dom';
+import { useAuth } from '../auth';
+import { mayCancelJob } from '../../lib/jobPermissions';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { useAsync, type AsyncState } from '../../lib/useAsync';
@@ -31,6 +33,9 @@ export function ProjectRoute() {
   /** Bumped when a job is started outside the training section (retrain from a run): its list reloads. */
   const [trainingEpoch, setTrainingEpoch] = useState(0);
   const onRetrained = useCallback(() => setTrainingEpoch((n) => n + 1), []);
+  const { user } = useAuth();
+  const myRole = project.data?.my_role;
+  const mayCancel = useCallback((createdBy: string | null) => !!myRole && mayCancelJob(createdBy, user, myRole), [user, myRole]);
 
   if (project.error) return <ErrorMessage error={project.error} />;
   if (!project.data) return <Loading />;
@@ -47,6 +52,7 @@ export function ProjectRoute() {
           projectId={projectId}
           canTrain={TRAIN_ROLES.includes(project.data.my_role)}
           versions={versions}
+          mayCancel={mayCancel}
         />
       </div>
       <InferenceSection
@@ -55,6 +61,7 @@ export function ProjectRoute() {
         canRun={TRAIN_ROLES.includes(project.data.my_role)}
         suggestionsHref={`/projects/${projectId}/suggestions`}
         onRetrained={onRetrained}
+        mayCancel={mayCancel}
       />
       <ExportPanel projectId={projectId} />
     </div>
@@ -70,10 +77,12 @@ function ProjectTraining({
   projectId,
   canTrain,
   versions,
+  mayCancel,
 }: {
   projectId: number;
   canTrain: boolean;
   versions: AsyncState<ModelVersion[]>;
+  mayCancel: (createdBy: string | null) => boolean;
 }) {
   const reloadVersions = versions.reload;
   const onFinished = useCallback(
@@ -100,7 +109,13 @@ function ProjectTraining({
 
   return (
     <>
-      <TrainingSection training={training} canTrain={canTrain} versions={versionOptions} versionLabel={versionLabel} />
+      <TrainingSection
+        training={training}
+        canTrain={canTrain}
+        versions={versionOptions}
+        versionLabel={versionLabel}
+        mayCancel={mayCancel}
+      />
       <ModelsSection
         versions={versions.data}
         error={versions.error}

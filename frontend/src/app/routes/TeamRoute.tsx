@@ -6,12 +6,13 @@ import { useAsync } from '../../lib/useAsync';
 import { getProject } from '../../features/projects/api/projects';
 import { getDashboard, getProjectVideos } from '../../features/team/api/team';
 import { DashboardPanel } from '../../features/team/components/DashboardPanel';
+import { InvitePanel } from '../../features/team/components/InvitePanel';
 import { MembersPanel } from '../../features/team/components/MembersPanel';
 import { PickFramesPanel } from '../../features/team/components/PickFramesPanel';
 import { PresencePanel } from '../../features/team/components/PresencePanel';
 import { useAuth } from '../auth';
 
-/** /projects/:projectId/team – members and roles, who is online, progress, frame picking. */
+/** /projects/:projectId/team – members and roles, invite links, who is online, progress, frame picking. */
 export function TeamRoute() {
   const projectId = Number(useParams().projectId);
   const { user } = useAuth();
@@ -34,6 +35,7 @@ export function TeamRoute() {
         <MembersPanel projectId={projectId} canManage={role === 'owner'} meId={user?.id ?? null} />
         <PresencePanel projectId={projectId} videoName={videoName} />
       </div>
+      {role === 'owner' && <InvitePanel projectId={projectId} />}
       <DashboardPanel dashboard={dashboard.data} error={dashboard.error} />
       {(role === 'owner' || role === 'reviewer') && videos.data && (
         <PickFramesPanel videos={videos.data} onFinished={onPicked} />

@@ -24,6 +24,8 @@ interface Props {
   trainingHref?: string;
   onRetrained?: (job: TrainingJob) => void;
   onRunsFinished?: (runs: InferenceRun[]) => void;
+  /** Whether the viewer may cancel a run started by `createdBy` (its starter, owners); default: `canRun`. */
+  mayCancel?: (createdBy: string | null) => boolean;
 }
 
 export function InferenceSection({
@@ -34,6 +36,7 @@ export function InferenceSection({
   trainingHref = '#training',
   onRetrained,
   onRunsFinished,
+  mayCancel,
 }: Props) {
   const inference = useInferenceRuns(projectId, onRunsFinished);
   // Videos are only needed to start runs: loaded once there is a model to run.
@@ -78,6 +81,7 @@ export function InferenceSection({
               run={run}
               totalFrames={frames(run.video)}
               canRun={canRun}
+              canCancel={canRun && (mayCancel ? mayCancel(run.created_by) : true)}
               onCancel={inference.cancel}
               onRetrained={onRetrained}
               trainingHref={trainingHref}

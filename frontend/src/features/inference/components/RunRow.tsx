@@ -10,6 +10,8 @@ interface Props {
   totalFrames: number | null;
   /** Annotator or higher: may cancel and retrain. */
   canRun: boolean;
+  /** Its starter or a project owner: may cancel (defaults to `canRun`). */
+  canCancel?: boolean;
   onCancel: (runId: number) => Promise<void>;
   onRetrained?: (job: TrainingJob) => void;
   /** Where the training jobs are shown (an in-page anchor). */
@@ -17,7 +19,7 @@ interface Props {
 }
 
 /** One inference run: status, progress / ETA / cancel while active; scores, exports, video and retrain when done. */
-export function RunRow({ run, totalFrames, canRun, onCancel, onRetrained, trainingHref }: Props) {
+export function RunRow({ run, totalFrames, canRun, canCancel = canRun, onCancel, onRetrained, trainingHref }: Props) {
   const active = isRunActive(run);
   const done = run.status === 'succeeded';
   const [cancelling, setCancelling] = useState(false);
@@ -70,7 +72,7 @@ export function RunRow({ run, totalFrames, canRun, onCancel, onRetrained, traini
         )}
         <span className="muted small">by {run.created_by ?? '–'}</span>
         <span className="job-actions">
-          {canRun && active && (
+          {canCancel && active && (
             <button
               type="button"
               className="secondary"

@@ -16,7 +16,7 @@ const formats: InterchangeFormat[] = [
 function job(over: Partial<ImportExportJob> = {}): ImportExportJob {
   return {
     id: 9, kind: 'export', status: 'queued', progress: 0, message: '', error: '', project: 4, format: 'nwb',
-    options: { approved_only: true }, input_name: '', created_at: '2024-01-01T00:00:00Z', started_at: null,
+    options: { labels: 'approved' }, input_name: '', created_at: '2024-01-01T00:00:00Z', started_at: null,
     finished_at: null, download_url: null, ...over,
   };
 }
@@ -63,21 +63,34 @@ describe('ExportPanel', () => {
   it('starts an export with the chosen options and links the zip when done', async () => {
     const select = $<HTMLSelectElement>('export-format')!;
     expect([...select.options].map((o) => o.value)).toEqual(['dlc', 'nwb']); // export formats only
+    const labels = $<HTMLSelectElement>('export-labels')!;
+    expect(labels.value).toBe('approved_submitted');
+    expect([...labels.options].map((o) => o.textContent)).toEqual([
+      'Approved + submitted (default)', 'Approved only', 'All, including in progress and rejected',
+    ]);
     await act(async () => {
       select.value = 'nwb';
       select.dispatchEvent(new Event('change', { bubbles: true }));
-      $<HTMLInputElement>('export-approved-only')!.click();
+      labels.value = 'approved';
+      labels.dispatchEvent(new Event('change', { bubbles: true }));
     });
     answers = [job({ status: 'running', progress: 0.1, message: 'Writing files' }),
       job({ status: 'succeeded', progress: 1, message: 'Exported as nwb', download_url: '/api/import-export-jobs/9/download' })];
     await act(async () => $<HTMLButtonElement>('export-button')!.click());
     await tick(0);
-    expect(posts).toEqual([{ format: 'nwb', approved_only: true }]);
+    expect(posts).toEqual([{ format: 'nwb', labels: 'approved' }]);
     expect($('export-status')!.textContent).toBe('Writing files – 10%');
     expect($('export-download')).toBeNull();
     await tick(1000);
     expect($('export-download')!.getAttribute('href')).toBe('/api/import-export-jobs/9/download');
     expect($('export-error')).toBeNull();
+  });
+
+  it('exports approved + submitted labels unless told otherwise', async () => {
+    answers = [job({ status: 'running' })];
+    await act(async () => $<HTMLButtonElement>('export-button')!.click());
+    await tick(0);
+    expect(posts).toEqual([{ format: 'dlc', labels: 'approved_submitted' }]);
   });
 
   it('shows a failed export', async () => {

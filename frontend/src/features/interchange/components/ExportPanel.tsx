@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { errorMessage } from '../../../lib/api';
 import { useAsync } from '../../../lib/useAsync';
-import type { ImportExportJob } from '../../../types/api';
+import type { ExportLabelSet, ImportExportJob } from '../../../types/api';
 import { FALLBACK_EXPORT_FORMATS, getInterchangeFormats, startExport } from '../api/jobs';
 import { useJobPolling } from '../useJobPolling';
 import { JobProgress } from './JobProgress';
@@ -12,12 +12,19 @@ export interface ExportPanelProps {
   pollIntervalMs?: number;
 }
 
+/** Which frames an export includes, by review status (the backend's `labels` choice). */
+export const LABEL_SET_CHOICES: { value: ExportLabelSet; label: string }[] = [
+  { value: 'approved_submitted', label: 'Approved + submitted (default)' },
+  { value: 'approved', label: 'Approved only' },
+  { value: 'all', label: 'All, including in progress and rejected' },
+];
+
 /** Export the project's labels as a zip in one of the backend's formats; links the file when ready. */
 export function ExportPanel({ projectId, pollIntervalMs }: ExportPanelProps) {
   const formats = useAsync((signal) => getInterchangeFormats(signal), []);
   const options = (formats.data ?? FALLBACK_EXPORT_FORMATS).filter((f) => f.export);
   const [format, setFormat] = useState('dlc');
-  const [approvedOnly, setApprovedOnly] = useState(false);
+  const [labels, setLabels] = useState<ExportLabelSet>('approved_submitted');
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<string | null>(null);
   const [started, setStarted] = useState<ImportExportJob | null>(null);
@@ -33,7 +40,7 @@ export function ExportPanel({ projectId, pollIntervalMs }: ExportPanelProps) {
     setStarted(null);
     setStarting(true);
     try {
-      setStarted(await startExport(projectId, { format: selected, approved_only: approvedOnly }));
+      setStarted(await startExport(projectId, { format: selected, labels }));
     } catch (err) {
       setStartError(errorMessage(err));
     } finally {
@@ -63,14 +70,19 @@ export function ExportPanel({ projectId, pollIntervalMs }: ExportPanelProps) {
         </select>
       </label>
       <label>
-        <input
-          type="checkbox"
-          checked={approvedOnly}
-          onChange={(e) => setApprovedOnly(e.target.checked)}
+        Labels{' '}
+        <select
+          value={labels}
+          onChange={(e) => setLabels(e.target.value as ExportLabelSet)}
           disabled={running}
-          data-testid="export-approved-only"
-        />{' '}
-        Approved labels only
+          data-testid="export-labels"
+        >
+          {LABEL_SET_CHOICES.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
       </label>
       <button type="submit" disabled={running || !selected} data-testid="export-button">
         Export

@@ -161,9 +161,26 @@ describe('ImportPanel', () => {
     expect($('import-project-link')!.getAttribute('href')).toBe('/projects/12');
     expect(imported).toEqual([12]);
     expect($('import-error')).toBeNull();
+    expect($('import-skipped')).toBeNull(); // nothing was left out
     expect($('import-button')!.hasAttribute('disabled')).toBe(false);
     await tick(5000);
     expect(fetchMock).toHaveBeenCalledTimes(3); // polling stopped
+  });
+
+  it('lists the project files an import could not read', async () => {
+    await mount();
+    choose('openfield.zip');
+    await clickImport();
+    const message = "Imported project 'openfield'. Added 1 video(s) from videos/. Could not read 1 file(s): …";
+    answers = [job({
+      status: 'succeeded', progress: 1, project: 12, message,
+      result: { videos_added: ['m3v1mp4.mp4'], videos_skipped: [{ name: 'videos/broken.avi', reason: 'The file has no video stream.' }] },
+    })];
+    await act(async () => FakeXHR.last!.respond(202, job()));
+    await tick(0);
+    expect($('import-status')!.textContent).toBe(message);
+    expect($('import-skipped')!.textContent).toContain('videos/broken.avi: The file has no video stream.');
+    expect($('import-error')).toBeNull();
   });
 
   it('shows the job error when the import fails', async () => {

@@ -63,6 +63,8 @@ export function ImportPanel({ onImported, pollIntervalMs }: ImportPanelProps) {
     }
   }
 
+  // Files of the project the import could not use (e.g. unreadable DeepLabCut videos/).
+  const skipped = job?.result?.videos_skipped ?? [];
   const failure = uploadError ?? (job?.status === 'failed' ? job.error || job.message : null)
     ?? (pollError ? `Lost track of the import: ${errorMessage(pollError)}` : null);
 
@@ -106,6 +108,18 @@ export function ImportPanel({ onImported, pollIntervalMs }: ImportPanelProps) {
         <Link to={`/projects/${job.project}`} data-testid="import-project-link">
           Open the imported project
         </Link>
+      )}
+      {job?.status === 'succeeded' && skipped.length > 0 && (
+        <div className="notice interchange-skipped" role="status" data-testid="import-skipped">
+          Not imported:
+          <ul>
+            {skipped.map((s) => (
+              <li key={s.name}>
+                {s.name}: {s.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
       {failure && (
         <div className="error" role="alert" data-testid="import-error">

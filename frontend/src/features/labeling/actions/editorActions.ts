@@ -83,3 +83,14 @@ export const toggleHelp: Action = {
   perform: (s) => ({ ...s, helpOpen: !s.helpOpen }),
   checked: (s) => s.helpOpen,
 };
+
+/** Esc closes the shortcut help (a modal overlay) before it does anything else. */
+export const closeHelp: Action = {
+  name: 'closeHelp',
+  label: 'Close this help',
+  shortcuts: ['Esc'],
+  keyTest: (e) => plainKey(e, 'Escape'),
+  modal: true,
+  predicate: (s) => s.helpOpen,
+  perform: (s) => ({ ...s, helpOpen: false }),
+};

@@ -2,7 +2,7 @@
  * The one list of editor actions. Keyboard handling, the help panel and the
  * toolbar all read from here; add a command by adding an action to the list.
  */
-import { fitToScreen, goToFrame, nextFrame, previousFrame, redo, save, toggleHelp, undo } from './editorActions';
+import { closeHelp, fitToScreen, goToFrame, nextFrame, previousFrame, redo, save, toggleHelp, undo } from './editorActions';
 import { nextNode, previousNode, selectNode } from './nodeActions';
 import {
   copyPrevious,
@@ -30,6 +30,7 @@ export const ACTIONS: readonly Action<any>[] = [
   toggleKeyboardMode,
   moveCrosshair,
   placeAtCrosshair,
+  closeHelp,
   leaveKeyboardMode,
   movePoint,
   cyclePointVisibility,
@@ -73,6 +74,7 @@ export function findKeyAction(e: KeyInput, s?: EditorState): Action<any> | undef
 }
 
 export {
+  closeHelp,
   copyPrevious,
   leaveKeyboardMode,
   moveCrosshair,

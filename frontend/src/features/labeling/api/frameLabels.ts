@@ -1,6 +1,7 @@
 /**
- * GET/PUT of one frame's labels. A frame never labeled answers 404; we map it
- * to `null` and callers treat it as empty at version 0.
+ * GET/PUT of one frame's labels. A frame never labeled answers an empty frame
+ * with `id: null` (older servers: 404); we map it to `null` and callers treat
+ * it as empty at version 0.
  */
 import { api, ApiError } from '../../../lib/api';
 import type { LabeledFrame, LabelsPut } from '../../../types/api';
@@ -10,7 +11,8 @@ export const frameLabelsUrl = (videoId: number, frameIndex: number) =>
 
 export async function getFrameLabels(videoId: number, frameIndex: number): Promise<LabeledFrame | null> {
   try {
-    return await api.get<LabeledFrame>(frameLabelsUrl(videoId, frameIndex));
+    const frame = await api.get<LabeledFrame>(frameLabelsUrl(videoId, frameIndex));
+    return frame && frame.id !== null ? frame : null;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return null;
     throw err;

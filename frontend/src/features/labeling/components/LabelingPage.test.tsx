@@ -6,7 +6,7 @@
  */
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom';
+import { MemoryRouter, Route, Routes, useLocation, useNavigate, type NavigateFunction } from 'react-router-dom';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LabeledFrame, LabelsPut, Video } from '../../../types/api';
 import { skeleton } from '../testFixtures';
@@ -54,12 +54,20 @@ let root: Root;
 let container: HTMLDivElement;
 let server: Server;
 let location = '';
+let navigateTo: NavigateFunction = () => undefined;
 
 function LocationProbe() {
   const loc = useLocation();
   location = loc.pathname + loc.search;
+  navigateTo = useNavigate();
   return null;
 }
+
+/** GETs of one frame's labels so far (one per frame the page opened). */
+const labelLoads = () =>
+  (vi.mocked(fetch).mock.calls as [string, RequestInit?][]).filter(
+    ([url, init]) => /\/labels\/$/.test(url) && (!init?.method || init.method === 'GET'),
+  ).length;
 
 const $ = (testId: string) => container.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
 const flush = () => act(async () => { await vi.advanceTimersByTimeAsync(0); });
@@ -234,5 +242,28 @@ describe('LabelingPage', () => {
     await clickCanvas(50, 50);
     expect($('node-nose')!.dataset.placed).toBe('false');
     expect(server.puts).toHaveLength(0);
+  });
+
+  it('follows a ?frame= change from outside once, without bouncing between frames', async () => {
+    await mount('/label?frame=2');
+    const before = labelLoads();
+    await act(async () => {
+      await navigateTo('/label?frame=7');
+    });
+    for (let i = 0; i < 5; i++) await flush();
+    expect($('frame-counter')!.textContent).toBe('frame 7 / 10');
+    expect(location).toBe('/label?frame=7');
+    // The old two-way sync flipped 2 ↔ 7 forever, loading (and locking) a frame each time.
+    expect(labelLoads() - before).toBe(1);
+  });
+
+  it('shows the shortcut help as a modal that Esc closes', async () => {
+    await mount();
+    await press('?');
+    const dialog = $('help-panel')!;
+    expect(dialog.getAttribute('role')).toBe('dialog');
+    expect(dialog.closest('.modal-backdrop')).not.toBeNull();
+    await press('Escape');
+    expect($('help-panel')).toBeNull();
   });
 });

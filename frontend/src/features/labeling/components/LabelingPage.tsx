@@ -7,30 +7,26 @@
  * previous frame's FrameSync (which flushes pending edits; they are also in
  * the localStorage draft), loads the new frame and resets the undo history.
  *
- * Team labeling: each open frame is locked (FrameLockKeeper: acquire, 30 s
+ * Team labeling: each open frame is locked (useFrameLock: acquire, 30 s
  * heartbeat, release on leave); a frame someone else holds is read-only with a
  * "locked by X" banner (owners and reviewers may "edit anyway": saves are still
- * guarded by version, so a crossing save opens the conflict panel). Presence
- * and "my frames" are polled; N claims the next frame, Ctrl+Enter submits.
+ * guarded by version, so a crossing save opens the conflict panel). Presence,
+ * "my frames" and the labeled-frame list are polled (useWorkspaceLists); N
+ * claims the next frame, Ctrl+Enter submits.
+ *
+ * Each concern with its own effect lives in a hook under ../hooks: the URL
+ * (useFrameUrlSync, one-way per change so it cannot loop), the lock, the
+ * prediction and the side lists. A claim that lands in another video navigates
+ * there; LabelingRoute then mounts a fresh page for that video.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ErrorMessage } from '../../../components/ErrorMessage';
-import { useAsync } from '../../../lib/useAsync';
-import type { LabeledFrameTeam, Role, Skeleton, User, Video } from '../../../types/api';
+import type { FramePrediction, LabeledFrameTeam, Role, Skeleton, User, Video } from '../../../types/api';
 import { getFrameLabels, putFrameLabels } from '../api/frameLabels';
-import { getLabeledFrames } from '../api/labeledFrames';
 import { frameImageUrl } from '../api/frameImage';
-import { acceptCorrectedSuggestion, getFramePrediction } from '../api/predictions';
-import {
-  getMyFrames,
-  getPresence,
-  lockFrame,
-  nextFrameForMe as claimNextFrame,
-  submitFrame as postSubmit,
-  unlockFrame,
-  unlockFrameOnUnload,
-} from '../api/team';
+import { acceptCorrectedSuggestion } from '../api/predictions';
+import { nextFrameForMe as claimNextFrame, submitFrame as postSubmit } from '../api/team';
 import {
   copyPrevious,
   cyclePointVisibility,
@@ -56,7 +52,10 @@ import {
 import { currentPrediction } from '../actions/predictionActions';
 import { modKey, runAction, type Action } from '../actions/types';
 import { browserStorage } from '../drafts';
-import { FrameLockKeeper, type LockDeps, type LockSnapshot } from '../lock';
+import { useFrameLock } from '../hooks/useFrameLock';
+import { useFramePrediction } from '../hooks/useFramePrediction';
+import { parseFrameParam, useFrameUrlSync } from '../hooks/useFrameUrlSync';
+import { PRESENCE_POLL_MS, useWorkspaceLists } from '../hooks/useWorkspaceLists';
 import {
   currentPose,
   editorCreate,
@@ -85,10 +84,7 @@ const syncDeps: SyncDeps = {
   isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine),
 };
 
-const lockDeps: LockDeps = { lock: lockFrame, unlock: unlockFrame };
-
-/** How often presence (who is on which frame) is polled. */
-export const PRESENCE_POLL_MS = 5000;
+export { parseFrameParam, PRESENCE_POLL_MS };
 
 const TOOLBAR: readonly Action[] = [undo, redo, fitToScreen, toggleKeyboardMode, copyPrevious, toggleHistory, toggleHelp];
 const TEAM_TOOLBAR: readonly Action[] = [nextFrameForMe, submitFrame];
@@ -99,15 +95,8 @@ export function parseSuggestionParam(value: string | null): number | null {
   return value && /^\d+$/.test(value) ? Number(value) : null;
 }
 
-/** `?frame=N`, clamped to the video; 0 when absent or invalid. */
-export function parseFrameParam(value: string | null, frameCount: number | null): number {
-  const n = Number(value ?? 0);
-  if (!Number.isInteger(n) || n < 0) return 0;
-  return frameCount ? Math.min(n, frameCount - 1) : n;
-}
-
 export function LabelingPage({ video, skeleton, role, me = null }: { video: Video; skeleton: Skeleton; role: Role; me?: User | null }) {
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
   const navigate = useNavigate();
   const urlFrame = parseFrameParam(params.get('frame'), video.frame_count);
   const canEdit = role !== 'viewer';
@@ -140,15 +129,16 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
   const [firstLoaded, setFirstLoaded] = useState(false);
   /** The frame whose labels are loaded (editing waits for it). */
   const [loadedFrame, setLoadedFrame] = useState<number | null>(null);
-  const [lock, setLock] = useState<LockSnapshot | null>(null);
-  /** "Edit anyway" on a frame someone else holds (owners, reviewers). */
-  const [lockOverride, setLockOverride] = useState(false);
+  const frameIndex = editor.frameIndex;
+  // The holder left: reload so we edit on top of what they saved.
+  const { lock, override: lockOverride, setOverride: setLockOverride } = useFrameLock(video.id, frameIndex, canEdit, () =>
+    setLoadAttempt((n) => n + 1),
+  );
   const lockBlocks = lock?.status === 'locked' && !lockOverride;
   const lockBlocksRef = useRef(lockBlocks);
   lockBlocksRef.current = lockBlocks;
   const [teamMessage, setTeamMessage] = useState<string | null>(null);
   const [teamError, setTeamError] = useState<unknown>(null);
-  const [myFramesTick, setMyFramesTick] = useState(0);
   /** Opened from the suggestions page: the suggestion and its frame (fixed for this page). */
   const [suggestion] = useState(() => {
     const id = parseSuggestionParam(params.get('suggestion'));
@@ -176,7 +166,6 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
   const effectsRef = useRef({ claimNext: async () => {}, submit: async () => {} });
 
   // Load the current frame's labels; one FrameSync per frame.
-  const frameIndex = editor.frameIndex;
   useEffect(() => {
     const frameSync = new FrameSync(video.id, frameIndex, syncDeps);
     syncRef.current = frameSync;
@@ -211,35 +200,11 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     };
   }, [video.id, frameIndex, canEdit, setEditor, loadAttempt]);
 
-  // The frame lock: acquire, heartbeat while open, release on leave.
+  // Messages belong to the frame they were about.
   useEffect(() => {
-    setLockOverride(false);
     setTeamMessage(null);
     setTeamError(null);
-    if (!canEdit) {
-      setLock(null);
-      return;
-    }
-    const keeper = new FrameLockKeeper(video.id, frameIndex, lockDeps);
-    setLock(keeper.snapshot);
-    let last = keeper.snapshot.status;
-    const unsubscribe = keeper.subscribe((snap) => {
-      // The holder left: reload so we edit on top of what they saved.
-      if (last === 'locked' && snap.status === 'held') setLoadAttempt((n) => n + 1);
-      last = snap.status;
-      setLock(snap);
-    });
-    void keeper.acquire();
-    const onHide = () => {
-      if (keeper.isHeld) unlockFrameOnUnload(video.id, frameIndex);
-    };
-    window.addEventListener('pagehide', onHide);
-    return () => {
-      window.removeEventListener('pagehide', onHide);
-      unsubscribe();
-      keeper.dispose();
-    };
-  }, [video.id, frameIndex, canEdit]);
+  }, [video.id, frameIndex]);
 
   // Editable = may label, frame loaded, and nobody else holds it (unless overridden).
   useEffect(() => {
@@ -248,20 +213,8 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     if (ed.editable !== want) setEditor({ ...ed, editable: want });
   }, [canEdit, loadedFrame, frameIndex, lockBlocks, setEditor]);
 
-  // Keep ?frame= in step with the editor, both ways.
-  useEffect(() => {
-    if (urlFrame !== editorRef.current.frameIndex) dispatch(goToFrame, { frameIndex: urlFrame });
-  }, [urlFrame, dispatch]);
-  useEffect(() => {
-    if (params.get('frame') === String(frameIndex)) return;
-    setParams(
-      (p) => {
-        p.set('frame', String(frameIndex));
-        return p;
-      },
-      { replace: true },
-    );
-  }, [frameIndex, params, setParams]);
+  const goToFrameIndex = useCallback((n: number) => dispatch(goToFrame, { frameIndex: n }), [dispatch]);
+  useFrameUrlSync(frameIndex, video.frame_count, goToFrameIndex);
 
   // Back online: retry this frame and resend drafts of other frames.
   useEffect(() => {
@@ -291,19 +244,16 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     return () => window.removeEventListener('keydown', onKey);
   }, [dispatch]);
 
-  // The model's prediction for this frame (latest run on the video); none (404) or an error → no layer.
-  useEffect(() => {
-    const controller = new AbortController();
-    if (editorRef.current.prediction) setEditor({ ...editorRef.current, prediction: null });
-    getFramePrediction(video.id, frameIndex, controller.signal).then(
-      (p) => {
-        if (controller.signal.aborted || !p) return;
-        setEditor({ ...editorRef.current, prediction: predictionFromApi(p, editorRef.current.nodeIds) });
-      },
-      () => undefined,
-    );
-    return () => controller.abort();
-  }, [video.id, frameIndex, setEditor]);
+  // The model's prediction for this frame (latest run on the video); none yet → no layer.
+  const onPrediction = useCallback(
+    (p: FramePrediction | null) => {
+      const ed = editorRef.current;
+      if (!p && !ed.prediction) return;
+      setEditor({ ...ed, prediction: p ? predictionFromApi(p, ed.nodeIds) : null });
+    },
+    [setEditor],
+  );
+  useFramePrediction(video.id, frameIndex, onPrediction);
 
   // Opened for a suggestion: load the prediction as the editable pose once (undoable), if the frame is empty.
   const autoApplied = useRef(false);
@@ -357,9 +307,16 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     [editor.base],
   );
 
-  // Refreshed after each successful save (the server version changes).
+  // Refreshed after each successful save (the server version changes), after a submit and on a poll.
   const savedVersion = sync?.server?.version ?? 0;
-  const labeledFrames = useAsync((signal) => getLabeledFrames(video.id, signal), [video.id, frameIndex, savedVersion]);
+  const projectId = video.project;
+  const { labeledFrames, myFrames, presence, refresh: refreshLists, reloadPresence } = useWorkspaceLists({
+    projectId,
+    videoId: video.id,
+    canEdit,
+    frameIndex,
+    savedVersion,
+  });
   const shownLabeledFrames = useMemo(
     () => (labeledFrames.data ?? []).filter((f) => f.version > 0),
     [labeledFrames.data],
@@ -371,17 +328,6 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     setEditor({ ...editorRef.current, previous });
   }, [labeledFrames.data, frameIndex, setEditor]);
 
-  const projectId = video.project;
-  const myFrames = useAsync(
-    (signal) => (canEdit ? getMyFrames(projectId, signal) : Promise.resolve([])),
-    [projectId, canEdit, frameIndex, savedVersion, myFramesTick],
-  );
-  const presence = useAsync((signal) => getPresence(projectId, signal), [projectId]);
-  const reloadPresence = presence.reload;
-  useEffect(() => {
-    const id = setInterval(reloadPresence, PRESENCE_POLL_MS);
-    return () => clearInterval(id);
-  }, [reloadPresence]);
   useEffect(() => reloadPresence(), [lock?.status, reloadPresence]);
 
   const goToVideoFrame = useCallback(
@@ -397,7 +343,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     setTeamError(null);
     try {
       const next = await claimNextFrame(projectId);
-      setMyFramesTick((n) => n + 1);
+      refreshLists();
       if (!next) {
         setTeamMessage('Nothing left to label: every frame is done, submitted or taken by someone else.');
         return;
@@ -426,7 +372,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
       const frame = await postSubmit(video.id, s.frameIndex, s.snapshot.version);
       s.setServerFrame(frame as never);
       setTeamMessage(`Frame ${s.frameIndex} submitted for review. Press N for the next frame.`);
-      setMyFramesTick((n) => n + 1);
+      refreshLists();
     } catch (err) {
       setTeamError(err);
     }

@@ -25,72 +25,75 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
     );
   }
   const numberOf = (id: number | null) => versions.find((v) => v.id === id)?.number;
+  // The wrapper scrolls sideways on a narrow card instead of the table spilling out of it.
   return (
-    <table className="model-versions" data-testid="model-versions">
-      <thead>
-        <tr>
-          <th></th>
-          <th>Version</th>
-          <th>Created</th>
-          <th>Parent</th>
-          <th title="Root-mean-square keypoint error on the validation frames">RMSE</th>
-          <th title="Share of points within 5 px">PCK@5</th>
-          <th title="Share of points within 10 px">PCK@10</th>
-          <th>Val frames</th>
-          <th>Train time</th>
-          <th>Stop reason</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody>
-        {versions.map((v) => {
-          const parent = v.parent == null ? undefined : numberOf(v.parent);
-          return (
-            <tr key={v.id} data-testid={`model-version-${v.number}`} className={v.id === selectedId ? 'selected' : undefined}>
-              <td>
-                <input
-                  type="radio"
-                  name="selected-version"
-                  aria-label={`Show v${v.number} per-node errors`}
-                  checked={v.id === selectedId}
-                  onChange={() => onSelect(v.id)}
-                />
-              </td>
-              <td>
-                <strong>v{v.number}</strong>
-              </td>
-              <td className="small">{dateTime(v.created_at)}</td>
-              <td>{v.parent == null ? DASH : parent !== undefined ? `v${parent}` : `#${v.parent}`}</td>
-              <td>{formatPx(metricNumber(v.metrics, 'rmse_px'))}</td>
-              <td>{formatPck(metricNumber(v.metrics, 'pck_5px'))}</td>
-              <td>{formatPck(metricNumber(v.metrics, 'pck_10px'))}</td>
-              <td>{evaluatedFrames(v.metrics) ?? DASH}</td>
-              <td>{formatSeconds(metricNumber(v.metrics, 'train_seconds'))}</td>
-              <td>{typeof v.metrics?.stop_reason === 'string' ? v.metrics.stop_reason.replace(/_/g, ' ') : DASH}</td>
-              <td className="actions">
-                {v.download_url ? (
-                  <a href={v.download_url} download data-testid={`download-${v.number}`}>
-                    Download
-                  </a>
-                ) : (
-                  <span className="muted small">no download</span>
-                )}
-                {onTrainFrom && (
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={trainDisabled}
-                    onClick={() => onTrainFrom(v)}
-                    data-testid={`train-from-${v.number}`}
-                  >
-                    Train from this version
-                  </button>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="table-scroll">
+      <table className="model-versions" data-testid="model-versions">
+        <thead>
+          <tr>
+            <th></th>
+            <th>Version</th>
+            <th>Created</th>
+            <th>Parent</th>
+            <th title="Root-mean-square keypoint error on the validation frames">RMSE</th>
+            <th title="Share of points within 5 px">PCK@5</th>
+            <th title="Share of points within 10 px">PCK@10</th>
+            <th>Val frames</th>
+            <th>Train time</th>
+            <th>Stop reason</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map((v) => {
+            const parent = v.parent == null ? undefined : numberOf(v.parent);
+            return (
+              <tr key={v.id} data-testid={`model-version-${v.number}`} className={v.id === selectedId ? 'selected' : undefined}>
+                <td>
+                  <input
+                    type="radio"
+                    name="selected-version"
+                    aria-label={`Show v${v.number} per-node errors`}
+                    checked={v.id === selectedId}
+                    onChange={() => onSelect(v.id)}
+                  />
+                </td>
+                <td>
+                  <strong>v{v.number}</strong>
+                </td>
+                <td className="small">{dateTime(v.created_at)}</td>
+                <td>{v.parent == null ? DASH : parent !== undefined ? `v${parent}` : `#${v.parent}`}</td>
+                <td>{formatPx(metricNumber(v.metrics, 'rmse_px'))}</td>
+                <td>{formatPck(metricNumber(v.metrics, 'pck_5px'))}</td>
+                <td>{formatPck(metricNumber(v.metrics, 'pck_10px'))}</td>
+                <td>{evaluatedFrames(v.metrics) ?? DASH}</td>
+                <td>{formatSeconds(metricNumber(v.metrics, 'train_seconds'))}</td>
+                <td>{typeof v.metrics?.stop_reason === 'string' ? v.metrics.stop_reason.replace(/_/g, ' ') : DASH}</td>
+                <td className="actions">
+                  {v.download_url ? (
+                    <a href={v.download_url} download data-testid={`download-${v.number}`}>
+                      Download
+                    </a>
+                  ) : (
+                    <span className="muted small">no download</span>
+                  )}
+                  {onTrainFrom && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={trainDisabled}
+                      onClick={() => onTrainFrom(v)}
+                      data-testid={`train-from-${v.number}`}
+                    >
+                      Train from this version
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,14 +1,25 @@
-/** Members and roles: everyone sees them; owners add by username, change roles, remove. */
+/**
+ * Members and roles: everyone sees them; owners change roles, remove, and add
+ * directly only people they already share another project with (anyone else
+ * gets an invite link). Nobody is made owner without having joined first.
+ */
 import { useState } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import { Loading } from '../../../components/Loading';
 import { useAsync } from '../../../lib/useAsync';
 import type { Role } from '../../../types/api';
+import { getMemberCandidates } from '../api/invitations';
 import { addMember, getMembers, removeMember, updateMember } from '../api/team';
 import { ownerGuard, ROLE_HELP, ROLES } from '../logic';
 
+const ADD_ROLES = ROLES.filter((r) => r !== 'owner');
+
 export function MembersPanel({ projectId, canManage, meId }: { projectId: number; canManage: boolean; meId: number | null }) {
   const members = useAsync((signal) => getMembers(projectId, signal), [projectId]);
+  const candidates = useAsync(
+    (signal) => (canManage ? getMemberCandidates(projectId, signal) : Promise.resolve([])),
+    [projectId, canManage],
+  );
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<Role>('annotator');
   const [error, setError] = useState<unknown>(null);
@@ -21,6 +32,7 @@ export function MembersPanel({ projectId, canManage, meId }: { projectId: number
     try {
       await work();
       members.reload();
+      candidates.reload();
     } catch (err) {
       setError(err);
     } finally {
@@ -103,33 +115,40 @@ export function MembersPanel({ projectId, canManage, meId }: { projectId: number
           className="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            const name = username.trim();
-            if (!name) return;
+            if (!username) return;
             void run(async () => {
-              await addMember(projectId, name, role);
+              await addMember(projectId, username, role);
               setUsername('');
             });
           }}
         >
-          <input
-            name="username"
-            placeholder="username"
-            aria-label="Username to add"
-            data-testid="member-username"
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-          <select aria-label="Role" data-testid="member-new-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-          <button type="submit" data-testid="member-add" disabled={busy || !username.trim()}>
-            Add member
-          </button>
-          <span className="muted small">{ROLE_HELP[role]}</span>
+          {(candidates.data ?? []).length === 0 ? (
+            <span className="muted small" data-testid="no-candidates">
+              Nobody else you work with on another project. Invite people by link instead.
+            </span>
+          ) : (
+            <>
+              <select aria-label="Person to add" data-testid="member-username" value={username} onChange={(e) => setUsername(e.target.value)}>
+                <option value="">Add someone you work with…</option>
+                {(candidates.data ?? []).map((u) => (
+                  <option key={u.id} value={u.username}>
+                    {u.username}
+                  </option>
+                ))}
+              </select>
+              <select aria-label="Role" data-testid="member-new-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+                {ADD_ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+              <button type="submit" data-testid="member-add" disabled={busy || !username}>
+                Add member
+              </button>
+              <span className="muted small">{ROLE_HELP[role]}</span>
+            </>
+          )}
         </form>
       )}
     </section>

@@ -15,10 +15,12 @@ interface Props {
   canTrain: boolean;
   versions: readonly VersionOption[];
   versionLabel?: (versionId: number) => string;
+  /** Whether the viewer may cancel a job started by `createdBy` (its starter, owners); default: anyone who may train. */
+  mayCancel?: (createdBy: string | null) => boolean;
 }
 
 /** Train form, job list (polled by `training`) and the loss chart of the chosen / newest job. */
-export function TrainingSection({ training, canTrain, versions, versionLabel }: Props) {
+export function TrainingSection({ training, canTrain, versions, versionLabel, mayCancel }: Props) {
   const presets = useAsync((signal) => getTrainingPresets(signal), []);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const jobs = training.jobs;
@@ -46,7 +48,7 @@ export function TrainingSection({ training, canTrain, versions, versionLabel }: 
       {jobs && (
         <JobList
           jobs={jobs}
-          canCancel={canTrain}
+          canCancel={(job) => canTrain && (mayCancel ? mayCancel(job.created_by) : true)}
           onCancel={training.cancel}
           selectedId={shown?.id ?? null}
           onSelect={setSelectedId}
