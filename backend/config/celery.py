@@ -10,4 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
 app = Celery("poseforge")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("default"), Queue("gpu"))
-app.autodiscover_tasks(["backend.videos", "backend.labels", "backend.interchange", "ml_worker"])
+# Tasks live in the backend app that owns the job; ml_worker holds no Celery code.
+app.autodiscover_tasks(
+    ["backend.videos", "backend.labels", "backend.interchange", "backend.training",
+     "backend.inference"]
+)  # fmt: skip

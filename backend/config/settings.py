@@ -267,6 +267,8 @@ else:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Training and inference tasks keep their historical names (they live in backend/training and
+# backend/inference now), so messages queued before an upgrade still find them.
 CELERY_TASK_ROUTES = {"ml_worker.tasks.*": {"queue": "gpu"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -37,7 +37,7 @@ def node_ids_for(version: ModelVersion) -> list[int | None]:
 
 @lru_cache(maxsize=8)
 def _arrays(path: str, mtime: float) -> dict[str, Any]:
-    from ml_worker.inference_tasks import read_prediction_arrays
+    from ml_worker.inference_run import read_prediction_arrays
 
     return read_prediction_arrays(Path(path))
 

@@ -1,6 +1,6 @@
 """Inference runs: queue one per video, track, cancel, reap, publish; and retrain from a run.
 
-The web process validates and queues; ``ml_worker.inference_tasks.run_inference``
+The web process validates and queues; ``backend.inference.tasks.run_inference``
 runs on a ``gpu`` worker and reports back through the ``run_*`` functions here.
 As for training jobs, every state change is a conditional UPDATE on the run
 row, so a redelivered message never runs twice and a cancelled run never
@@ -30,7 +30,7 @@ MAX_SMOOTHING_WINDOW = 101
 
 def smoothing_validate(smoothing: dict[str, Any] | None) -> dict[str, Any] | None:
     """``{"method": "median"|"savgol", "window": odd int}`` or None, else a 400."""
-    from ml_worker.inference_tasks import SMOOTHING_METHODS
+    from ml_worker.inference_run import SMOOTHING_METHODS
 
     if not smoothing:
         return None
@@ -96,7 +96,7 @@ def inference_run_start(
 
 
 def _enqueue_on_commit(run: InferenceRun) -> None:
-    from ml_worker.inference_tasks import run_inference
+    from backend.inference.tasks import run_inference
 
     run_id, attempt = run.id, run.attempt
     transaction.on_commit(lambda: run_inference.apply_async(args=[run_id, attempt], queue="gpu"))

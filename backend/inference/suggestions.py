@@ -100,7 +100,8 @@ def suggestions_rank(
 
     ``artifact`` (the loaded model, on the worker) enables the disagreement score.
     """
-    from ml_worker.inference_tasks import rank
+    from backend.videos.media import read_frames
+    from ml_worker.inference_run import rank
 
     config = run.suggestions_config
     if not config.get("n"):
@@ -113,6 +114,7 @@ def suggestions_rank(
         min_gap=config.get("min_gap", 0),
         artifact=artifact,
         video_path=Path(run.video.file.path),
+        read_frames=read_frames,
     )
 
 
@@ -128,7 +130,7 @@ def suggestions_store(*, run: InferenceRun, ranked: list[dict[str, Any]]) -> lis
 
 def suggestions_generate(*, run: InferenceRun, predictions: Any = None) -> list[SuggestionRow]:
     """Rank a succeeded run's frames again (e.g. after labeling more) and store the top N."""
-    from ml_worker.inference_tasks import load_predictions
+    from ml_worker.inference_run import load_predictions
 
     if run.status != InferenceRun.Status.SUCCEEDED and predictions is None:
         raise ApplicationError("Suggestions need a run that succeeded.")

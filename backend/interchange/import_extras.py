@@ -20,6 +20,7 @@ from django.conf import settings
 
 from backend.common.exceptions import ApplicationError
 from backend.interchange.data import ProjectData
+from backend.interchange.formats._common import file_inside
 from backend.interchange.models import ProjectOrigin
 from backend.projects.models import Project
 from backend.videos.services import ALLOWED_SUFFIXES, video_create_from_path
@@ -38,7 +39,8 @@ def origin_record(*, project: Project, data: ProjectData, format: str) -> Projec
 def dlc_videos_folder(path: Path) -> Path | None:
     root = path.parent if path.name == "config.yaml" else path
     folder = root / "videos"
-    return folder if folder.is_dir() else None
+    # A link named videos/ could point anywhere on the server: only a real folder counts.
+    return folder if folder.is_dir() and not folder.is_symlink() else None
 
 
 def _unusable(file: Path) -> str | None:
@@ -58,9 +60,11 @@ def project_videos_import(*, project: Project, folder: Path, stored: list[Path])
     """Add every readable video in ``folder``; ``{"videos_added", "videos_skipped"}``."""
     added: list[str] = []
     skipped: list[dict[str, str]] = []
-    for file in sorted(folder.iterdir()):
-        if file.name.startswith(".") or not file.is_file():
-            continue  # .DS_Store, sub-folders: not videos anybody put there
+    for entry in sorted(folder.iterdir()):
+        # file_inside never follows a link: the upload may only hand us its own files.
+        file = file_inside(folder, entry.name)
+        if entry.name.startswith(".") or file is None:
+            continue  # .DS_Store, sub-folders, links: not videos anybody put there
         reason = _unusable(file)
         if reason is None:
             try:

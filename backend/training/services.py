@@ -1,6 +1,6 @@
 """Training jobs: freeze labels, queue, track, cancel, reap, publish a model version.
 
-The web process validates and queues; ``ml_worker.tasks.train_model`` runs on a
+The web process validates and queues; ``backend.training.tasks.train_model`` runs on a
 worker and reports back through the ``job_*`` functions here. Every state
 change is a conditional UPDATE on the job row, so a redelivered or duplicated
 message can never run a job twice and a cancelled or failed job never
@@ -152,7 +152,7 @@ def training_job_start(
 
 
 def _enqueue_on_commit(job: TrainingJob) -> None:
-    from ml_worker.tasks import train_model
+    from backend.training.tasks import train_model
 
     job_id, attempt = job.id, job.attempt
     transaction.on_commit(lambda: train_model.apply_async(args=[job_id, attempt], queue="gpu"))

@@ -193,21 +193,21 @@ def test_tta_on_a_real_module_starts_with_the_plain_prediction():
 
 
 def test_suggestions_are_topped_up_when_the_gap_empties_the_tta_shortlist(monkeypatch):
-    from ml_worker import inference_tasks
+    from ml_worker import inference_run
 
     preds = smooth_predictions()
     spread = np.zeros(len(preds))
     spread[[10, 11, 12]] = 1.0
     # TTA ran on three adjacent frames only: with a 5-frame gap one of them can be picked.
     monkeypatch.setattr(
-        inference_tasks,
+        inference_run,
         "_disagreement",
         lambda *a, **k: {"disagreement": spread, "candidates": [10, 11, 12]},
     )
     weights = {"uncertainty": 1.0, "temporal": 1.0, "disagreement": 1.0, "diversity": 1.0}
-    picks = inference_tasks.rank(
+    picks = inference_run.rank(
         preds, n=4, weights=weights, exclude={0}, min_gap=5, artifact=object(),
-        video_path=Path("unused.mp4"),
+        video_path=Path("unused.mp4"), read_frames=lambda path, indices: [],
     )  # fmt: skip
     frames = sorted(p["frame_index"] for p in picks)
     assert len(frames) == 4 and len({10, 11, 12} & set(frames)) == 1

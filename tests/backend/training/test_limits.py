@@ -13,7 +13,7 @@ import pytest
 
 from backend.training import services
 from backend.training.models import ModelVersion, TrainingJob
-from ml_worker.tasks import train_model
+from backend.training.tasks import train_model
 
 pytestmark = pytest.mark.django_db
 TINY = {"max_seconds": 6.0, "max_crop_size": 64, "filters": 8}

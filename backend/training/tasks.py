@@ -1,4 +1,7 @@
-"""Celery doors between the database and the pure ML code (the only Django-aware module here).
+"""Celery door for training: the database side of a job, around pure ``ml_worker`` code.
+
+The task keeps the name it had when it lived in ``ml_worker`` (``ml_worker.tasks.train_model``,
+routed to the ``gpu`` queue), so messages queued before an upgrade still run.
 
 ``train_model(job_id, attempt)``: claim the job (a conditional UPDATE, so a
 redelivered message never trains twice), rebuild the frozen snapshot as a
@@ -25,8 +28,6 @@ from typing import Any
 
 from celery import shared_task
 from django.db import connection
-
-from ml_worker import inference_tasks  # noqa: F401, E402 - registers ml_worker.tasks.run_inference
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
@@ -219,15 +220,15 @@ def snapshot_dataset(content: dict[str, Any], progress: _ProgressReporter | None
 
     ``should_stop`` is polled before every frame, so a cancel acts during decoding.
     """
+    from backend.videos import services as video_services
     from backend.videos.models import Video
-    from backend.videos.services import frame_rgb
     from ml_worker.dataset import dataset_from_snapshot
 
     videos = {v.id: v for v in Video.objects.filter(pk__in={f["video"] for f in content["frames"]})}
 
     def read_frame(video_id: int, index: int):
         video = videos.get(video_id)  # None: deleted after the snapshot; train on the rest
-        return None if video is None else frame_rgb(video=video, index=index)
+        return None if video is None else video_services.frame_rgb(video=video, index=index)
 
     def decoded(done: int, total: int) -> None:
         if progress is not None:

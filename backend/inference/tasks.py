@@ -1,0 +1,190 @@
+"""Celery door for video inference: the database side of a run, around pure ``ml_worker`` code.
+
+``run_inference(run_id, attempt)`` (queue ``gpu``, via the ``ml_worker.tasks.*``
+route: the task keeps the name it had when it lived in ``ml_worker``, so messages
+queued before an upgrade still run) follows ``train_model``:
+
+1. claim the run with a conditional UPDATE (a redelivered message never runs twice);
+2. predict every frame with :func:`ml_worker.infer.predict_video`, reporting
+   progress and polling for cancellation through callbacks, while a thread
+   keeps ``heartbeat_at`` fresh; past ``TRAINING_MAX_MEMORY_MB`` the same poll
+   stops it and the run fails with a message (:class:`ml_worker.guard.MemoryWatch`);
+3. write the raw predictions ``.npz`` and, when asked, a smoothed copy beside it;
+4. rank frames for labeling (:mod:`ml_worker.active_learning`) and render the
+   labeled video (:mod:`ml_worker.video_render`);
+5. publish: succeed the run and store its suggestions in one transaction,
+   unless it was cancelled meanwhile.
+
+The numeric steps are pure functions of :mod:`ml_worker.inference_run` (paths,
+arrays and callables in, results out), imported inside function bodies: the web
+process imports this module for ``.apply_async`` without torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from celery import shared_task
+from django.db import connection
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 5.0
+
+
+@shared_task(name="ml_worker.tasks.run_inference", acks_late=True, reject_on_worker_lost=True)
+def run_inference(run_id: int, attempt: int = 1) -> None:
+    from backend.inference import services
+
+    worker = f"{run_inference.request.hostname or socket.gethostname()}"
+    if not services.run_claim(run_id=run_id, attempt=attempt, worker=worker):
+        log.info(
+            "inference run %s attempt %s: claimed, cancelled or finished; skip", run_id, attempt
+        )
+        return
+    with _Heartbeat(run_id):
+        try:
+            _run(run_id)
+        except Exception as exc:  # noqa: BLE001 - any failure ends the run with its message
+            log.exception("inference run %s failed", run_id)
+            services.run_fail(
+                run_id=run_id,
+                error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()[-3000:]}",
+            )
+
+
+def _run(run_id: int) -> None:
+    from django.conf import settings
+
+    from backend.inference import services, suggestions
+    from backend.inference.models import InferenceRun
+    from ml_worker.artifacts import ModelArtifact
+    from ml_worker.guard import MemoryWatch
+    from ml_worker.infer import Cancelled
+    from ml_worker.inference_run import predict, smooth, summarize
+
+    run = InferenceRun.objects.select_related("model_version", "video").get(pk=run_id)
+    root = Path(settings.MEDIA_ROOT)
+    artifact = ModelArtifact.from_dir(root / run.model_version.artifact_dir)
+    progress = _ProgressReporter(run_id)
+    started = time.monotonic()
+    # Predicting runs in this process: past the memory limit it stops at the next batch
+    # and the run fails with a message, before the system kills the worker.
+    with MemoryWatch(settings.TRAINING_MAX_MEMORY_MB) as watch:
+        try:
+            preds = predict(artifact, Path(run.video.file.path), progress,
+                            lambda: watch.exceeded or progress.should_stop())  # fmt: skip
+        except Cancelled:
+            if watch.exceeded:
+                services.run_fail(run_id=run_id, error=watch.message())
+            else:
+                services.run_mark_cancelled(run_id=run_id)
+            return
+    seconds = time.monotonic() - started
+    out_dir = services.run_dir(run)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {"predictions_file": preds.save_npz(out_dir / "predictions.npz")}
+    shown = preds
+    if run.smoothing:
+        shown = smooth(preds, **run.smoothing)
+        files["smoothed_file"] = shown.save_npz(out_dir / "smoothed.npz")
+    services.run_report(run_id=run_id, fraction=0.95, frames_done=len(preds), message="Ranking")
+    ranked = suggestions.suggestions_rank(run=run, predictions=preds, artifact=artifact)
+    summary = summarize(preds, seconds)
+    if run.render_video:
+        services.run_report(
+            run_id=run_id, fraction=0.97, frames_done=len(preds), message="Rendering video"
+        )
+        try:
+            files["video_file"] = _render(run, shown, out_dir / "labeled.mp4")
+        except Exception as exc:  # noqa: BLE001 - the predictions stand without the video
+            log.exception("inference run %s: rendering the labeled video failed", run_id)
+            summary["video_error"] = f"{type(exc).__name__}: {exc}"
+    services.run_publish(
+        run_id=run_id,
+        files={k: str(Path(v).relative_to(root)) for k, v in files.items()},
+        summary=summary,
+        ranked=ranked,
+    )
+
+
+class _Heartbeat:
+    """Keeps ``heartbeat_at`` fresh while the task is alive, even between progress reports."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        from django.utils import timezone
+
+        from backend.inference.models import InferenceRun
+
+        try:
+            while not self.stop.wait(HEARTBEAT_SECONDS):
+                InferenceRun.objects.filter(pk=self.run_id, status="running").update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=HEARTBEAT_SECONDS * 2)
+
+
+class _ProgressReporter:
+    """``on_progress(fraction, frames_done)`` / ``should_stop()`` for ``predict_video``."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.stop = False
+        self.started = time.monotonic()
+        self.last_check = 0.0
+
+    def __call__(self, fraction: float, frames_done: int) -> None:
+        from backend.inference import services
+
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / fraction * (1 - fraction) if fraction > 0 else None
+        self.stop = (
+            services.run_report(
+                run_id=self.run_id,
+                fraction=0.95 * fraction,
+                frames_done=frames_done,
+                eta_seconds=eta,
+                message="Predicting",
+            )
+            or self.stop
+        )
+        self.last_check = time.monotonic()
+
+    def should_stop(self) -> bool:
+        from backend.inference.models import InferenceRun
+
+        if not self.stop and time.monotonic() - self.last_check > 1.0:
+            self.last_check = time.monotonic()
+            row = (
+                InferenceRun.objects.filter(pk=self.run_id)
+                .values("cancel_requested", "status")
+                .first()
+            )
+            self.stop = row is None or row["cancel_requested"] or row["status"] != "running"
+        return self.stop
+
+
+def _render(run: Any, preds: Any, out: Path) -> Path:
+    from ml_worker.inference_run import render
+
+    edges = run.model_version.config.get("edges", [])
+    return render(Path(run.video.file.path), preds, out, edges)

@@ -1,0 +1,185 @@
+"""The steps of one inference run over a video, as pure functions (no Django, no Celery).
+
+``backend.inference.tasks.run_inference`` drives a run: it calls :func:`predict`,
+:func:`smooth`, :func:`rank`, :func:`render` and :func:`summarize` here with
+paths, arrays and callables (progress, cancel, ``read_frames``) and stores what
+they return. Every call into ``ml_worker.infer``, ``smoothing``,
+``active_learning`` and ``video_render`` is made inside a function body, so the
+web process can import this module (for :func:`read_prediction_arrays`,
+:data:`SMOOTHING_METHODS`) without torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SMOOTHING_METHODS = ("median", "savgol")
+# Test-time augmentation runs on this many frames, not on the whole video.
+TTA_SHORTLIST_MIN = 100
+TTA_SHORTLIST_PER_SUGGESTION = 5
+# ``read_frames(video_path, indices)`` -> the RGB frames, in that order (frame-exact).
+ReadFrames = Callable[[Path, Sequence[int]], Sequence[np.ndarray]]
+
+
+
+def predict(artifact: Any, video_path: Path, on_progress: Any, should_stop: Any) -> Any:
+    """All frames of one video -> ``ml_worker.infer.VideoPredictions`` (with features)."""
+    import tempfile
+
+    import torch
+
+    from ml_worker.infer import onnx_session, predict_video, video_info
+
+    g = artifact.geometry
+    info = video_info(video_path)
+    with tempfile.TemporaryDirectory(prefix="poseforge-onnx-") as tmp:
+        model = artifact
+        # On CPU, ONNX Runtime runs this graph ~1.7x faster than torch; its graph is traced
+        # for the training frame size, so other sizes keep the torch module.
+        if not torch.cuda.is_available() and (info.height, info.width) == (g.frame_height, g.frame_width):
+            model = onnx_session(artifact, Path(tmp) / "model.onnx")
+        preds = predict_video(
+            model,
+            video_path,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            with_features=True,
+        )
+    # An ONNX session does not know the node names; the artifact does.
+    return dataclasses.replace(preds, node_names=list(artifact.node_names))
+
+
+def load_predictions(path: Path) -> Any:
+    """The ``VideoPredictions`` saved at ``path`` (imports torch: worker side only)."""
+    from ml_worker.infer import VideoPredictions
+
+    return VideoPredictions.load_npz(path)
+
+
+def smooth(preds: Any, *, method: str, window: int) -> Any:
+    """A copy of ``preds`` with temporally smoothed points (the raw arrays are untouched)."""
+    from ml_worker import smoothing
+
+    functions = {"median": smoothing.median_smooth, "savgol": smoothing.savgol_smooth}
+    points = functions[method](preds.points, preds.scores, window=window)
+    return dataclasses.replace(preds, points=points)
+
+
+def rank(
+    preds: Any,
+    *,
+    n: int,
+    weights: dict[str, float],
+    exclude: set[int],
+    min_gap: int,
+    artifact: Any = None,
+    video_path: Path | None = None,
+    read_frames: ReadFrames | None = None,
+) -> list[dict[str, Any]]:
+    """Top ``n`` frames to label as ``{frame_index, score, subscores, reasons}`` dicts.
+
+    With the model at hand (on the worker), a way to read frames and a positive
+    ``disagreement`` weight, test-time augmentation runs on a shortlist of frames (see
+    :func:`_shortlist`) and the ranking is made among those. When ``min_gap``
+    leaves fewer than ``n`` picks in the shortlist, the rest come from all frames
+    (without the disagreement term), still ``min_gap`` apart from every pick.
+    """
+    from ml_worker.active_learning import rank_frames
+
+    extra: dict[str, Any] = {}
+    tta = artifact is not None and video_path is not None and read_frames is not None
+    if tta and weights.get("disagreement", 0) > 0:
+        extra = _disagreement(preds, artifact, video_path, exclude, n, read_frames)
+    picked = rank_frames(preds, n=n, weights=weights, exclude=exclude, min_gap=min_gap, **extra)
+    if extra and len(picked) < n:
+        gap = max(min_gap, 1)
+        near = {s.frame_index + d for s in picked for d in range(1 - gap, gap)}
+        rest = {k: v for k, v in weights.items() if k != "disagreement"}
+        if any(v > 0 for v in rest.values()):
+            picked += rank_frames(preds, n=n - len(picked), weights=rest,
+                                  exclude=set(exclude) | near, min_gap=min_gap)  # fmt: skip
+    return [
+        {
+            "frame_index": int(s.frame_index),
+            "score": float(s.score),
+            "subscores": {k: float(v) for k, v in s.subscores.items()},
+            "reasons": [str(r) for r in s.reasons],
+        }
+        for s in picked
+    ]
+
+
+def _shortlist(preds: Any, exclude: set[int], n: int) -> np.ndarray:
+    """Rows worth a closer look: the most uncertain/jumpy ones plus evenly spaced ones."""
+    from ml_worker.active_learning import rank_normalise, score_frames
+
+    size = max(TTA_SHORTLIST_MIN, TTA_SHORTLIST_PER_SUGGESTION * n)
+    open_rows = np.flatnonzero(~np.isin(preds.frame_indices, list(exclude)))
+    raw = score_frames(preds)
+    static = sum(rank_normalise(v[open_rows]) for v in raw.values())
+    best = open_rows[np.argsort(-static)[: size // 2]]
+    spread = open_rows[np.linspace(0, len(open_rows) - 1, size // 2).astype(int)]
+    return np.unique(np.concatenate([best, spread])) if len(open_rows) else open_rows
+
+
+def _disagreement(
+    preds: Any, artifact: Any, video_path: Path, exclude: set[int], n: int,
+    read_frames: ReadFrames,
+) -> dict[str, Any]:  # fmt: skip
+    """``rank_frames`` keyword arguments: TTA spread on a shortlist, ranked among it."""
+    from ml_worker.active_learning import tta_predictions
+
+    rows = _shortlist(preds, exclude, n)
+    if len(rows) == 0:
+        return {}
+    # The caller's reader decodes frame-exact, in one pass through the video.
+    frames = np.stack(read_frames(video_path, [int(preds.frame_indices[r]) for r in rows]))
+    spread = np.zeros(len(preds))
+    spread[rows] = tta_predictions(artifact, frames).spread
+    return {"disagreement": spread, "candidates": preds.frame_indices[rows].tolist()}
+
+
+def render(video_path: Path, preds: Any, out: Path, edges: Sequence[Sequence[int]]) -> Path:
+    """The video with the skeleton (node index pairs) drawn on (H.264 mp4); returns the path."""
+    from ml_worker.video_render import render_video
+
+    return render_video(video_path, preds, out, edges=[(a, b) for a, b in edges])
+
+
+def summarize(preds: Any, seconds: float) -> dict[str, Any]:
+    """Mean score overall and per node, frame count and speed, for the run row."""
+    scores = np.asarray(preds.scores, np.float64)
+    names = list(preds.node_names) or [str(k) for k in range(scores.shape[1])]
+    per_node = np.nanmean(scores, axis=0) if len(scores) else np.full(len(names), np.nan)
+    return {
+        "frames": len(scores),
+        "mean_score": _finite(np.nanmean(scores)) if scores.size else None,
+        "per_node_mean_score": {n: _finite(v) for n, v in zip(names, per_node, strict=True)},
+        "seconds": round(seconds, 2),
+        "frames_per_second": round(len(scores) / seconds, 1) if seconds > 0 else None,
+    }
+
+
+def _finite(value: float) -> float | None:
+    return round(float(value), 4) if np.isfinite(value) else None
+
+
+def read_prediction_arrays(path: Path) -> dict[str, Any]:
+    """``points (F, K, 2)``, ``scores (F, K)``, ``frame_indices (F,)`` and ``meta`` of an npz.
+
+    Mirrors ``VideoPredictions.save_npz`` with numpy alone, so the web process
+    reads predictions without torch.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        return {
+            "points": data["points"],
+            "scores": data["scores"],
+            "frame_indices": data["frame_indices"],
+            "meta": json.loads(str(data["meta"])),
+        }
