@@ -27,7 +27,6 @@ TTA_SHORTLIST_PER_SUGGESTION = 5
 ReadFrames = Callable[[Path, Sequence[int]], Sequence[np.ndarray]]
 
 
-
 def predict(artifact: Any, video_path: Path, on_progress: Any, should_stop: Any) -> Any:
     """All frames of one video -> ``ml_worker.infer.VideoPredictions`` (with features)."""
     import tempfile

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.common.jobs import Job
 from backend.labels.models import LabeledFrame
 from backend.projects.models import Project
 from backend.training.models import ModelVersion
@@ -23,15 +24,10 @@ def default_weights() -> dict[str, float]:
     return dict(DEFAULT_WEIGHTS)
 
 
-class InferenceRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
+class InferenceRun(Job):
+    """A model version over one video; the lifecycle fields come from :class:`Job`."""
 
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    job_label = "inference run"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="inference_runs")
     model_version = models.ForeignKey(
@@ -41,19 +37,7 @@ class InferenceRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempt = models.PositiveIntegerField(default=1)
-    progress = models.FloatField(default=0.0)
     frames_done = models.PositiveIntegerField(default=0)
-    eta_seconds = models.FloatField(null=True, blank=True)
-    message = models.TextField(blank=True, default="")
-    error = models.TextField(blank=True, default="")
-    worker = models.CharField(max_length=200, blank=True, default="")
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    cancel_requested = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     # Paths relative to MEDIA_ROOT. The smoothed file never replaces the raw one.
     predictions_file = models.CharField(max_length=500, blank=True, default="")
     smoothed_file = models.CharField(max_length=500, blank=True, default="")
@@ -66,6 +50,14 @@ class InferenceRun(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["video", "status"], name="inferencerun_video_status")]
+
+    def lost_retry_refusal(self) -> str:
+        return ""  # predicting again is safe: the claim takes only the newest attempt
+
+    def enqueue(self) -> None:
+        from backend.inference import services
+
+        services._enqueue_on_commit(self)
 
 
 class Suggestion(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.common.jobs import Job
 from backend.projects.models import Project
 from backend.videos.models import Video
 
@@ -25,23 +26,21 @@ def job_result_path(instance: ImportExportJob, filename: str) -> str:
     return f"{job_folder(instance.uid)}/export.zip"
 
 
-class ImportExportJob(models.Model):
+class ImportExportJob(Job):
+    """An import or export on the worker; the lifecycle fields come from :class:`Job`.
+
+    A job whose worker died is failed by the reaper with a message (never rerun: an
+    import may have half-written its project's files); its upload is deleted then.
+    """
+
+    job_label = "import/export job"
+
     class Kind(models.TextChoices):
         IMPORT = "import"
         EXPORT = "export"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-
     uid = models.CharField(max_length=32, unique=True)
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    progress = models.FloatField(default=0.0)
-    message = models.CharField(max_length=500, blank=True, default="")
-    error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -56,12 +55,14 @@ class ImportExportJob(models.Model):
     # What a finished job has to report beyond its message, e.g. an import's
     # {"videos_added": [...], "videos_skipped": [{"name", "reason"}]}.
     result = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def on_given_up(self) -> None:
+        if self.input_file:
+            self.input_file.delete(save=False)
+            type(self).objects.filter(pk=self.pk).update(input_file="")
 
 
 class ProjectOrigin(models.Model):

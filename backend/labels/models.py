@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.common.jobs import Job
 from backend.projects.models import Node, Project
 from backend.videos.models import Video
 
@@ -134,37 +135,30 @@ class ReviewComment(models.Model):
         ]
 
 
-class FramePickJob(models.Model):
-    """Choose ``count`` frames of a video to label (uniform, random or k-means), on the worker."""
+class FramePickJob(Job):
+    """Choose ``count`` frames of a video to label (uniform, random or k-means), on the worker.
+
+    The lifecycle fields (status, progress, heartbeat, ...) come from :class:`Job`; a
+    job whose worker died is failed by the reaper with a message (picking again is a click).
+    """
+
+    job_label = "frame picking job"
 
     class Method(models.TextChoices):
         UNIFORM = "uniform"
         RANDOM = "random"
         KMEANS = "kmeans"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="pick_jobs")
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="pick_jobs")
     method = models.CharField(max_length=8, choices=Method.choices)
     count = models.PositiveIntegerField()
     seed = models.BigIntegerField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    progress = models.FloatField(default=0.0)
-    message = models.CharField(max_length=500, blank=True, default="")
-    error = models.TextField(blank=True, default="")
     frames = models.JSONField(default=list, blank=True)  # the picked frame indices, sorted
     created_frames = models.PositiveIntegerField(default=0)  # of those, how many were new rows
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from backend.common.jobs import Job
 from backend.projects.models import Project
 
 
@@ -27,15 +28,10 @@ class LabelSnapshot(models.Model):
         ordering = ["-id"]
 
 
-class TrainingJob(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        CANCELLED = "cancelled"
+class TrainingJob(Job):
+    """One training run on a frozen snapshot; the lifecycle fields come from :class:`Job`."""
 
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    job_label = "job"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="training_jobs")
     snapshot = models.ForeignKey(LabelSnapshot, on_delete=models.PROTECT, related_name="jobs")
@@ -48,29 +44,27 @@ class TrainingJob(models.Model):
     preset = models.CharField(max_length=20)
     config = models.JSONField()
     split = models.JSONField(default=dict)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempt = models.PositiveIntegerField(default=1)
-    progress = models.FloatField(default=0.0)
     stage = models.CharField(max_length=32, blank=True, default="")
     epoch = models.PositiveIntegerField(default=0)
     step = models.PositiveIntegerField(default=0)
     total_steps = models.PositiveIntegerField(default=0)
-    eta_seconds = models.FloatField(null=True, blank=True)
     history = models.JSONField(default=list)
-    message = models.TextField(blank=True, default="")
-    error = models.TextField(blank=True, default="")
-    worker = models.CharField(max_length=200, blank=True, default="")
-    cancel_requested = models.BooleanField(default=False)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Highest memory the worker saw the job use (MB): tells an out-of-memory kill from a restart.
     memory_mb = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["created_by", "status"], name="trainingjob_user_status")]
+
+    def lost_retry_refusal(self) -> str:
+        from backend.training.services import no_retry_reason
+
+        return no_retry_reason(self)
+
+    def enqueue(self) -> None:
+        from backend.training import services
+
+        services._enqueue_on_commit(self)
 
 
 class ModelVersion(models.Model):

@@ -41,6 +41,7 @@ def test_the_web_process_never_imports_torch():
         "import sys, django; django.setup();"
         "from django.test import Client; import backend.config.urls;"
         "import backend.videos.tasks, backend.interchange.urls;"
+        "import backend.training.tasks, backend.inference.tasks, backend.inference.predictions;"
         "assert 'torch' not in sys.modules, 'torch imported by the web process'"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.config.settings"}
