@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.labels import services
-from backend.labels.models import LabeledFrame, LabelHistory, ReviewComment
+from backend.labels.models import FrameLock, LabeledFrame, LabelHistory, ReviewComment
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -71,11 +71,7 @@ def test_locks_keep_two_annotators_apart(new_page, project, video, bob, rita):
     assert bob_frame != rita_frame
     assert {bob_frame, rita_frame} <= {5, 10, 30}
     expect(bob_page.get_by_test_id("save-status")).to_have_text("Saved")
-    held = dict(
-        LabeledFrame.objects.filter(video=video, locked_by__isnull=False).values_list(
-            "frame_index", "locked_by__username"
-        )
-    )
+    held = dict(FrameLock.objects.filter(video=video).values_list("frame_index", "user__username"))
     assert held.get(bob_frame) == "bob" and held.get(rita_frame) == "rita"
 
     # Bob opens Rita's frame: locked banner, read-only, no override for an annotator.

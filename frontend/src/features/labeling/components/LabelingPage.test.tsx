@@ -248,7 +248,8 @@ describe('LabelingPage', () => {
     await mount('/label?frame=2');
     const before = labelLoads();
     await act(async () => {
-      await navigateTo('/label?frame=7');
+      void navigateTo('/label?frame=7');
+      await vi.advanceTimersByTimeAsync(0);
     });
     for (let i = 0; i < 5; i++) await flush();
     expect($('frame-counter')!.textContent).toBe('frame 7 / 10');

@@ -28,23 +28,27 @@ export function useUrlFrame(frameCount: number | null): number {
 export function useFrameUrlSync(frameIndex: number, frameCount: number | null, goTo: (frameIndex: number) => void): void {
   const [params, setParams] = useSearchParams();
   const urlFrame = parseFrameParam(params.get('frame'), frameCount);
+  // Through refs: react-router gives `setParams` a new identity on every URL
+  // change, and an effect depending on it would write the old frame back.
   const paramsRef = useRef(params);
   paramsRef.current = params;
+  const setParamsRef = useRef(setParams);
+  setParamsRef.current = setParams;
   /** The last frame written to (or accepted from) the URL. */
   const known = useRef(urlFrame);
 
-  // Editor → URL.
+  // Editor → URL, only when the editor's frame changes.
   useEffect(() => {
     known.current = frameIndex;
     if (paramsRef.current.get('frame') === String(frameIndex)) return;
-    setParams(
+    setParamsRef.current(
       (p) => {
         p.set('frame', String(frameIndex));
         return p;
       },
       { replace: true },
     );
-  }, [frameIndex, setParams]);
+  }, [frameIndex]);
 
   // URL → editor, only for changes that did not come from the effect above.
   useEffect(() => {
