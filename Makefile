@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 NPM := cd frontend && npm
 
-.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend bench-training bench-frames bench-inference bench-al reliability clean
+.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-frames bench-inference bench-al bench-saves reliability clean
 
 run: setup  ## set everything up, then start web + worker with the demo project
 	$(BIN)/python manage.py serve
@@ -38,6 +38,10 @@ lint: deps node frontend
 	$(BIN)/ruff check .
 	$(NPM) run typecheck
 
+# frontend/src/types/schema.gen.ts from the OpenAPI schema; tests/test_api_contract.py fails when stale.
+api-types: deps node
+	bash scripts/gen_api_types.sh
+
 fmt:
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format backend ml_worker tests bench scripts manage.py
@@ -65,6 +69,9 @@ bench-inference: deps
 
 bench-al: deps
 	$(BIN)/python bench/active_learning.py
+
+bench-saves: deps  ## label saves on gunicorn + PostgreSQL + Redis -> bench/results/saves.json
+	$(BIN)/python bench/saves.py
 
 reliability: deps  ## issue-7 proofs at full length -> bench/results/reliability.json
 	$(BIN)/python bench/reliability.py

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -54,15 +56,42 @@ def worker_env(var_dir: Path | None, redis_url: str | None, **extra: str) -> dic
 
 
 def start_worker(
-    env: dict[str, str], queues: str = "default,gpu", log: Path | None = None
+    env: dict[str, str],
+    queues: str = "default,gpu",
+    log: Path | None = None,
+    *,
+    app: str = "backend.config",
+    beat_schedule: Path | None = None,
 ) -> subprocess.Popen:
-    """A real worker in its own process group (so a test can SIGKILL all of it)."""
+    """A real worker in its own process group (so a test can SIGKILL all of it).
+
+    ``app="tests.slow_jobs_app"`` pauses after each job progress report (see there);
+    ``beat_schedule`` embeds Celery beat (``-B``, as ``manage.py serve`` does), keeping
+    its schedule in that file, so the job reaper runs on its period.
+    """
     out = log.open("w") if log else subprocess.PIPE
+    beat = ["-B", "-s", str(beat_schedule)] if beat_schedule else []
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "backend.config", "worker", "-Q", queues,
+        [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues, *beat,
          "-c", "1", "--pool", "prefork", "--loglevel", "INFO", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
         cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
+
+
+def kill_worker(worker: subprocess.Popen) -> None:
+    """SIGKILL the whole worker (main process, pool child, embedded beat): no cleanup runs."""
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+
+
+def wait_for_log(log: Path, text: str, timeout: float) -> float:
+    """Seconds until ``text`` shows in the worker's log (e.g. "ready."); fails on timeout."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if log.exists() and text in log.read_text(errors="replace"):
+            return time.monotonic() - start
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not in {log} after {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 def stop_worker(worker: subprocess.Popen) -> str:
@@ -82,3 +111,45 @@ def clean_redis_broker(url: str) -> None:
     client = redis.Redis.from_url(url)
     client.delete("default", "gpu", "unacked", "unacked_index", "unacked_mutex")
     client.close()
+
+
+def _reset_pool() -> None:
+    """Forget open broker connections, so the next send uses the current transport options."""
+    from backend.config.celery import app
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextmanager
+def private_broker(tmp_path: Path):
+    """Redis when REDIS_URL is set (CI; its queues emptied first), else a filesystem broker
+    in ``tmp_path``, so no other test run on this machine can take this test's messages.
+    Yields ``(var_dir or None, redis_url or None)`` for :func:`worker_env`."""
+    from backend.config.celery import app
+    from tests.conftest import require
+
+    redis_url = os.environ.get("REDIS_URL")
+    var_dir, saved = None, dict(app.conf.broker_transport_options or {})
+    if redis_url:
+        require(redis_up(redis_url), f"Redis is not answering at {redis_url}")
+        clean_redis_broker(redis_url)
+    else:
+        var_dir = tmp_path / "var"
+        folders = {sub: var_dir / "broker" / sub for sub in ("out", "processed", "control")}
+        for folder in folders.values():
+            folder.mkdir(parents=True)
+        app.conf.broker_transport_options = {
+            **saved, "data_folder_in": str(folders["out"]), "data_folder_out": str(folders["out"]),
+            "processed_folder": str(folders["processed"]), "control_folder": str(folders["control"]),
+        }  # fmt: skip
+        _reset_pool()
+    app.conf.task_always_eager = False
+    try:
+        yield var_dir, redis_url
+    finally:
+        if var_dir is not None:  # Redis: nothing changed (and kombu caches its producer pool)
+            app.conf.broker_transport_options = saved
+            _reset_pool()

@@ -31,6 +31,10 @@ class MeSerializer(serializers.Serializer):
     user = UserSerializer(allow_null=True)
 
 
+class LoginSerializer(serializers.Serializer):
+    user = UserSerializer()
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
     expires = serializers.DateTimeField()
@@ -59,7 +63,7 @@ class MeView(APIView):
 class LoginView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=CredentialsSerializer, responses=MeSerializer)
+    @extend_schema(request=CredentialsSerializer, responses=LoginSerializer)
     def post(self, request: Request) -> Response:
         user = _authenticate(request)
         login(request._request, user)

@@ -1,4 +1,5 @@
-"""The Celery app. Queues: ``default`` (light work) and ``gpu`` (training, inference)."""
+"""The Celery app. Queues: ``default`` (light work, the job reaper) and ``gpu`` (training,
+inference). Celery beat (``CELERY_BEAT_SCHEDULE``) sends the job reaper on a schedule."""
 
 import os
 
@@ -12,6 +13,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("default"), Queue("gpu"))
 # Tasks live in the backend app that owns the job; ml_worker holds no Celery code.
 app.autodiscover_tasks(
-    ["backend.videos", "backend.labels", "backend.interchange", "backend.training",
-     "backend.inference"]
+    ["backend.common", "backend.videos", "backend.labels", "backend.interchange",
+     "backend.training", "backend.inference"]
 )  # fmt: skip

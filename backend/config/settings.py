@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backend.common.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backend.common.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -234,14 +235,22 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # A field DRF always writes is required in a response (see the hook's docstring).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.common.schema.require_sent_fields",
+    ],
     # Several models have a "status" with different choices: name each set (an unnamed
     # collision is a drf_spectacular.W001 warning, which `check --deploy` reports).
     "ENUM_NAME_OVERRIDES": {
-        "JobStatusEnum": "backend.training.models.TrainingJob.Status",
-        "ImportExportStatusEnum": "backend.interchange.models.ImportExportJob.Status",
+        # Every job model (training, inference, picking, import/export) shares one lifecycle.
+        "JobStatusEnum": "backend.common.jobs.JobStatus",
         "VideoStatusEnum": "backend.videos.models.Video.Status",
         "FrameStatusEnum": "backend.labels.models.LabeledFrame.Status",
         "SuggestionStatusEnum": "backend.inference.models.Suggestion.Status",
+        "RoleEnum": "backend.projects.models.Membership.Role",
+        "PickMethodEnum": "backend.labels.models.FramePickJob.Method",
+        "SmoothingMethodEnum": ["median", "savgol"],
     },
 }
 
@@ -277,6 +286,17 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery beat (`manage.py serve` embeds it; docker-compose runs it as the `beat` service)
+# sends the job reaper every JOB_REAPER_SECONDS; a reap nobody ran within a period expires.
+JOB_REAPER_SECONDS = env_int("JOB_REAPER_SECONDS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "reap-lost-jobs": {
+        "task": "common.reap_jobs",
+        "schedule": float(JOB_REAPER_SECONDS),
+        "options": {"queue": "default", "expires": float(JOB_REAPER_SECONDS)},
+    }
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- cache ----------------------------------------------------------------
 # Login throttles and lockouts are counted here, so every web process (and every
@@ -299,6 +319,8 @@ def _redis_cache_url(broker_url: str) -> str:
 
 
 if REDIS_URL:
+    # Sessions are read from Redis on every request (written through to the database).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -325,8 +347,11 @@ LOGGING = {
 }
 
 # --- jobs -----------------------------------------------------------------
-# A running job whose worker sent no heartbeat for this long is requeued or failed.
+# A running job whose worker sent no heartbeat for this long is requeued or failed by the
+# reaper (backend.common.jobs.reap); workers beat every JOB_HEARTBEAT_SECONDS (at most a
+# third of the timeout).
 JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 120, minimum=2)
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5, minimum=1)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 2, minimum=1)
 # A training job runs in a child process that is stopped (the job fails with a message,
 # the worker lives on) when it uses more memory than this; default 70 % of the machine's

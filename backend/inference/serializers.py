@@ -1,14 +1,71 @@
 from __future__ import annotations
 
+from typing import Any, Literal, TypedDict
+
 from rest_framework import serializers
 
+from backend.common.schema import returns, typed_json
 from backend.inference.models import ActiveLearningSettings, InferenceRun, Suggestion
 from backend.labels.serializers import PointSerializer
 from backend.training.serializers import TrainingSettingsSerializer
 
+# --- shapes of the JSON this app sends (the API contract; see backend/common/schema.py) ---
+
+
+class Smoothing(TypedDict):
+    method: Literal["median", "savgol"]
+    window: int  # odd, 3..101
+
+
+class InferenceSummary(TypedDict, total=False):
+    """ml_worker.inference_run.summarize of a succeeded run (empty before), plus
+    ``video_error`` when the labeled video could not be rendered."""
+
+    frames: int
+    mean_score: float | None
+    per_node_mean_score: dict[str, float | None]
+    seconds: float
+    frames_per_second: float | None
+    video_error: str
+
+
+class StrategyWeights(TypedDict):
+    uncertainty: float
+    disagreement: float
+    temporal: float
+    diversity: float
+
+
+class SuggestionsConfig(TypedDict, total=False):
+    n: int
+    weights: StrategyWeights
+    min_gap: int
+
+
+# Export format -> download URL; empty until the run succeeded ("video" only when rendered).
+InferenceExports = TypedDict(
+    "InferenceExports", {"dlc-csv": str, "dlc-h5": str, "slp": str, "video": str}, total=False
+)
+
+
+class ModelVersionRef(TypedDict):
+    id: int
+    number: int
+
+
+class PredictedFrame(TypedDict):
+    frame_index: int
+    # Per model node: [x, y, score], or null where the node was not predicted.
+    points: list[list[float | None] | None]
+
 
 class InferenceRunSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
+    smoothing = typed_json(Smoothing, name="Smoothing", read_only=True, allow_null=True)
+    summary = typed_json(InferenceSummary, name="InferenceSummary", open_keys=True, read_only=True)
+    suggestions_config = typed_json(SuggestionsConfig, name="SuggestionsConfig", read_only=True)
     model_version_number = serializers.IntegerField(source="model_version.number", read_only=True)
     video_name = serializers.CharField(source="video.name", read_only=True)
     exports = serializers.SerializerMethodField()
@@ -24,6 +81,7 @@ class InferenceRunSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    @returns(InferenceExports, name="InferenceExports")
     def get_exports(self, run: InferenceRun) -> dict[str, str]:
         if run.status != InferenceRun.Status.SUCCEEDED:
             return {}
@@ -56,6 +114,9 @@ class SuggestionSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(
         source="decided_by.username", default=None, read_only=True, allow_null=True
     )
+    subscores = typed_json(dict[str, float], read_only=True)
+    reasons = typed_json(list[str], read_only=True)
+    provenance = typed_json(dict[str, Any], read_only=True)
 
     class Meta:
         model = Suggestion
@@ -81,6 +142,8 @@ class RetrainSerializer(TrainingSettingsSerializer):
 
 
 class ActiveLearningSettingsSerializer(serializers.ModelSerializer):
+    weights = typed_json(StrategyWeights, name="StrategyWeights", required=False)
+
     class Meta:
         model = ActiveLearningSettings
         fields = ["weights", "n_suggestions", "min_gap", "updated_at"]
@@ -96,7 +159,7 @@ class PredictionPointSerializer(serializers.Serializer):
 
 class FramePredictionSerializer(serializers.Serializer):
     run = serializers.IntegerField(allow_null=True)  # null (and no points): no model ran yet
-    model_version = serializers.DictField(allow_null=True)
+    model_version = typed_json(ModelVersionRef, name="ModelVersionRef", allow_null=True)
     frame_index = serializers.IntegerField()
     points = PredictionPointSerializer(many=True)
 
@@ -109,4 +172,4 @@ class PredictionRangeSerializer(serializers.Serializer):
     node_ids = serializers.ListField(child=serializers.IntegerField(allow_null=True))
     start = serializers.IntegerField()
     stop = serializers.IntegerField()
-    frames = serializers.ListField(child=serializers.DictField())
+    frames = typed_json(list[PredictedFrame])

@@ -1,15 +1,15 @@
-"""Inference runs: queue one per video, track, cancel, reap, publish; and retrain from a run.
+"""Inference runs: queue one per video, track, cancel, publish; and retrain from a run.
 
 The web process validates and queues; ``backend.inference.tasks.run_inference``
 runs on a ``gpu`` worker and reports back through the ``run_*`` functions here.
 As for training jobs, every state change is a conditional UPDATE on the run
 row, so a redelivered message never runs twice and a cancelled run never
-publishes predictions or suggestions.
+publishes predictions or suggestions. The lifecycle itself (claim, heartbeat,
+cancel, the reaper) is :mod:`backend.common.jobs`.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from backend.common import jobs
 from backend.common.exceptions import ApplicationError
 from backend.inference.models import InferenceRun
 from backend.projects.models import Project
@@ -110,18 +111,12 @@ def run_dir(run: InferenceRun) -> Path:
     return project_predictions_dir(run.project_id) / f"run-{run.id}"
 
 
-# --- worker side ----------------------------------------------------------
+# --- worker side: the lifecycle is backend.common.jobs ---------------------
 
 
 def run_claim(*, run_id: int, attempt: int, worker: str) -> bool:
     """Atomically move a queued run to running; False if another delivery got it first."""
-    now = timezone.now()
-    claimed = InferenceRun.objects.filter(
-        pk=run_id, attempt=attempt, status=Status.QUEUED, cancel_requested=False
-    ).update(
-        status=Status.RUNNING, worker=worker, started_at=now, heartbeat_at=now, message="Starting"
-    )
-    return claimed == 1
+    return jobs.claim(InferenceRun, run_id, worker=worker, attempt=attempt)
 
 
 def run_report(
@@ -133,30 +128,16 @@ def run_report(
     eta_seconds: float | None = None,
 ) -> bool:
     """Record progress and a heartbeat; returns True when the run should stop."""
-    InferenceRun.objects.filter(pk=run_id, status=Status.RUNNING).update(
-        heartbeat_at=timezone.now(),
-        progress=float(min(max(fraction, 0.0), 1.0)),
-        frames_done=frames_done,
-        eta_seconds=eta_seconds,
-        message=message,
-    )
-    run = InferenceRun.objects.only("status", "cancel_requested").get(pk=run_id)
-    return run.cancel_requested or run.status != Status.RUNNING
-
-
-def _finish(run_id: int, status: str, **fields: Any) -> bool:
-    updated = InferenceRun.objects.filter(pk=run_id, status=Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), **fields
-    )
-    return updated == 1
+    return jobs.report(InferenceRun, run_id, fraction=fraction, message=message,
+                       eta_seconds=eta_seconds, frames_done=frames_done)  # fmt: skip
 
 
 def run_fail(*, run_id: int, error: str) -> None:
-    _finish(run_id, Status.FAILED, error=error[:5000], message="Failed")
+    jobs.fail(InferenceRun, run_id, error=error)
 
 
 def run_mark_cancelled(*, run_id: int) -> None:
-    _finish(run_id, Status.CANCELLED, message="Cancelled")
+    jobs.mark_cancelled(InferenceRun, run_id)
 
 
 @transaction.atomic
@@ -183,40 +164,13 @@ def run_publish(
 
 
 def run_cancel(*, run: InferenceRun) -> InferenceRun:
-    if run.status in InferenceRun.FINISHED:
-        raise ApplicationError(f"The run has already {run.status}.")
-    InferenceRun.objects.filter(pk=run.pk).update(cancel_requested=True)
-    # A run no worker has started yet is cancelled at once.
-    InferenceRun.objects.filter(pk=run.pk, status=Status.QUEUED).update(
-        status=Status.CANCELLED, finished_at=timezone.now(), message="Cancelled before it started"
-    )
-    run.refresh_from_db()
-    return run
+    return jobs.request_cancel(run)
 
 
 def runs_reap(*, now: Any = None) -> list[int]:
-    """Requeue or fail running runs whose worker stopped sending heartbeats (killed, OOM)."""
-    now = now or timezone.now()
-    stale_before = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
-    reaped = []
-    for run in InferenceRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before):
-        lost = f"The worker {run.worker or ''} stopped responding (killed or out of memory)."
-        current = InferenceRun.objects.filter(pk=run.pk, status=Status.RUNNING, attempt=run.attempt)
-        if run.attempt < settings.JOB_MAX_ATTEMPTS and not run.cancel_requested:
-            requeued = current.update(
-                status=Status.QUEUED,
-                attempt=run.attempt + 1,
-                message=f"{lost} Retrying.",
-                heartbeat_at=None,
-            )
-            if requeued:
-                run.refresh_from_db()
-                with transaction.atomic():
-                    _enqueue_on_commit(run)
-        else:
-            current.update(status=Status.FAILED, error=lost, message="Failed", finished_at=now)
-        reaped.append(run.pk)
-    return reaped
+    """Requeue or fail running runs whose worker went silent (Celery beat runs
+    :func:`backend.common.jobs.reap` for every job type; this is the inference part)."""
+    return jobs.reap(now=now, only=[InferenceRun]).get(InferenceRun._meta.label, [])
 
 
 def retrain_from_run(

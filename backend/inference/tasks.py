@@ -24,22 +24,22 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
 from celery import shared_task
-from django.db import connection
+
+from backend.common import jobs
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 5.0
 
 
 @shared_task(name="ml_worker.tasks.run_inference", acks_late=True, reject_on_worker_lost=True)
 def run_inference(run_id: int, attempt: int = 1) -> None:
     from backend.inference import services
+    from backend.inference.models import InferenceRun
 
     worker = f"{run_inference.request.hostname or socket.gethostname()}"
     if not services.run_claim(run_id=run_id, attempt=attempt, worker=worker):
@@ -47,7 +47,7 @@ def run_inference(run_id: int, attempt: int = 1) -> None:
             "inference run %s attempt %s: claimed, cancelled or finished; skip", run_id, attempt
         )
         return
-    with _Heartbeat(run_id):
+    with jobs.Heartbeat(InferenceRun, run_id, enabled=not run_inference.request.is_eager):
         try:
             _run(run_id)
         except Exception as exc:  # noqa: BLE001 - any failure ends the run with its message
@@ -113,74 +113,21 @@ def _run(run_id: int) -> None:
     )
 
 
-class _Heartbeat:
-    """Keeps ``heartbeat_at`` fresh while the task is alive, even between progress reports."""
+class _ProgressReporter(jobs.Progress):
+    """``on_progress(fraction, frames_done)`` / ``should_stop()`` for ``predict_video``.
+
+    Predicting is the first 95 % of a run (ranking and rendering follow); the ETA
+    is for predicting.
+    """
 
     def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._beat, daemon=True)
-
-    def _beat(self) -> None:
-        from django.utils import timezone
-
         from backend.inference.models import InferenceRun
 
-        try:
-            while not self.stop.wait(HEARTBEAT_SECONDS):
-                InferenceRun.objects.filter(pk=self.run_id, status="running").update(
-                    heartbeat_at=timezone.now()
-                )
-        finally:
-            connection.close()
+        super().__init__(InferenceRun, run_id)
 
-    def __enter__(self) -> _Heartbeat:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=HEARTBEAT_SECONDS * 2)
-
-
-class _ProgressReporter:
-    """``on_progress(fraction, frames_done)`` / ``should_stop()`` for ``predict_video``."""
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.stop = False
-        self.started = time.monotonic()
-        self.last_check = 0.0
-
-    def __call__(self, fraction: float, frames_done: int) -> None:
-        from backend.inference import services
-
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / fraction * (1 - fraction) if fraction > 0 else None
-        self.stop = (
-            services.run_report(
-                run_id=self.run_id,
-                fraction=0.95 * fraction,
-                frames_done=frames_done,
-                eta_seconds=eta,
-                message="Predicting",
-            )
-            or self.stop
-        )
-        self.last_check = time.monotonic()
-
-    def should_stop(self) -> bool:
-        from backend.inference.models import InferenceRun
-
-        if not self.stop and time.monotonic() - self.last_check > 1.0:
-            self.last_check = time.monotonic()
-            row = (
-                InferenceRun.objects.filter(pk=self.run_id)
-                .values("cancel_requested", "status")
-                .first()
-            )
-            self.stop = row is None or row["cancel_requested"] or row["status"] != "running"
-        return self.stop
+    def __call__(self, fraction: float, frames_done: int) -> bool:  # type: ignore[override]
+        return super().__call__(0.95 * fraction, "Predicting", frames_done=frames_done,
+                                eta_seconds=self.eta(fraction))  # fmt: skip
 
 
 def _render(run: Any, preds: Any, out: Path) -> Path:

@@ -76,7 +76,6 @@ class InferenceRunListView(APIView):
     @extend_schema(responses=InferenceRunSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
         project, _ = project_for_user(request.user, project_id)
-        services.runs_reap()
         runs = project.inference_runs.select_related("model_version", "video", "created_by")
         return Response(InferenceRunSerializer(runs[:100], many=True).data)
 
@@ -109,7 +108,6 @@ class InferenceRunListView(APIView):
 class InferenceRunDetailView(APIView):
     @extend_schema(responses=InferenceRunSerializer)
     def get(self, request: Request, run_id: int) -> Response:
-        services.runs_reap()
         return Response(InferenceRunSerializer(_run_for_user(request, run_id)).data)
 
 

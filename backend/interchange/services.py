@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -17,11 +18,12 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 
+from backend.common import jobs
 from backend.common.exceptions import ApplicationError
 from backend.interchange import formats, safezip, sandbox
 from backend.interchange.data import (
@@ -461,7 +463,8 @@ def _check_import_quota(user: Any, *, lock: bool = False) -> None:
     """At most IMPORT_MAX_CONCURRENT_PER_USER imports of one user queued or running (429)."""
     limit = settings.IMPORT_MAX_CONCURRENT_PER_USER
     if lock:
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        # The user model, not type(user): a session request's user is a SimpleLazyObject.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     busy = ImportExportJob.objects.filter(
         created_by=user, kind=ImportExportJob.Kind.IMPORT,
         status__in=[ImportExportJob.Status.QUEUED, ImportExportJob.Status.RUNNING],
@@ -501,21 +504,15 @@ def _enqueue(name: str, job_id: int) -> None:
     task.delay(job_id)
 
 
-def _claim(job_id: int) -> ImportExportJob | None:
+def _claim(job_id: int, worker: str = "") -> ImportExportJob | None:
     """Queued -> running exactly once (a redelivered task finds it taken)."""
-    claimed = ImportExportJob.objects.filter(
-        pk=job_id, status=ImportExportJob.Status.QUEUED
-    ).update(status=ImportExportJob.Status.RUNNING, started_at=timezone.now(), progress=0.0)
+    claimed = jobs.claim(ImportExportJob, job_id, worker=worker or socket.gethostname())
     return ImportExportJob.objects.get(pk=job_id) if claimed else None
 
 
 def _progress_saver(job: ImportExportJob) -> Progress:
-    def save(fraction: float, message: str) -> None:
-        ImportExportJob.objects.filter(pk=job.pk).update(
-            progress=round(min(max(fraction, 0.0), 1.0), 3), message=message[:500]
-        )
-
-    return save
+    """Progress with an ETA on the job row (also its heartbeat; the reaper watches it)."""
+    return jobs.Progress(ImportExportJob, job.pk)
 
 
 def _fail(job: ImportExportJob, exc: BaseException) -> None:
@@ -524,10 +521,7 @@ def _fail(job: ImportExportJob, exc: BaseException) -> None:
     else:
         logger.exception("interchange job %s failed", job.pk)
         error = f"Unexpected error: {exc.__class__.__name__}: {exc}"
-    ImportExportJob.objects.filter(pk=job.pk).update(
-        status=ImportExportJob.Status.FAILED, error=error, finished_at=timezone.now(),
-        message="Failed",
-    )  # fmt: skip
+    jobs.fail(ImportExportJob, job.pk, error=error)
 
 
 def _unpack_upload(job: ImportExportJob, folder: Path) -> Path:
@@ -545,10 +539,16 @@ def _unpack_upload(job: ImportExportJob, folder: Path) -> Path:
     return path
 
 
-def import_job_run(*, job_id: int) -> None:
-    job = _claim(job_id)
+def import_job_run(*, job_id: int, worker: str = "", heartbeat: bool = True) -> None:
+    """Run a claimed import; a heartbeat thread runs meanwhile (off for eager tasks)."""
+    job = _claim(job_id, worker)
     if job is None:
         return
+    with jobs.Heartbeat(ImportExportJob, job_id, enabled=heartbeat):
+        _import_claimed(job)
+
+
+def _import_claimed(job: ImportExportJob) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="poseforge-upload-") as tmp:
             work = Path(tmp)
@@ -571,19 +571,22 @@ def import_job_run(*, job_id: int) -> None:
         _fail(job, exc)
     else:
         message = f"Imported project {project.name!r}. {report_message(report)}".strip()
-        ImportExportJob.objects.filter(pk=job.pk).update(
-            status=ImportExportJob.Status.SUCCEEDED, project=project, progress=1.0,
-            message=message[:500], result=report, finished_at=timezone.now(),
-        )  # fmt: skip
+        jobs.finish(ImportExportJob, job.pk, message=message, project=project, result=report)
     finally:
         job.input_file.delete(save=False)
         ImportExportJob.objects.filter(pk=job.pk).update(input_file="")
 
 
-def export_job_run(*, job_id: int) -> None:
-    job = _claim(job_id)
+def export_job_run(*, job_id: int, worker: str = "", heartbeat: bool = True) -> None:
+    """Run a claimed export; a heartbeat thread runs meanwhile (off for eager tasks)."""
+    job = _claim(job_id, worker)
     if job is None:
         return
+    with jobs.Heartbeat(ImportExportJob, job_id, enabled=heartbeat):
+        _export_claimed(job)
+
+
+def _export_claimed(job: ImportExportJob) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="poseforge-export-job-") as tmp:
             _progress_saver(job)(0.1, "Writing files")
@@ -599,10 +602,8 @@ def export_job_run(*, job_id: int) -> None:
     except Exception as exc:  # noqa: BLE001 - every failure is reported on the job
         _fail(job, exc)
         return
-    ImportExportJob.objects.filter(pk=job.pk).update(
-        status=ImportExportJob.Status.SUCCEEDED, result_file=job.result_file.name, progress=1.0,
-        message=f"Exported as {job.format}", finished_at=timezone.now(),
-    )  # fmt: skip
+    jobs.finish(ImportExportJob, job.pk, message=f"Exported as {job.format}",
+                result_file=job.result_file.name)  # fmt: skip
 
 
 def _job_labels(options: dict[str, Any]) -> str:

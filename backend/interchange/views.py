@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, TypedDict
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
@@ -13,14 +14,30 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.exceptions import ApplicationError
+from backend.common.schema import typed_json
 from backend.interchange import formats, services
 from backend.interchange.export_options import DEFAULT_LABEL_SET, LABEL_SETS
 from backend.interchange.models import ImportExportJob
 from backend.projects.access import Role, project_for_user, require_role, role_in_project
 
 
+class SkippedVideo(TypedDict):
+    name: str
+    reason: str
+
+
+class ImportResult(TypedDict, total=False):
+    """A finished import's report (import_extras): videos/ files it added or skipped."""
+
+    videos_added: list[str]
+    videos_skipped: list[SkippedVideo]
+
+
 class JobSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    # Export: {"labels": ...}; import: {"name": ...} when a project name was given.
+    options = typed_json(dict[str, Any], read_only=True)
+    result = typed_json(ImportResult, name="ImportResult", read_only=True)
 
     class Meta:
         model = ImportExportJob
@@ -29,6 +46,7 @@ class JobSerializer(serializers.ModelSerializer):
             "options", "input_name", "created_at", "started_at", "finished_at", "download_url",
             "result",
         ]  # fmt: skip
+        read_only_fields = fields  # output only: jobs are made by the services
 
     def get_download_url(self, job: ImportExportJob) -> str | None:
         if job.kind == job.Kind.EXPORT and job.status == job.Status.SUCCEEDED:

@@ -43,6 +43,11 @@ class LabeledFrame(models.Model):
     # Chosen by a FramePickJob (kept when its lock is released, unlike a row made by a lock).
     picked = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Who sent it to review (a submit, or an edit that reopened an approved frame): with
+    # updated_by, the people four-eyes review keeps from approving it.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["video_id", "frame_index"]

@@ -1,8 +1,9 @@
 """Frame picking jobs: choose N frames of a video and make each a "todo" LabeledFrame.
 
 The request creates a FramePickJob and queues ``labels.pick_frames`` once the
-row is committed; the worker claims the job (queued -> running exactly once),
-picks frames with backend.videos.picking (k-means decodes the video, reporting
+row is committed; the worker claims the job (queued -> running exactly once,
+through the one job lifecycle of :mod:`backend.common.jobs`, which also reaps it
+if the worker dies), picks frames with backend.videos.picking (k-means decodes the video, reporting
 progress on the job) and adds an empty todo row for every picked frame that has
 no row yet. Frames that already have labels are left as they are.
 """
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from backend.common import jobs
 from backend.common.exceptions import ApplicationError
 from backend.labels.models import FramePickJob, LabeledFrame
 from backend.videos import media, picking
@@ -77,12 +79,8 @@ def _enqueue(job_id: int) -> None:
 
 
 def _progress_saver(job_id: int) -> picking.Progress:
-    def save(fraction: float, message: str) -> None:
-        FramePickJob.objects.filter(pk=job_id).update(
-            progress=round(min(max(fraction, 0.0), 1.0), 3), message=message[:500]
-        )
-
-    return save
+    """Progress with an ETA on the job row (also its heartbeat)."""
+    return jobs.Progress(FramePickJob, job_id)
 
 
 def _pick(job: FramePickJob, progress: picking.Progress) -> list[int]:
@@ -114,30 +112,23 @@ def _add_todo_rows(video: Video, indices: list[int]) -> int:
     return len(rows)
 
 
-def pick_job_run(*, job_id: int) -> None:
-    claimed = FramePickJob.objects.filter(pk=job_id, status=FramePickJob.Status.QUEUED).update(
-        status=FramePickJob.Status.RUNNING, started_at=timezone.now(), progress=0.0
-    )
-    if not claimed:
+def pick_job_run(*, job_id: int, worker: str = "", heartbeat: bool = True) -> None:
+    """Claim, pick and add todo rows; a heartbeat thread runs meanwhile (off for eager tasks)."""
+    if not jobs.claim(FramePickJob, job_id, worker=worker or socket.gethostname()):
         return  # a redelivered task finds the job taken
     job = FramePickJob.objects.select_related("video").get(pk=job_id)
-    try:
-        indices = _pick(job, _progress_saver(job_id))
-        created = _add_todo_rows(job.video, indices)
-    except Exception as exc:  # noqa: BLE001 - every failure is reported on the job
-        logger.exception("frame pick job %s failed", job_id)
-        FramePickJob.objects.filter(pk=job_id).update(
-            status=FramePickJob.Status.FAILED,
-            error=f"Picking frames failed: {exc}",
-            message="Failed",
-            finished_at=timezone.now(),
-        )
-        return
-    FramePickJob.objects.filter(pk=job_id).update(
-        status=FramePickJob.Status.SUCCEEDED,
-        progress=1.0,
+    with jobs.Heartbeat(FramePickJob, job_id, enabled=heartbeat):
+        try:
+            indices = _pick(job, _progress_saver(job_id))
+            created = _add_todo_rows(job.video, indices)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported on the job
+            logger.exception("frame pick job %s failed", job_id)
+            jobs.fail(FramePickJob, job_id, error=f"Picking frames failed: {exc}")
+            return
+    jobs.finish(
+        FramePickJob,
+        job_id,
         frames=indices,
         created_frames=created,
         message=f"Picked {len(indices)} frames ({created} new to label)",
-        finished_at=timezone.now(),
     )

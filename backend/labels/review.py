@@ -51,6 +51,7 @@ def _move(frame: LabeledFrame, *, user: Any, sources: tuple[str, ...], target: s
     changes: dict[str, Any] = {"status": target}
     if target == Status.SUBMITTED:
         changes["submitted_at"] = timezone.now()
+        changes["submitted_by"] = user
     moved = LabeledFrame.objects.filter(
         pk=frame.pk, status__in=sources, version=frame.version
     ).update(**changes)
@@ -117,6 +118,8 @@ def frame_review(
         raise ApplicationError(
             f"Only submitted frames can be reviewed; this one is {frame.status.replace('_', ' ')}."
         )
+    if decision == ReviewComment.Decision.APPROVE:
+        _check_four_eyes(video.project, frame, user)
     target = Status.APPROVED if decision == ReviewComment.Decision.APPROVE else Status.REJECTED
     with transaction.atomic():
         _move(frame, user=user, sources=(Status.SUBMITTED,), target=target)
@@ -124,6 +127,21 @@ def frame_review(
             labeled_frame=frame, author=user, decision=decision, text=comment, node_id=node
         )
     return labeled_frame_get(video=video, frame_index=frame_index)  # type: ignore[return-value]
+
+
+def own_work(frame: LabeledFrame, user: Any) -> bool:
+    """Whether ``user`` sent this frame to review or made its latest edit."""
+    return user.pk in (frame.submitted_by_id, frame.updated_by_id)
+
+
+def _check_four_eyes(project: Project, frame: LabeledFrame, user: Any) -> None:
+    """Four-eyes review: approving your own work needs the project to allow it."""
+    if not project.allow_self_review and own_work(frame, user):
+        raise ApplicationError(
+            "You submitted or last edited this frame, so another reviewer has to approve it "
+            "(a project owner can allow self-review in the project settings).",
+            status_code=403,
+        )
 
 
 def comments_for_frame(*, video: Video, frame_index: int) -> list[dict[str, Any]]:
@@ -143,6 +161,8 @@ def _frame_summary(frame: LabeledFrame) -> dict[str, Any]:
         "version": frame.version,
         "assignee": user_ref(frame.assignee),
         "submitted_at": frame.submitted_at.isoformat() if frame.submitted_at else None,
+        "submitted_by": user_ref(frame.submitted_by),
+        "updated_by": user_ref(frame.updated_by),
         "latest_comment": latest_comment(frame),
     }
 

@@ -99,6 +99,7 @@ def labeled_frame_to_dict(
         "locked_by": user_ref(lock.user) if lock else None,
         "lock_expires_at": _iso(lock.expires_at) if lock else None,
         "submitted_at": _iso(frame.submitted_at),
+        "submitted_by": user_ref(frame.submitted_by),
         "latest_comment": latest_comment(frame),
         "instances": [instance_to_dict(i) for i in frame.instances.all()],
     }
@@ -120,6 +121,7 @@ def unlabeled_frame_to_dict(*, video: Video, frame_index: int) -> dict[str, Any]
         "locked_by": user_ref(lock.user) if lock else None,
         "lock_expires_at": _iso(lock.expires_at) if lock else None,
         "submitted_at": None,
+        "submitted_by": None,
         "latest_comment": None,
         "instances": [],
     }
@@ -127,7 +129,9 @@ def unlabeled_frame_to_dict(*, video: Video, frame_index: int) -> dict[str, Any]
 
 def labeled_frames_query() -> QuerySet[LabeledFrame]:
     """Everything labeled_frame_to_dict reads, in a fixed number of queries."""
-    return LabeledFrame.objects.select_related("updated_by", "assignee").prefetch_related(
+    return LabeledFrame.objects.select_related(
+        "updated_by", "assignee", "submitted_by"
+    ).prefetch_related(
         "instances", Prefetch("review_comments", ReviewComment.objects.select_related("author"))
     )
 
@@ -146,7 +150,9 @@ def _clean_point(point: Any, node_ids: set[int]) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError):
         raise ApplicationError(f"Point for node {node} needs numeric x and y.") from None
     if not (math.isfinite(x) and math.isfinite(y)):
-        raise ApplicationError(f"Point for node {node} has a non-finite coordinate.")
+        raise ApplicationError(
+            f"Point for node {node} has a non-finite coordinate: x and y must be valid numbers."
+        )
     return {"node": node, "x": x, "y": y, "visibility": visibility}
 
 
@@ -188,8 +194,12 @@ def check_frame_index(video: Video, frame_index: int) -> None:
         )
 
 
-def _conflict(video: Video, frame_index: int, expected: int) -> ConflictError:
-    current = labeled_frame_get(video=video, frame_index=frame_index)
+def _conflict(
+    video: Video, frame_index: int, expected: int, current: LabeledFrame | None = None
+) -> ConflictError:
+    """409 with the current state; ``current`` is read here unless the caller already has it."""
+    if current is None:
+        current = labeled_frame_get(video=video, frame_index=frame_index)
     who = current.updated_by.username if current and current.updated_by else "someone"
     return ConflictError(
         f"This frame was changed by {who} since you loaded it (your version {expected}, "
@@ -206,6 +216,10 @@ def labels_save(
     Editing an approved frame sends it back to review (status submitted, with a
     "reopen" history row): approved labels are what training trusts, so they never
     change without a reviewer seeing the change.
+
+    The hot path of a labeling team, so it costs a fixed handful of queries: read the
+    frame with everything the response shows, one conditional UPDATE, replace the
+    instances, one history INSERT. The returned frame is built in memory, not re-read.
     """
     check_frame_index(video, frame_index)
     cleaned = clean_instances(video=video, instances=instances)
@@ -213,26 +227,47 @@ def labels_save(
         with transaction.atomic():
             frame, reopened = _claim_version(video, frame_index, user, version)
             before = [instance_to_dict(i) for i in frame.instances.all()]
-            frame.instances.all().delete()
+            if before:
+                Instance.objects.filter(labeled_frame=frame).delete()
             created = Instance.objects.bulk_create(
                 Instance(labeled_frame=frame, **item) for item in cleaned
             )
-            LabelHistory.objects.create(
-                labeled_frame=frame,
-                user=user,
-                action="create" if version == 0 else "update",
-                version=frame.version,
-                before=before,
-                after=[instance_to_dict(i) for i in created],
+            LabelHistory.objects.bulk_create(
+                _history_rows(frame, user, version, before, created, reopened)
             )
-            if reopened:
-                LabelHistory.objects.create(
-                    labeled_frame=frame, user=user, action="reopen", version=frame.version
-                )
     except IntegrityError:
         # Two first saves of the same frame raced on the unique (video, frame) row.
         raise _conflict(video, frame_index, version) from None
-    return labeled_frame_get(video=video, frame_index=frame_index)  # type: ignore[return-value]
+    _cache_related(frame, "instances", created)
+    return frame
+
+
+def _cache_related(frame: LabeledFrame, name: str, rows: list[Any]) -> None:
+    """Make ``frame.<name>.all()`` answer ``rows`` without a query, as prefetch_related
+    does (Django's prefetch cache: a queryset whose results are already filled in)."""
+    queryset = getattr(frame, name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    frame._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
+
+
+def _history_rows(
+    frame: LabeledFrame,
+    user: Any,
+    version: int,
+    before: list[dict[str, Any]],
+    created: list[Instance],
+    reopened: bool,
+) -> list[LabelHistory]:
+    after = [instance_to_dict(i) for i in created]
+    action = "create" if version == 0 else "update"
+    rows = [LabelHistory(labeled_frame=frame, user=user, action=action, version=frame.version,
+                         before=before, after=after)]  # fmt: skip
+    if reopened:
+        rows.append(
+            LabelHistory(labeled_frame=frame, user=user, action="reopen", version=frame.version)
+        )
+    return rows
 
 
 def _status_after_edit(status: str) -> str:
@@ -250,32 +285,52 @@ def _claim_version(
 ) -> tuple[LabeledFrame, bool]:
     """Bump ``version`` by one with a conditional UPDATE; a frame without a row gets one.
 
+    The frame is read first (with what the response needs), then written with
+    ``UPDATE ... WHERE version = expected``: that UPDATE decides between concurrent
+    saves, so a read that was stale by the time of the write still loses with a 409.
     A picked frame already has a row at version 0, so its first save takes the same
     UPDATE path as every later save. Returns the frame and whether an approved frame
     was sent back to review.
     """
-    updated = LabeledFrame.objects.filter(
-        video=video, frame_index=frame_index, version=version
-    ).update(version=F("version") + 1, updated_by=user, updated_at=timezone.now())
-    if updated != 1:
-        if (
-            version != 0
-            or LabeledFrame.objects.filter(video=video, frame_index=frame_index).exists()
-        ):
+    frame = labeled_frame_get(video=video, frame_index=frame_index)
+    if frame is None:
+        if version != 0:
             raise _conflict(video, frame_index, version)
         # Raises IntegrityError if a concurrent first save created the row meanwhile.
         created = LabeledFrame.objects.create(
             video=video, frame_index=frame_index, version=1, updated_by=user, assignee=user
         )
+        created._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+        _cache_related(created, "review_comments", [])
         return created, False
-    frame = LabeledFrame.objects.get(video=video, frame_index=frame_index)
+    if frame.version != version:
+        raise _conflict(video, frame_index, version, frame)
     reopened = frame.status == LabeledFrame.Status.APPROVED
-    frame.status = _status_after_edit(frame.status)
-    if reopened:
-        frame.submitted_at = timezone.now()
-    frame.assignee_id = frame.assignee_id or user.id
-    frame.save(update_fields=["status", "assignee", "submitted_at"])
+    changes = _edit_changes(frame, user, reopened)
+    updated = LabeledFrame.objects.filter(pk=frame.pk, version=version).update(
+        version=F("version") + 1, **changes
+    )
+    if updated != 1:
+        raise _conflict(video, frame_index, version)
+    for field, value in changes.items():
+        setattr(frame, field, value)
+    frame.version = version + 1
     return frame, reopened
+
+
+def _edit_changes(frame: LabeledFrame, user: Any, reopened: bool) -> dict[str, Any]:
+    """The columns a save sets besides ``version`` (the frame's in-memory copy follows them)."""
+    changes: dict[str, Any] = {
+        "updated_by": user,
+        "updated_at": timezone.now(),
+        "status": _status_after_edit(frame.status),
+    }
+    if frame.assignee_id is None:
+        changes["assignee"] = user
+    if reopened:
+        changes["submitted_at"] = timezone.now()
+        changes["submitted_by"] = user
+    return changes
 
 
 def history_for_frame(*, video: Video, frame_index: int) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from backend.labels.serializers import (
     HistorySerializer,
     LabeledFrameSerializer,
     LabelsSaveSerializer,
+    LabelsVersionSerializer,
     LockSerializer,
     NextFrameSerializer,
     PickFramesSerializer,
@@ -48,7 +49,7 @@ class FrameLabelsView(APIView):
     @extend_schema(request=LabelsSaveSerializer, responses=LabeledFrameSerializer)
     def put(self, request: Request, video_id: int, index: int) -> Response:
         video = video_for_user(request, video_id, Role.ANNOTATOR)
-        serializer = LabelsSaveSerializer(data=request.data)
+        serializer = LabelsVersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         frame = services.labels_save(
             video=video,

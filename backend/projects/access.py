@@ -8,7 +8,7 @@ gets 403 with a message naming the role needed.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from rest_framework.exceptions import PermissionDenied
 
@@ -33,6 +33,16 @@ def role_in_project(user: AbstractBaseUser | AnonymousUser, project_id: int) -> 
     )
 
 
+def with_role(
+    queryset: QuerySet, user: AbstractBaseUser | AnonymousUser, project: str = "pk"
+) -> QuerySet:
+    """Annotate ``my_role`` (None if not a member), so the access check rides on the
+    query that loads the object: one query per request instead of two. ``project``
+    names the column holding the project id (``"pk"`` for projects themselves)."""
+    member = Membership.objects.filter(project=OuterRef(project), user_id=user.pk)
+    return queryset.annotate(my_role=Subquery(member.values("role")[:1]))
+
+
 def require_role(role: str | None, minimum: str) -> None:
     if role is None:
         raise Http404
@@ -43,9 +53,10 @@ def require_role(role: str | None, minimum: str) -> None:
 def project_for_user(
     user: AbstractBaseUser | AnonymousUser, project_id: int, minimum: str = Role.VIEWER
 ) -> tuple[Project, str]:
-    role = role_in_project(user, project_id)
+    project = with_role(Project.objects.all(), user).filter(pk=project_id).first()
+    role = project.my_role if project is not None and user.is_authenticated else None
     require_role(role, minimum)
-    return Project.objects.get(pk=project_id), role  # type: ignore[return-value]
+    return project, role  # type: ignore[return-value]
 
 
 def require_owner_or_starter(

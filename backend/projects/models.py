@@ -17,6 +17,8 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Four-eyes review: off means nobody approves a frame they submitted or last edited.
+    allow_self_review = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend.common.schema import json_shape, returns
 from backend.projects.models import Invitation, Membership, Project
 from backend.projects.services import project_counts
 
@@ -22,18 +26,37 @@ class SessionUserSerializer(UserSerializer):
         fields = ["id", "username", "is_staff"]
 
 
+# Labeled frames per review status (labels.LabeledFrame.Status, which sits above this app).
+FrameStatusCounts = TypedDict(
+    "FrameStatusCounts",
+    {s: int for s in ("todo", "in_progress", "submitted", "approved", "rejected")},
+)
+
+
+class ProjectCounts(TypedDict):
+    videos: int
+    labeled_frames: int
+    instances: int
+    by_status: FrameStatusCounts
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     my_role = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
-        fields = ["id", "name", "description", "created_at", "my_role", "counts"]
+        fields = [
+            "id", "name", "description", "created_at", "my_role", "counts", "allow_self_review",
+        ]  # fmt: skip
         read_only_fields = ["id", "created_at", "my_role", "counts"]
 
+    # Projects are only ever sent to their members (views pass their roles in).
+    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices))
     def get_my_role(self, project: Project) -> str | None:
         return self.context.get("roles", {}).get(project.id)
 
+    @returns(ProjectCounts, name="ProjectCounts")
     def get_counts(self, project: Project) -> dict:
         return project_counts(project)
 
@@ -56,19 +79,43 @@ class MemberUpdateSerializer(serializers.Serializer):
 
 
 class NodeSerializer(serializers.Serializer):
+    """A node in a skeleton PUT: new nodes have no id yet."""
+
     id = serializers.IntegerField(required=False, allow_null=True)
     name = serializers.CharField(max_length=100)
     color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
 
 
-class SkeletonSerializer(serializers.Serializer):
+@extend_schema_field(json_shape(list[list[int | str]]))
+class NodePairsField(serializers.ListField):
+    """Pairs of node ids, or of names for nodes new in the same request."""
+
+    child = serializers.ListField(child=serializers.JSONField())
+
+
+class SkeletonPutSerializer(serializers.Serializer):
     nodes = NodeSerializer(many=True)
-    edges = serializers.ListField(
-        child=serializers.ListField(child=serializers.JSONField()), default=list
-    )
-    symmetries = serializers.ListField(
-        child=serializers.ListField(child=serializers.JSONField()), default=list
-    )
+    edges = NodePairsField(default=list)
+    symmetries = NodePairsField(default=list)
+
+
+class SkeletonNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField(help_text="#rrggbb")
+
+
+@extend_schema_field(json_shape(list[tuple[int, int]]))
+class NodeIdPairsField(serializers.ListField):
+    pass
+
+
+class SkeletonSerializer(serializers.Serializer):
+    """A project's skeleton as sent (services.skeleton_to_dict): pairs are node ids."""
+
+    nodes = SkeletonNodeSerializer(many=True)
+    edges = NodeIdPairsField()
+    symmetries = NodeIdPairsField()
 
 
 class InvitationSerializer(serializers.ModelSerializer):

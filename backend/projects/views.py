@@ -15,6 +15,7 @@ from backend.projects.serializers import (
     MembershipSerializer,
     MemberUpdateSerializer,
     ProjectSerializer,
+    SkeletonPutSerializer,
     SkeletonSerializer,
     UserSerializer,
 )
@@ -117,13 +118,13 @@ class SkeletonView(APIView):
         return Response(services.skeleton_to_dict(project))
 
     @extend_schema(
-        request=SkeletonSerializer,
+        request=SkeletonPutSerializer,
         responses=SkeletonSerializer,
         parameters=[OpenApiParameter("confirm", bool, description="Allow deleting labeled nodes")],
     )
     def put(self, request: Request, project_id: int) -> Response:
         project, _ = project_for_user(request.user, project_id, Role.OWNER)
-        serializer = SkeletonSerializer(data=request.data)
+        serializer = SkeletonPutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         confirm = request.query_params.get("confirm", "").lower() in ("1", "true", "yes")
         skeleton = services.skeleton_update(

@@ -4,15 +4,95 @@ the setting and its allowed range."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, get_type_hints
 
 from rest_framework import serializers
 
+from backend.common.schema import returns, typed_json
 from backend.training.models import ModelVersion, TrainingJob
+from ml_worker.config import PRESETS  # pure python: no torch here
+from ml_worker.config import TrainConfig as _TrainConfig
+
+# --- shapes of the JSON this app sends (the API contract; see backend/common/schema.py) ---
+
+# Every TrainConfig field; rows written by older versions may lack newer ones.
+TrainConfigShape = TypedDict("TrainConfigShape", get_type_hints(_TrainConfig), total=False)  # type: ignore[misc]
+
+
+class LossHistoryEntry(TypedDict):
+    """One validation point of a job; ``step`` counts across stages."""
+
+    stage: str
+    epoch: int | None
+    step: int
+    train_loss: float | None
+    val_loss: float | None
+    elapsed_seconds: float | None
+
+
+class SnapshotRef(TypedDict):
+    id: int
+    sha256: str
+    frame_count: int
+
+
+class TrainingSplit(TypedDict, total=False):
+    """Frame keys per split; empty until the worker has made it."""
+
+    train: list[str]
+    val: list[str]
+
+
+class ModelMetrics(TypedDict, total=False):
+    """Held-out metrics (ml_worker.metrics.compute_metrics plus the run's totals); a value is
+    None with no labeled validation point. ``pck_<t>px`` exists per threshold, hence open."""
+
+    rmse_px: float | None
+    mean_error_px: float | None
+    median_error_px: float | None
+    pck_2px: float | None
+    pck_5px: float | None
+    pck_10px: float | None
+    per_node_rmse_px: dict[str, float | None]
+    frame_keys: list[str]
+    n_frames: int
+    n_points: int
+    steps: int
+    train_seconds: float
+    stop_reason: str
+
+
+class ModelVersionConfig(TypedDict, total=False):
+    """The artifact's config.json (ml_worker.artifacts), open to keys added later."""
+
+    node_names: list[str]
+    edges: list[Any]
+    symmetries: list[Any]
+    preprocessing: dict[str, Any]
+    geometry: dict[str, Any]
+    train_config: TrainConfigShape
+    extra: dict[str, Any]
+
+
+def _train_config_field(**kwargs: Any) -> serializers.JSONField:
+    return typed_json(TrainConfigShape, name="TrainConfig", **kwargs)
+
+
+# GET /api/training-presets/: each preset's full config, by preset name.
+TrainingPresetsSerializer = type(
+    "TrainingPresetsSerializer",
+    (serializers.Serializer,),
+    {name: _train_config_field(read_only=True) for name in PRESETS},
+)
 
 
 class TrainingJobSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
+    config = _train_config_field(read_only=True)
+    history = typed_json(list[LossHistoryEntry], read_only=True)
+    split = typed_json(TrainingSplit, name="TrainingSplit", read_only=True)
     snapshot = serializers.SerializerMethodField()
     model_version = serializers.SerializerMethodField()
 
@@ -27,6 +107,7 @@ class TrainingJobSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    @returns(SnapshotRef, name="SnapshotRef")
     def get_snapshot(self, job: TrainingJob) -> dict:
         return {
             "id": job.snapshot_id,
@@ -63,6 +144,10 @@ class TrainingJobCreateSerializer(TrainingSettingsSerializer):
 class ModelVersionSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
     job = serializers.PrimaryKeyRelatedField(read_only=True)
+    metrics = typed_json(ModelMetrics, name="ModelMetrics", open_keys=True, read_only=True)
+    config = typed_json(
+        ModelVersionConfig, name="ModelVersionConfig", open_keys=True, read_only=True
+    )
 
     class Meta:
         model = ModelVersion

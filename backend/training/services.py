@@ -1,26 +1,28 @@
-"""Training jobs: freeze labels, queue, track, cancel, reap, publish a model version.
+"""Training jobs: freeze labels, queue, track, cancel, publish a model version.
 
 The web process validates and queues; ``backend.training.tasks.train_model`` runs on a
 worker and reports back through the ``job_*`` functions here. Every state
 change is a conditional UPDATE on the job row, so a redelivered or duplicated
 message can never run a job twice and a cancelled or failed job never
-publishes a model.
+publishes a model. The lifecycle itself (claim, heartbeat, cancel, the reaper)
+is :mod:`backend.common.jobs`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from backend.common import jobs
 from backend.common.exceptions import ApplicationError
 from backend.labels.models import LabeledFrame
 from backend.projects.models import Project
@@ -133,7 +135,9 @@ def training_job_start(
     with transaction.atomic():
         if user is not None:
             # Lock the user's row so two simultaneous requests cannot both pass the quota.
-            list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+            # get_user_model(), not type(user): a session request's user is a SimpleLazyObject.
+            users = get_user_model().objects.select_for_update()
+            list(users.filter(pk=user.pk).values_list("pk"))
             _check_user_quota(user)
         snapshot = snapshot_freeze(
             project=project, user=user, include_unreviewed=include_unreviewed
@@ -158,50 +162,41 @@ def _enqueue_on_commit(job: TrainingJob) -> None:
     transaction.on_commit(lambda: train_model.apply_async(args=[job_id, attempt], queue="gpu"))
 
 
-# --- worker side ----------------------------------------------------------
+# --- worker side: the lifecycle is backend.common.jobs; these add training's fields ---
 
 
 def job_claim(*, job_id: int, attempt: int, worker: str) -> bool:
     """Atomically move a queued job to running; False if another delivery got it first."""
-    now = timezone.now()
-    claimed = TrainingJob.objects.filter(
-        pk=job_id, attempt=attempt, status=Status.QUEUED, cancel_requested=False
-    ).update(
-        status=Status.RUNNING, worker=worker, started_at=now, heartbeat_at=now, message="Starting"
-    )
-    return claimed == 1
+    return jobs.claim(TrainingJob, job_id, worker=worker, attempt=attempt)
 
 
 def job_report(
     *, job_id: int, info: dict[str, Any], history_entry: dict[str, Any] | None = None
 ) -> bool:
     """Record progress and a heartbeat; returns True when the job should stop."""
-    fields = {
+    stop = jobs.report(
+        TrainingJob,
+        job_id,
+        fraction=float(info.get("fraction", 0.0)),
+        message=info.get("message", "Training"),
+        eta_seconds=info.get("eta_seconds"),
+        stage=str(info.get("stage", ""))[:32],
+        epoch=int(info.get("epoch", 0)),
+        step=int(info.get("step", 0)),
+        total_steps=int(info.get("total_steps", 0)),
         **_memory_fields(info.get("memory_mb")),
-        "heartbeat_at": timezone.now(),
-        "progress": float(min(max(info.get("fraction", 0.0), 0.0), 1.0)),
-        "stage": str(info.get("stage", ""))[:32],
-        "epoch": int(info.get("epoch", 0)),
-        "step": int(info.get("step", 0)),
-        "total_steps": int(info.get("total_steps", 0)),
-        "eta_seconds": info.get("eta_seconds"),
-        "message": info.get("message", "Training"),
-    }
-    TrainingJob.objects.filter(pk=job_id, status=Status.RUNNING).update(**fields)
+    )
     if history_entry is not None:
         with transaction.atomic():
             job = TrainingJob.objects.select_for_update().get(pk=job_id)
             job.history = [*job.history, history_entry]
             job.save(update_fields=["history"])
-    job = TrainingJob.objects.only("status", "cancel_requested").get(pk=job_id)
-    return job.cancel_requested or job.status != Status.RUNNING
+    return stop
 
 
 def job_beat(*, job_id: int, memory_mb: float | None = None) -> None:
     """A heartbeat from the worker, with the memory the job uses now (when known)."""
-    TrainingJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
-        heartbeat_at=timezone.now(), **_memory_fields(memory_mb)
-    )
+    jobs.heartbeat(TrainingJob, job_id, **_memory_fields(memory_mb))
 
 
 def _memory_fields(memory_mb: float | None) -> dict[str, Any]:
@@ -215,19 +210,12 @@ def job_set_split(*, job_id: int, split: dict[str, list[str]]) -> None:
     TrainingJob.objects.filter(pk=job_id).update(split=split)
 
 
-def _finish(job_id: int, status: str, **fields: Any) -> bool:
-    updated = TrainingJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), **fields
-    )
-    return updated == 1
-
-
 def job_fail(*, job_id: int, error: str, memory_mb: float | None = None) -> None:
-    _finish(job_id, Status.FAILED, error=error[:5000], message="Failed", **_memory_fields(memory_mb))
+    jobs.fail(TrainingJob, job_id, error=error, **_memory_fields(memory_mb))
 
 
 def job_mark_cancelled(*, job_id: int) -> None:
-    _finish(job_id, Status.CANCELLED, message="Cancelled")
+    jobs.mark_cancelled(TrainingJob, job_id)
 
 
 def project_models_dir(project_id: int) -> Path:
@@ -279,66 +267,26 @@ def job_publish(
 
 
 def job_cancel(*, job: TrainingJob) -> TrainingJob:
-    if job.status in TrainingJob.FINISHED:
-        raise ApplicationError(f"The job has already {job.status}.")
-    TrainingJob.objects.filter(pk=job.pk).update(cancel_requested=True)
-    # A job no worker has started yet is cancelled at once.
-    TrainingJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
-        status=Status.CANCELLED, finished_at=timezone.now(), message="Cancelled before it started"
-    )
-    job.refresh_from_db()
-    return job
+    return jobs.request_cancel(job)
 
 
 def jobs_reap(*, now: Any = None) -> list[int]:
-    """Requeue or fail running jobs whose worker stopped sending heartbeats (killed, OOM).
-
-    A job is run again only while it has attempts left and its last memory reading
-    does not point at an out-of-memory kill; otherwise it fails with a message, so
-    a job that crashed a worker cannot crash the next one too.
-    """
-    now = now or timezone.now()
-    stale_before = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
-    reaped = []
-    for job in TrainingJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before):
-        job_lost(job=job, now=now)
-        reaped.append(job.pk)
-    return reaped
+    """Requeue or fail running training jobs whose worker went silent (Celery beat runs
+    :func:`backend.common.jobs.reap` for every job type; this is the training part)."""
+    return jobs.reap(now=now, only=[TrainingJob]).get(TrainingJob._meta.label, [])
 
 
 def job_lost(*, job: TrainingJob, now: Any = None) -> str:
     """End or requeue a running job whose worker died; returns what happened, "" if raced."""
-    now = now or timezone.now()
-    current = TrainingJob.objects.filter(pk=job.pk, status=Status.RUNNING, attempt=job.attempt)
-    if job.cancel_requested:
-        cancelled = current.update(
-            status=Status.CANCELLED, message="Cancelled (its worker stopped)", finished_at=now
-        )
-        return "cancelled" if cancelled else ""
-    reason = _no_retry_reason(job)
-    if reason:
-        error = (
-            f"The worker {job.worker or ''} stopped while running this job "
-            f"({reason}); not retried."
-        )
-        failed = current.update(status=Status.FAILED, error=error, message="Failed", finished_at=now)
-        return "failed" if failed else ""
-    requeued = current.update(
-        status=Status.QUEUED,
-        attempt=job.attempt + 1,
-        message=f"The worker {job.worker or ''} stopped responding (killed or restarted). Retrying.",
-        heartbeat_at=None,
-    )
-    if not requeued:
-        return ""
-    job.refresh_from_db()
-    with transaction.atomic():
-        _enqueue_on_commit(job)
-    return "requeued"
+    return jobs.lost(job, now=now)
 
 
-def _no_retry_reason(job: TrainingJob) -> str:
-    """Why a lost job must not run again; empty when a retry is safe."""
+def no_retry_reason(job: TrainingJob) -> str:
+    """Why a lost job must not run again; empty when a retry is safe.
+
+    A job whose last memory reading came near the limit is taken for an out-of-memory
+    kill: running it again would only kill another worker.
+    """
     limit = settings.TRAINING_MAX_MEMORY_MB
     if job.memory_mb is not None and job.memory_mb >= MEMORY_SUSPECT_FRACTION * limit:
         return (

@@ -19,7 +19,6 @@ import json
 import logging
 import socket
 import tempfile
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -27,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from celery import shared_task
-from django.db import connection
+
+from backend.common import jobs
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 5.0
 
 
 @shared_task(name="ml_worker.tasks.train_model", acks_late=True, reject_on_worker_lost=True)
@@ -58,35 +57,20 @@ def train_model(job_id: int, attempt: int = 1) -> None:
             )
 
 
-class _Heartbeat:
-    """Keeps ``heartbeat_at`` fresh while the task is alive, even in phases without progress."""
+class _Heartbeat(jobs.Heartbeat):
+    """Keeps ``heartbeat_at`` fresh while the task is alive, with the memory the job uses."""
 
     def __init__(self, job_id: int, *, enabled: bool = True) -> None:
-        self.job_id = job_id
-        self.enabled = enabled
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._beat, daemon=True)
+        from backend.training.models import TrainingJob
+
+        super().__init__(TrainingJob, job_id, enabled=enabled, beat=self._beat)
         # The memory the job uses now (MB), recorded with each beat: the reaper reads it.
         self.memory: Callable[[], float | None] = lambda: None
 
     def _beat(self) -> None:
         from backend.training import services
 
-        try:
-            while not self.stop.wait(HEARTBEAT_SECONDS):
-                services.job_beat(job_id=self.job_id, memory_mb=self.memory())
-        finally:
-            connection.close()
-
-    def __enter__(self) -> _Heartbeat:
-        if self.enabled:
-            self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        if self.enabled:
-            self.thread.join(timeout=HEARTBEAT_SECONDS * 2)
+        services.job_beat(job_id=self.job_id, memory_mb=self.memory())
 
 
 def _run(job_id: int, heartbeat: _Heartbeat) -> None:
@@ -205,12 +189,7 @@ class _ProgressReporter:
 
         if not self.stop and time.monotonic() - self.last_check > 1.0:
             self.last_check = time.monotonic()
-            row = (
-                TrainingJob.objects.filter(pk=self.job_id)
-                .values("cancel_requested", "status")
-                .first()
-            )
-            self.stop = row is None or row["cancel_requested"] or row["status"] != "running"
+            self.stop = jobs.should_stop(TrainingJob, self.job_id)
         return self.stop
 
 

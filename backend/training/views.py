@@ -26,6 +26,7 @@ from backend.training.serializers import (
     ModelVersionSerializer,
     TrainingJobCreateSerializer,
     TrainingJobSerializer,
+    TrainingPresetsSerializer,
 )
 
 
@@ -45,7 +46,6 @@ class TrainingJobListView(APIView):
     @extend_schema(responses=TrainingJobSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
         project, _ = project_for_user(request.user, project_id)
-        services.jobs_reap()
         jobs = project.training_jobs.select_related("snapshot", "created_by", "model_version")[:50]
         return Response(TrainingJobSerializer(jobs, many=True).data)
 
@@ -74,7 +74,6 @@ class TrainingJobListView(APIView):
 class TrainingJobDetailView(APIView):
     @extend_schema(responses=TrainingJobSerializer)
     def get(self, request: Request, job_id: int) -> Response:
-        services.jobs_reap()
         return Response(TrainingJobSerializer(_job_for_user(request, job_id)).data)
 
 
@@ -116,7 +115,7 @@ class ModelVersionDownloadView(APIView):
 
 
 class TrainingPresetsView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=TrainingPresetsSerializer)
     def get(self, request: Request) -> Response:
         from ml_worker.config import PRESETS, preset
 

@@ -14,15 +14,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.projects.access import Role, project_for_user, require_role, role_in_project
+from backend.projects.access import Role, project_for_user, require_role, with_role
 from backend.videos import services
 from backend.videos.models import Video
 from backend.videos.serializers import VideoSerializer, VideoUploadSerializer
 
 
 def video_for_user(request: Request, video_id: int, minimum: str = Role.VIEWER) -> Video:
-    video = get_object_or_404(Video.objects.select_related("project"), pk=video_id)
-    require_role(role_in_project(request.user, video.project_id), minimum)
+    videos = with_role(Video.objects.select_related("project"), request.user, "project_id")
+    video = get_object_or_404(videos, pk=video_id)
+    require_role(video.my_role if request.user.is_authenticated else None, minimum)
     return video
 
 

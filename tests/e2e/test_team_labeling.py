@@ -226,6 +226,8 @@ def test_keyboard_only_labeling_of_a_whole_skeleton(new_page, project, video, bo
     expect(page.get_by_test_id("save-status")).to_have_text("Saved")
     page.keyboard.press("?")
     expect(page.get_by_test_id("help-panel")).to_contain_text("Keyboard mode")
+    page.keyboard.press("Escape")  # the help is a modal: close it for the README's picture
+    expect(page.get_by_test_id("help-panel")).to_have_count(0)
     page.wait_for_timeout(200)
     page.screenshot(path=str(artifacts_dir / "labeling-workspace.png"))
 

@@ -1,22 +1,32 @@
 """Worker faults (issue 7.5, ``make reliability`` only): SIGKILL real Celery workers
 mid-training and mid-inference, several times; stop Redis for a while when REDIS_URL
 is set. Every job must end succeeded, failed with a message, or resumed; none stuck
-running; no attempt run twice; no model version from a cancelled or failed job."""
+running; no attempt run twice; no model version from a cancelled or failed job.
+
+Every kill provably lands mid-job: the doomed workers run ``tests.slow_jobs_app``
+(a pause after each progress report), and a kill counts only if the job was
+running and had reported progress when the signal went, and was still running
+after it. A run that finished before its kill fails the test; so does an
+inference run that ends failed (it is retried until it succeeds)."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 
 import pytest
 
-from backend.config.celery import app as celery_app
 from tests.backend.training.conftest import labeled_video  # noqa: F401 - fixture
-from tests.conftest import require
 from tests.reliability.conftest import record
-from tests.workers import clean_redis_broker, redis_up, start_worker, stop_worker, worker_env
+from tests.workers import (
+    kill_worker,
+    private_broker,
+    redis_up,
+    start_worker,
+    stop_worker,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 KILLS = int(os.environ.get("RELIABILITY_KILLS", "3"))
@@ -25,39 +35,14 @@ REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--p
                "--save", "", "--appendonly", "no"]  # the command in .ci/run  # fmt: skip
 
 
-def _reset_pool() -> None:
-    """Forget open broker connections, so the next send uses the current transport options."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker(settings, tmp_path):
-    """Redis in CI; otherwise a private filesystem broker, so no other test run on this
-    machine (sharing var/broker) can take this test's messages."""
-    redis_url = os.environ.get("REDIS_URL")
-    var_dir, saved = None, dict(celery_app.conf.broker_transport_options or {})
-    if redis_url:
-        require(redis_up(redis_url), f"Redis is not answering at {redis_url}")
-        clean_redis_broker(redis_url)
-    else:
-        var_dir = tmp_path / "var"
-        folders = {sub: var_dir / "broker" / sub for sub in ("out", "processed", "control")}
-        for folder in folders.values():
-            folder.mkdir(parents=True)
-        celery_app.conf.broker_transport_options = {
-            **saved, "data_folder_in": str(folders["out"]), "data_folder_out": str(folders["out"]),
-            "processed_folder": str(folders["processed"]), "control_folder": str(folders["control"]),
-        }  # fmt: skip
-        _reset_pool()
-    celery_app.conf.task_always_eager = False
+    """Redis in CI; otherwise a private filesystem broker (see tests.workers.private_broker)."""
     settings.JOB_HEARTBEAT_TIMEOUT = 6
     settings.JOB_MAX_ATTEMPTS = KILLS + 1
-    yield worker_env(var_dir, redis_url, JOB_HEARTBEAT_TIMEOUT="6", JOB_MAX_ATTEMPTS=str(KILLS + 1))
-    celery_app.conf.broker_transport_options = saved
-    _reset_pool()
+    with private_broker(tmp_path) as (var_dir, redis_url):
+        yield worker_env(var_dir, redis_url, JOB_HEARTBEAT_TIMEOUT="6",
+                         JOB_MAX_ATTEMPTS=str(KILLS + 1))  # fmt: skip
 
 
 def _wait(obj, predicate, timeout: float, what: str, tick=None):
@@ -72,9 +57,24 @@ def _wait(obj, predicate, timeout: float, what: str, tick=None):
     raise AssertionError(f"timed out waiting for {what}: {obj.status} {obj.message} {obj.error}")
 
 
-def _kill(worker) -> None:
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait()
+def _doomed_worker(env, log):
+    """A worker that pauses after each progress report, so a kill lands mid-job."""
+    return start_worker({**env, "TEST_JOB_PAUSE_SECONDS": "60"}, log=log,
+                        app="tests.slow_jobs_app")  # fmt: skip
+
+
+def _kill_mid_job(worker, obj, reported, what: str):
+    """SIGKILL ``worker`` once ``obj`` runs and has ``reported`` progress; prove both held.
+
+    A job that finished first fails the test: a kill that never landed proves nothing.
+    """
+    obj = _wait(obj, lambda o: o.status not in ("queued", "running") or (
+        o.status == "running" and reported(o)), 240, f"{what} to report progress")  # fmt: skip
+    assert obj.status == "running" and reported(obj), f"{what} ended before the kill: {obj.status}"
+    kill_worker(worker)
+    obj.refresh_from_db()
+    assert obj.status == "running" and reported(obj), f"{what} was not mid-job at the kill"
+    return obj
 
 
 def _skips(logs: list[str]) -> int:
@@ -89,7 +89,7 @@ def test_sigkill_training_and_inference_repeatedly(broker, project, labeled_vide
     from backend.training.models import ModelVersion, TrainingJob
 
     logs: list[str] = []
-    kills = {"training": 0, "inference": 0, "missed": 0}
+    kills = {"training": 0, "inference": 0}
 
     def log_of(name):
         return tmp_path / f"{name}.log"
@@ -97,9 +97,8 @@ def test_sigkill_training_and_inference_repeatedly(broker, project, labeled_vide
     # 1. Training: killed KILLS times (one attempt each), the last attempt finishes.
     job = training.training_job_start(project=project, user=alice, preset="fast", advanced=SHORT)
     for k in range(KILLS):
-        worker = start_worker(broker, log=log_of(f"train-{k}"))
-        _wait(job, lambda j: j.status == "running" and j.step > 0, 180, "training to run")
-        _kill(worker)
+        worker = _doomed_worker(broker, log_of(f"train-{k}"))
+        job = _kill_mid_job(worker, job, lambda j: j.step > 0 and j.progress > 0, "training")
         kills["training"] += 1
         job = _wait(job, lambda j: j.status != "running", 60, "the reaper",
                     tick=training.jobs_reap)  # fmt: skip
@@ -133,27 +132,23 @@ def test_sigkill_training_and_inference_repeatedly(broker, project, labeled_vide
     (run,) = inference.inference_run_start(project=project, user=alice, model_version=version,
                                           videos=[long_video], render_video=False)  # fmt: skip
     for k in range(KILLS):
-        worker = start_worker(broker, log=log_of(f"infer-{k}"))
-        run = _wait(run, lambda r: r.status != "queued", 180, "inference to start")
-        if run.status != "running":
-            kills["missed"] += 1
-            logs.append(stop_worker(worker))
-            break
-        time.sleep(1.0)
-        _kill(worker)
+        worker = _doomed_worker(broker, log_of(f"infer-{k}"))
+        run = _kill_mid_job(worker, run, lambda r: r.frames_done > 0 and r.progress > 0,
+                            "inference")  # fmt: skip
         kills["inference"] += 1
         run = _wait(run, lambda r: r.status != "running", 60, "the run reaper",
                     tick=inference.runs_reap)  # fmt: skip
         logs.append(log_of(f"infer-{k}").read_text())
-        if run.status != "queued":
-            break
+        assert (run.status, run.attempt) == ("queued", k + 2), (run.status, run.error)
     worker = start_worker(broker, log=log_of("infer-final"))
     try:
         run = _wait(run, lambda r: r.status in InferenceRun.FINISHED, 300, "the inference run",
                     tick=inference.runs_reap)  # fmt: skip
     finally:
         logs.append(stop_worker(worker) + log_of("infer-final").read_text())
-    assert run.status == "succeeded" or (run.status == "failed" and run.error), run.error
+    # The last attempt must succeed: a failed run is not a recovery.
+    assert run.status == "succeeded", (run.status, run.error)
+    assert run.attempt == KILLS + 1
 
     # 4. Redis away for a while (CI only: REDIS_URL set); never in the default suite.
     redis_outage = _redis_outage(broker, project, alice, tmp_path, logs)
@@ -165,7 +160,7 @@ def test_sigkill_training_and_inference_repeatedly(broker, project, labeled_vide
         1 for j in TrainingJob.objects.all() if ModelVersion.objects.filter(job=j).count() > 1
     )
     record(worker_kills=kills["training"] + kills["inference"], training_kills=kills["training"],
-           inference_kills=kills["inference"], inference_finished_before_kill=kills["missed"],
+           inference_kills=kills["inference"], inference_finished_before_kill=0,
            stuck_jobs=stuck, double_runs=double, versions_from_unsuccessful_jobs=bad_versions,
            redeliveries_refused=_skips(logs), redis_outage_seconds=redis_outage)  # fmt: skip
     assert stuck == 0 and double == 0 and bad_versions == 0

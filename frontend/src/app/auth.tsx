@@ -8,7 +8,7 @@ import { Navigate, useLocation } from 'react-router-dom';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { Loading } from '../components/Loading';
 import { getMe, logout as apiLogout } from '../features/auth/api/auth';
-import type { User } from '../types/api';
+import type { SessionUser as User } from '../types/api';
 
 interface AuthValue {
   user: User | null;

@@ -82,20 +82,32 @@ def test_cancelling_a_running_run_stops_it_before_it_publishes(queued, bob):
     assert queued.status == "cancelled" and not queued.suggestions.exists()
 
 
-def test_the_reaper_requeues_then_fails_a_silent_run(settings, queued, client_for, project, vic):
+def test_the_reaper_requeues_then_fails_a_silent_run(
+    settings, queued, client_for, project, vic, no_enqueue
+):
+    from backend.common.tasks import reap_jobs
+
     settings.JOB_MAX_ATTEMPTS = 2
     services.run_claim(run_id=queued.id, attempt=1, worker="w")
     stale = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 5)
     InferenceRun.objects.filter(pk=queued.pk).update(heartbeat_at=stale)
-    client_for(vic).get(f"/api/projects/{project.id}/inference-runs/")  # the list view reaps
+    # Reading the list reaps nothing any more: Celery beat sends the reaper.
+    client_for(vic).get(f"/api/projects/{project.id}/inference-runs/")
+    client_for(vic).get(f"/api/inference-runs/{queued.id}/")
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempt) == ("running", 1)
+    assert reap_jobs.apply().get() == {"inference.InferenceRun": [queued.id]}
     queued.refresh_from_db()
     assert (queued.status, queued.attempt) == ("queued", 2)
     assert "stopped responding" in queued.message
+    assert no_enqueue[-1] == queued.id  # sent again, for attempt 2
     services.run_claim(run_id=queued.id, attempt=2, worker="w")
     InferenceRun.objects.filter(pk=queued.pk).update(heartbeat_at=stale)
     assert services.runs_reap() == [queued.id]
     queued.refresh_from_db()
-    assert queued.status == "failed" and "stopped responding" in queued.error
+    assert queued.status == "failed" and queued.finished_at is not None
+    assert "The worker w stopped while running this inference run" in queued.error
+    assert "attempt 2 of 2" in queued.error
 
 
 def test_a_fresh_heartbeat_is_not_reaped(queued):

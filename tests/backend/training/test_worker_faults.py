@@ -13,25 +13,20 @@ import time
 
 import pytest
 
-from backend.config.celery import app as celery_app
 from backend.training import services
 from backend.training.models import ModelVersion, TrainingJob
-from tests.conftest import require
-from tests.workers import clean_redis_broker, redis_up, start_worker, stop_worker, worker_env
+from tests.workers import private_broker, start_worker, stop_worker, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 SHORT = {"max_seconds": 12.0, "max_crop_size": 64, "filters": 8}
 
 
 @pytest.fixture
-def real_broker(monkeypatch, tmp_path):
-    """Workers and this test share the broker configured for the session (Redis in CI)."""
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        require(redis_up(redis_url), f"Redis is not answering at {redis_url}")
-        clean_redis_broker(redis_url)
-    celery_app.conf.task_always_eager = False
-    return worker_env(None, redis_url, JOB_HEARTBEAT_TIMEOUT="6")
+def real_broker(tmp_path):
+    """Redis in CI; otherwise a filesystem broker private to this test, so no other worker
+    on this machine (another test run, ``make run``) can take its messages."""
+    with private_broker(tmp_path) as (var_dir, redis_url):
+        yield worker_env(var_dir, redis_url, JOB_HEARTBEAT_TIMEOUT="6")
 
 
 def _wait(job: TrainingJob, predicate, timeout: float, what: str) -> TrainingJob:
@@ -68,7 +63,9 @@ def test_sigkill_mid_training_requeues_once_and_finishes(
     real_broker, project, labeled_video, alice, settings, tmp_path
 ):
     settings.JOB_HEARTBEAT_TIMEOUT = 6
-    first = start_worker(real_broker, log=tmp_path / "first.log")
+    # Pauses after each progress report, so the kill lands mid-training however fast it runs.
+    first = start_worker({**real_broker, "TEST_JOB_PAUSE_SECONDS": "60"}, log=tmp_path / "first.log",
+                         app="tests.slow_jobs_app")  # fmt: skip
     try:
         job = services.training_job_start(
             project=project, user=alice, preset="fast", advanced=SHORT
@@ -78,7 +75,7 @@ def test_sigkill_mid_training_requeues_once_and_finishes(
         os.killpg(first.pid, signal.SIGKILL)  # the whole worker: main process and pool child
         first.wait()
     job.refresh_from_db()
-    assert job.status == "running"  # nobody told the database: only the heartbeat can
+    assert job.status == "running" and job.step > 0  # mid-job; only the heartbeat can tell now
     _wait(job, lambda j: services.jobs_reap() or j.status != "running", 30, "the reaper")
     job.refresh_from_db()
     assert (job.status, job.attempt) == ("queued", 2)

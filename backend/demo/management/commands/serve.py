@@ -1,7 +1,9 @@
 """`manage.py serve`: the embedded default in one command.
 
 Migrates, creates the demo project, then runs the web server and one real
-Celery worker (both queues) side by side. Ctrl-C stops both cleanly.
+Celery worker (both queues) side by side. The worker embeds Celery beat (``-B``),
+which sends the job reaper every ``JOB_REAPER_SECONDS`` (a team server runs beat
+as its own service instead; see docker-compose.yml). Ctrl-C stops both cleanly.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from django.core.management.base import BaseCommand
 from backend.demo.services import DEMO_PASSWORD, DEMO_USERNAME
 
 
+def worker_command(python: str, host: str) -> list[str]:
+    """One worker for both queues, with beat embedded: the schedule of the job reaper."""
+    return [python, "-m", "celery", "-A", "backend.config", "worker", "-Q", "default,gpu",
+            "-c", "1", "-B", "--loglevel", "INFO", "-n", f"embedded@{host}"]  # fmt: skip
+
+
 class Command(BaseCommand):
     help = "Run the web server and a Celery worker (embedded default)."
 
@@ -32,10 +40,7 @@ class Command(BaseCommand):
         if not no_demo:
             call_command("seed_demo")
         python = sys.executable
-        worker = subprocess.Popen(
-            [python, "-m", "celery", "-A", "backend.config", "worker", "-Q", "default,gpu",
-             "-c", "1", "--loglevel", "INFO", "-n", f"embedded@{os.uname().nodename}"],
-        )  # fmt: skip
+        worker = subprocess.Popen(worker_command(python, os.uname().nodename))
         web = subprocess.Popen(
             [python, "-m", "backend.common.server", "--host", host, "--port", str(port)],
             cwd=settings.BASE_DIR,

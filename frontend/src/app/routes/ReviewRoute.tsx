@@ -6,10 +6,12 @@ import { ReadOnlyFrame } from '../../features/labeling/components/ReadOnlyFrame'
 import { getProject } from '../../features/projects/api/projects';
 import { ReviewPage } from '../../features/review/components/ReviewPage';
 import { getSkeleton } from '../../features/skeletons/api/skeleton';
+import { useAuth } from '../auth';
 
 /** /projects/:projectId/review – the review queue with a read-only frame view. */
 export function ReviewRoute() {
   const projectId = Number(useParams().projectId);
+  const { user } = useAuth();
   const data = useAsync(
     (signal) => Promise.all([getProject(projectId, signal), getSkeleton(projectId, signal)]),
     [projectId],
@@ -30,6 +32,8 @@ export function ReviewRoute() {
           skeleton={skeleton}
           labelHref={(v, i) => `/projects/${project.id}/videos/${v}/label?frame=${i}`}
           renderFrame={(p) => <ReadOnlyFrame {...p} />}
+          meId={user?.id ?? null}
+          allowSelfReview={project.allow_self_review}
         />
       ) : (
         <p className="notice">Only reviewers and owners review frames.</p>

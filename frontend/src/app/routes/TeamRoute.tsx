@@ -4,6 +4,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { useAsync } from '../../lib/useAsync';
 import { getProject } from '../../features/projects/api/projects';
+import { ReviewSettingsPanel } from '../../features/projects/components/ReviewSettingsPanel';
 import { getDashboard, getProjectVideos } from '../../features/team/api/team';
 import { DashboardPanel } from '../../features/team/components/DashboardPanel';
 import { InvitePanel } from '../../features/team/components/InvitePanel';
@@ -36,6 +37,7 @@ export function TeamRoute() {
         <PresencePanel projectId={projectId} videoName={videoName} />
       </div>
       {role === 'owner' && <InvitePanel projectId={projectId} />}
+      {role === 'owner' && <ReviewSettingsPanel project={project.data} />}
       <DashboardPanel dashboard={dashboard.data} error={dashboard.error} />
       {(role === 'owner' || role === 'reviewer') && videos.data && (
         <PickFramesPanel videos={videos.data} onFinished={onPicked} />

@@ -7,7 +7,7 @@ function job(over: Partial<ImportExportJob> = {}): ImportExportJob {
   return {
     id: 7, kind: 'import', status: 'queued', progress: 0, message: '', error: '', project: null, format: 'zip',
     options: {}, input_name: 'p.zip', created_at: '2024-01-01T00:00:00Z', started_at: null, finished_at: null,
-    download_url: null, ...over,
+    download_url: null, result: {}, ...over,
   };
 }
 

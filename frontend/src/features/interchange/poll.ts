@@ -10,7 +10,7 @@ export const POLL_INTERVAL_MS = 1000;
 export const MAX_NETWORK_FAILURES = 5;
 
 export function isFinished(job: Pick<ImportExportJob, 'status'>): boolean {
-  return job.status === 'succeeded' || job.status === 'failed';
+  return job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
 }
 
 /** 0..100, whole percent, clamped. */
@@ -30,6 +30,8 @@ export function describeJob(job: ImportExportJob): string {
       return job.message || 'Done';
     case 'failed':
       return job.error || job.message || 'Failed';
+    case 'cancelled':
+      return job.message || 'Cancelled';
   }
 }
 

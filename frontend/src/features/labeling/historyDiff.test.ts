@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Instance, LabelHistoryRow } from '../../types/api';
+import type { LabelHistoryRow, SavedInstance } from '../../types/api';
 import { diffInstances, historyLines, pointCount } from './historyDiff';
 
-const inst = (...pts: [number, number, number, (0 | 1 | 2)?][]): Instance[] => [
-  { track: null, source: 'human', points: pts.map(([node, x, y, v]) => ({ node, x, y, visibility: v ?? 2 })) },
+const inst = (...pts: [number, number, number, (0 | 1 | 2)?][]): SavedInstance[] => [
+  { id: 1, track: null, source: 'human', points: pts.map(([node, x, y, v]) => ({ node, x, y, visibility: v ?? 2 })) },
 ];
 
 describe('history diff', () => {

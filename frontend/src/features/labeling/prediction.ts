@@ -2,7 +2,7 @@
  * The model's prediction for the current frame (pure, no I/O): shown as a
  * faint layer and turned into the editable pose by "Use prediction".
  */
-import type { FramePrediction } from '../../types/api';
+import type { ModelPrediction } from './api/predictions';
 import type { PointValue } from './state';
 
 /** A predicted keypoint in image pixels with the model's confidence (0..1, null when unknown). */
@@ -21,7 +21,7 @@ export interface FramePredictionState {
 }
 
 /** The API answer as editor state, keeping only the skeleton's nodes and finite coordinates. */
-export function predictionFromApi(p: FramePrediction, nodeIds: readonly number[]): FramePredictionState {
+export function predictionFromApi(p: ModelPrediction, nodeIds: readonly number[]): FramePredictionState {
   const known = new Set(nodeIds);
   const points: Record<number, PredictedValue> = {};
   for (const pt of p.points) {

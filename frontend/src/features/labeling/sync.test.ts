@@ -17,9 +17,9 @@ function memoryStorage(): DraftStorage {
   };
 }
 
-const inst = (x: number): Instance[] => [{ track: null, source: 'human', points: [{ node: 1, x, y: x, visibility: 2 }] }];
+const inst = (x: number): Instance[] => [{ id: 1, track: null, source: 'human', points: [{ node: 1, x, y: x, visibility: 2 }] }];
 
-const frame = (version: number, instances: Instance[]): LabeledFrame => ({
+const frame = (version: number, instances: LabelsPut['instances']): LabeledFrame => ({
   id: 1,
   video: 5,
   frame_index: 0,
@@ -27,7 +27,16 @@ const frame = (version: number, instances: Instance[]): LabeledFrame => ({
   version,
   updated_at: null,
   updated_by: { id: 2, username: 'bob' },
-  instances,
+  assignee: null,
+  submitted_by: null,
+  locked_by: null,
+  lock_expires_at: null,
+  submitted_at: null,
+  latest_comment: null,
+  instances: instances.map((inst, i) => ({
+    id: i + 1, track: null, source: 'human', ...inst,
+    points: inst.points.map((pt) => ({ visibility: 2, ...pt })),
+  })),
 });
 
 /** A fake server holding one frame with optimistic concurrency. */

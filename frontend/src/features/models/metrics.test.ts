@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelVersion } from '../../types/api';
+import type { ModelMetrics, ModelVersion } from '../../types/api';
 import {
   betterIndex, configDiff, evaluatedFrames, flatten, formatMetric, formatPck, formatPx, formatSeconds, joinNodeErrors,
   perNodeErrors, trainPresetOf,
 } from './metrics';
 
 const version = (metrics: ModelVersion['metrics'], config: ModelVersion['config'] = {}) => ({ metrics, config });
+/** Lists as per_node_rmse_px: not what the API sends (a name → value map), but read anyway. */
+const list = (items: unknown[]) => items as unknown as ModelMetrics['per_node_rmse_px'];
 
 describe('perNodeErrors', () => {
   it('reads a map in skeleton order, unknown names last', () => {
@@ -20,13 +22,13 @@ describe('perNodeErrors', () => {
 
   it('reads lists of numbers, pairs and objects', () => {
     const names = { node_names: ['snout', 'tail'] };
-    expect(perNodeErrors(version({ per_node_rmse_px: [1, null] }, names))).toEqual([
+    expect(perNodeErrors(version({ per_node_rmse_px: list([1, null]) }, names))).toEqual([
       { node: 'snout', value: 1 },
       { node: 'tail', value: null },
     ]);
-    expect(perNodeErrors(version({ per_node_rmse_px: [1, 2, 3] }, names))[2]).toEqual({ node: 'node 3', value: 3 });
-    expect(perNodeErrors(version({ per_node_rmse_px: [['a', 2]] }))).toEqual([{ node: 'a', value: 2 }]);
-    expect(perNodeErrors(version({ per_node_rmse_px: [{ node: 'b', rmse_px: 4 }, { name: 'c', value: 5 }] }))).toEqual([
+    expect(perNodeErrors(version({ per_node_rmse_px: list([1, 2, 3]) }, names))[2]).toEqual({ node: 'node 3', value: 3 });
+    expect(perNodeErrors(version({ per_node_rmse_px: list([['a', 2]]) }))).toEqual([{ node: 'a', value: 2 }]);
+    expect(perNodeErrors(version({ per_node_rmse_px: list([{ node: 'b', rmse_px: 4 }, { name: 'c', value: 5 }]) }))).toEqual([
       { node: 'b', value: 4 },
       { node: 'c', value: 5 },
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameSummary } from '../../types/api';
-import { age, decisionBody, nextAfterDecision } from './queue';
+import { age, decisionBody, nextAfterDecision, selfApprovalBlock } from './queue';
 
 const f = (id: number) => ({ id }) as FrameSummary;
 
@@ -23,5 +23,17 @@ describe('review helpers', () => {
     expect(age('2024-01-01T11:59:30Z', now)).toBe('30 s ago');
     expect(age('2024-01-01T11:00:00Z', now)).toBe('1 h ago');
     expect(age(null, now)).toBe('');
+  });
+
+  it('keeps the submitter and the last editor from approving unless self-review is allowed', () => {
+    const bob = { id: 2, username: 'bob' };
+    const rita = { id: 3, username: 'rita' };
+    const byBob = { submitted_by: bob, updated_by: bob };
+    expect(selfApprovalBlock(byBob, 2, false)).toMatch(/another reviewer has to approve/);
+    expect(selfApprovalBlock(byBob, 3, false)).toBeNull();
+    expect(selfApprovalBlock(byBob, 2, true)).toBeNull();
+    expect(selfApprovalBlock({ submitted_by: bob, updated_by: rita }, 3, false)).toMatch(/latest edit/);
+    expect(selfApprovalBlock({ submitted_by: bob, updated_by: rita }, 2, false)).toMatch(/You submitted/);
+    expect(selfApprovalBlock({ submitted_by: null, updated_by: null }, 2, false)).toBeNull();
   });
 });

@@ -32,3 +32,18 @@ export function age(iso: string | null, now: number = Date.now()): string {
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
 }
+
+/**
+ * Why `meId` may not approve `frame` (four-eyes review), or null when they may: the
+ * person who submitted it or last edited it needs someone else, unless the project allows it.
+ */
+export function selfApprovalBlock(
+  frame: Pick<FrameSummary, 'submitted_by' | 'updated_by'>,
+  meId: number | null,
+  allowSelfReview: boolean,
+): string | null {
+  if (allowSelfReview || meId === null) return null;
+  if (frame.updated_by?.id === meId) return 'You made the latest edit of this frame, so another reviewer has to approve it.';
+  if (frame.submitted_by?.id === meId) return 'You submitted this frame, so another reviewer has to approve it.';
+  return null;
+}

@@ -52,7 +52,7 @@ export function approvalRate(a: DashboardAnnotator): string {
 }
 
 export function isPickJobFinished(job: Pick<PickJob, 'status'>): boolean {
-  return job.status === 'succeeded' || job.status === 'failed';
+  return job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
 }
 
 /** One line about a pick job for people. */
@@ -66,6 +66,8 @@ export function describePickJob(job: PickJob): string {
       return job.message || `Picked ${job.frames.length} frames (${job.created_frames} new to label).`;
     case 'failed':
       return job.error || job.message || 'Frame picking failed';
+    case 'cancelled':
+      return job.message || 'Frame picking was cancelled';
   }
 }
 

@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
-import type { User } from '../../../types/api';
+import type { SessionUser } from '../../../types/api';
 import { login } from '../api/auth';
 
-export function LoginForm({ onLoggedIn }: { onLoggedIn: (user: User) => void }) {
+export function LoginForm({ onLoggedIn }: { onLoggedIn: (user: SessionUser) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);

@@ -17,7 +17,7 @@ function job(over: Partial<ImportExportJob> = {}): ImportExportJob {
   return {
     id: 9, kind: 'export', status: 'queued', progress: 0, message: '', error: '', project: 4, format: 'nwb',
     options: { labels: 'approved' }, input_name: '', created_at: '2024-01-01T00:00:00Z', started_at: null,
-    finished_at: null, download_url: null, ...over,
+    finished_at: null, download_url: null, result: {}, ...over,
   };
 }
 

@@ -34,6 +34,12 @@ export function emptyLabeledFrame(videoId: number, frameIndex: number): LabeledF
     version: 0,
     updated_at: null,
     updated_by: null,
+    assignee: null,
+    submitted_by: null,
+    locked_by: null,
+    lock_expires_at: null,
+    submitted_at: null,
+    latest_comment: null,
     instances: [],
   };
 }

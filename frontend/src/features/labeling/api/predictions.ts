@@ -5,13 +5,18 @@
 import { api, ApiError } from '../../../lib/api';
 import type { FramePrediction, Point, Suggestion } from '../../../types/api';
 
-/** What the server answers (200) for a video no model has run on yet. */
-type NoPrediction = Omit<FramePrediction, 'run' | 'model_version'> & { run: null; model_version: null };
+/** A frame some model predicted (the server answers run and model_version null before any ran). */
+export type ModelPrediction = FramePrediction & {
+  run: number;
+  model_version: NonNullable<FramePrediction['model_version']>;
+};
 
-export async function getFramePrediction(videoId: number, frameIndex: number, signal?: AbortSignal): Promise<FramePrediction | null> {
+const isModelPrediction = (p: FramePrediction): p is ModelPrediction => p.run !== null && p.model_version !== null;
+
+export async function getFramePrediction(videoId: number, frameIndex: number, signal?: AbortSignal): Promise<ModelPrediction | null> {
   try {
-    const p = await api.get<FramePrediction | NoPrediction>(`/api/videos/${videoId}/predictions/${frameIndex}/`, signal);
-    return p && p.run !== null ? (p as FramePrediction) : null;
+    const p = await api.get<FramePrediction>(`/api/videos/${videoId}/predictions/${frameIndex}/`, signal);
+    return p && isModelPrediction(p) ? p : null;
   } catch (err) {
     // Older servers answered 404 for "no model yet".
     if (err instanceof ApiError && err.status === 404) return null;

@@ -73,7 +73,10 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
   const spaceHeld = useRef(false);
   const staticDirty = useRef(true);
   const frameRequest = useRef(0);
-  const [image, setImage] = useState<HTMLImageElement | null>(null);
+  // The image and the URL it was loaded from: while the next frame loads, the previous
+  // frame's picture must not stay on screen under the new frame number (people labeled it).
+  const [loaded, setLoaded] = useState<{ url: string; img: HTMLImageElement } | null>(null);
+  const image = loaded?.url === props.imageUrl ? loaded.img : null;
   const [imageError, setImageError] = useState(false);
   const [cursor, setCursor] = useState('crosshair');
   const propsRef = useRef(props);
@@ -143,14 +146,15 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
   // Load the frame image.
   useEffect(() => {
     let live = true;
+    const url = props.imageUrl;
     const img = new Image();
     img.onload = () => {
       if (!live) return;
       setImageError(false);
-      setImage(img);
+      setLoaded({ url, img });
     };
     img.onerror = () => live && setImageError(true);
-    img.src = props.imageUrl;
+    img.src = url;
     return () => {
       live = false;
     };
@@ -159,7 +163,10 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
   // First image (or a different frame size): fit to screen.
   const lastImageSize = useRef('');
   useEffect(() => {
-    if (!image) return;
+    if (!image) {
+      requestDraw(true); // blank until the new frame is in: never the old picture
+      return;
+    }
     const key = `${image.naturalWidth}x${image.naturalHeight}`;
     if (key !== lastImageSize.current) {
       lastImageSize.current = key;
@@ -314,6 +321,11 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
         onContextMenu={onContextMenu}
       />
       {imageError && <div className="canvas-message error">Could not load this frame image.</div>}
+      {!image && !imageError && (
+        <div className="canvas-message" data-testid="frame-loading">
+          Loading frame…
+        </div>
+      )}
     </div>
   );
 }

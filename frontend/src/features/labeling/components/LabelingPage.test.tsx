@@ -15,8 +15,8 @@ import { LabelingPage } from './LabelingPage';
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const video: Video = {
-  id: 5, project: 1, name: 'mouse.mp4', fps: 30, frame_count: 10, width: 640, height: 480, codec: 'h264',
-  status: 'ready', error: null, thumbnail_url: null, created_at: '2024-01-01T00:00:00Z', labeled_frames: 0,
+  id: 5, project: 1, name: 'mouse.mp4', size_bytes: 1000, fps: 30, frame_count: 10, width: 640, height: 480, codec: 'h264',
+  status: 'ready', error: '', thumbnail_url: null, created_at: '2024-01-01T00:00:00Z', labeled_frames: 0,
 };
 
 interface Server {
@@ -43,7 +43,9 @@ function fakeFetch(server: Server) {
     if (body.version !== version) return json(409, { message: 'Version conflict', extra: { current } });
     const saved: LabeledFrame = {
       id: frame + 100, video: 5, frame_index: frame, status: 'in_progress', version: version + 1,
-      updated_at: null, updated_by: { id: 1, username: 'me' }, instances: body.instances,
+      updated_at: null, updated_by: { id: 1, username: 'me' }, assignee: null, submitted_by: null, locked_by: null, lock_expires_at: null, submitted_at: null, latest_comment: null,
+      instances: body.instances.map((inst, i) => ({ id: i + 1, track: null, source: 'human', ...inst,
+        points: inst.points.map((pt) => ({ visibility: 2, ...pt })) })),
     };
     server.frames.set(frame, saved);
     return json(200, saved);
@@ -171,8 +173,8 @@ describe('LabelingPage', () => {
     await clickCanvas(1, 1);
     server.frames.set(0, {
       id: 1, video: 5, frame_index: 0, status: 'in_progress', version: 3, updated_at: null,
-      updated_by: { id: 2, username: 'bob' },
-      instances: [{ track: null, source: 'human', points: [{ node: 1, x: 9, y: 9, visibility: 2 }] }],
+      updated_by: { id: 2, username: 'bob' }, assignee: null, submitted_by: null, locked_by: null, lock_expires_at: null, submitted_at: null, latest_comment: null,
+      instances: [{ id: 1, track: null, source: 'human', points: [{ node: 1, x: 9, y: 9, visibility: 2 }] }],
     });
     await act(async () => { $('save-button')!.click(); });
     await flush();
@@ -191,7 +193,8 @@ describe('LabelingPage', () => {
     await clickCanvas(1, 1);
     server.frames.set(0, {
       id: 1, video: 5, frame_index: 0, status: 'in_progress', version: 3, updated_at: null, updated_by: null,
-      instances: [{ track: null, source: 'human', points: [{ node: 3, x: 9, y: 9, visibility: 2 }] }],
+      assignee: null, submitted_by: null, locked_by: null, lock_expires_at: null, submitted_at: null, latest_comment: null,
+      instances: [{ id: 1, track: null, source: 'human', points: [{ node: 3, x: 9, y: 9, visibility: 2 }] }],
     });
     await press('s', { ctrlKey: true });
     await act(async () => { $('take-theirs')!.click(); });
@@ -233,6 +236,7 @@ describe('LabelingPage', () => {
   it('opens the frame from ?frame= and is read-only for viewers', async () => {
     server.frames.set(4, {
       id: 9, video: 5, frame_index: 4, status: 'approved', version: 2, updated_at: null, updated_by: null,
+      assignee: null, submitted_by: null, locked_by: null, lock_expires_at: null, submitted_at: null, latest_comment: null,
       instances: [{ id: 3, track: null, source: 'human', points: [{ node: 2, x: 5, y: 5, visibility: 2 }] }],
     });
     await mount('/label?frame=4', 'viewer');

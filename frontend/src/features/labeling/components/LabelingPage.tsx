@@ -22,7 +22,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ErrorMessage } from '../../../components/ErrorMessage';
-import type { FramePrediction, LabeledFrameTeam, Role, Skeleton, User, Video } from '../../../types/api';
+import type { LabeledFrameTeam, Role, Skeleton, User, Video } from '../../../types/api';
 import { getFrameLabels, putFrameLabels } from '../api/frameLabels';
 import { frameImageUrl } from '../api/frameImage';
 import { acceptCorrectedSuggestion } from '../api/predictions';
@@ -54,6 +54,7 @@ import { modKey, runAction, type Action } from '../actions/types';
 import { browserStorage } from '../drafts';
 import { useFrameLock } from '../hooks/useFrameLock';
 import { useFramePrediction } from '../hooks/useFramePrediction';
+import type { ModelPrediction } from '../api/predictions';
 import { parseFrameParam, useFrameUrlSync } from '../hooks/useFrameUrlSync';
 import { PRESENCE_POLL_MS, useWorkspaceLists } from '../hooks/useWorkspaceLists';
 import {
@@ -246,7 +247,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
 
   // The model's prediction for this frame (latest run on the video); none yet → no layer.
   const onPrediction = useCallback(
-    (p: FramePrediction | null) => {
+    (p: ModelPrediction | null) => {
       const ed = editorRef.current;
       if (!p && !ed.prediction) return;
       setEditor({ ...ed, prediction: p ? predictionFromApi(p, ed.nodeIds) : null });

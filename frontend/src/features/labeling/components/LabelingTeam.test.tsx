@@ -15,8 +15,8 @@ import { LabelingPage } from './LabelingPage';
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const video: Video = {
-  id: 5, project: 1, name: 'mouse.mp4', fps: 30, frame_count: 10, width: 160, height: 120, codec: 'h264',
-  status: 'ready', error: null, thumbnail_url: null, created_at: '2024-01-01T00:00:00Z', labeled_frames: 0,
+  id: 5, project: 1, name: 'mouse.mp4', size_bytes: 1000, fps: 30, frame_count: 10, width: 160, height: 120, codec: 'h264',
+  status: 'ready', error: '', thumbnail_url: null, created_at: '2024-01-01T00:00:00Z', labeled_frames: 0,
 };
 
 const json = (status: number, body: unknown) =>

@@ -3,14 +3,13 @@
  * yet, or an error, means no prediction layer; neither is shown as an error.
  */
 import { useEffect, useRef } from 'react';
-import type { FramePrediction } from '../../../types/api';
-import { getFramePrediction } from '../api/predictions';
+import { getFramePrediction, type ModelPrediction } from '../api/predictions';
 
 /**
  * Calls `onChange(null)` when the frame changes and `onChange(prediction)` once
  * it arrives. `onChange` is read through a ref, so it may be a fresh closure.
  */
-export function useFramePrediction(videoId: number, frameIndex: number, onChange: (p: FramePrediction | null) => void): void {
+export function useFramePrediction(videoId: number, frameIndex: number, onChange: (p: ModelPrediction | null) => void): void {
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
   useEffect(() => {

@@ -26,7 +26,7 @@ const v2: ModelVersion = {
 };
 const v3: ModelVersion = {
   ...v1, id: 13, number: 3, parent: 12, download_url: '/api/model-versions/13/download/',
-  metrics: { ...v1.metrics, rmse_px: 2.5, pck_5px: 0.8, per_node_rmse_px: [2, 6] },
+  metrics: { ...v1.metrics, rmse_px: 2.5, pck_5px: 0.8, per_node_rmse_px: { snout: 2, tail: 6 } },
 };
 
 let root: Root;

@@ -6,6 +6,9 @@
  *
  * Keys (outside the comment box): J / K next / previous frame in the queue,
  * A approve, R write a reject comment; in the comment box Ctrl+Enter rejects.
+ *
+ * Four-eyes review: Approve is disabled, with the reason, on a frame the reviewer
+ * submitted or last edited, unless the project allows self-review (the server checks too).
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
@@ -14,7 +17,7 @@ import { Loading } from '../../../components/Loading';
 import { useAsync } from '../../../lib/useAsync';
 import type { FrameSummary, Instance, Skeleton } from '../../../types/api';
 import { getFrameForReview, getReviewQueue, getReviewVideo, postReview } from '../api/review';
-import { age, decisionBody, nextAfterDecision } from '../queue';
+import { age, decisionBody, nextAfterDecision, selfApprovalBlock } from '../queue';
 
 export interface ReviewFrameViewProps {
   videoId: number;
@@ -35,6 +38,8 @@ export function ReviewPage(props: {
   skeleton: Skeleton;
   renderFrame(p: ReviewFrameViewProps): ReactNode;
   labelHref(videoId: number, frameIndex: number): string;
+  meId: number | null;
+  allowSelfReview: boolean;
 }) {
   const { projectId, skeleton } = props;
   const queue = useAsync((signal) => getReviewQueue(projectId, signal), [projectId]);
@@ -66,9 +71,15 @@ export function ReviewPage(props: {
     setError(null);
   }, []);
 
+  const approveBlocked = selected ? selfApprovalBlock(selected, props.meId, props.allowSelfReview) : null;
+
   const decide = useCallback(
     async (decision: 'approve' | 'reject') => {
       if (!selected || !frame.data || busy) return;
+      if (decision === 'approve' && approveBlocked) {
+        setError(new Error(approveBlocked));
+        return;
+      }
       const [labels] = frame.data;
       const built = decisionBody(decision, comment, node, labels.version);
       if (!built.body) {
@@ -90,7 +101,7 @@ export function ReviewPage(props: {
         setBusy(false);
       }
     },
-    [selected, frame.data, busy, comment, node, items, queue, select],
+    [selected, frame.data, busy, approveBlocked, comment, node, items, queue, select],
   );
 
   useEffect(() => {
@@ -209,8 +220,19 @@ export function ReviewPage(props: {
               </label>
               {node !== null && <p className="small">Pinned to {nodeName(node)} (red ring on the frame).</p>}
               <ErrorMessage error={error} testId="review-error" />
+              {approveBlocked && (
+                <p className="muted small" data-testid="approve-blocked">
+                  {approveBlocked} A project owner can allow self-review on the Team page.
+                </p>
+              )}
               <div className="buttons">
-                <button type="button" data-testid="approve" disabled={busy || !frame.data} onClick={() => void decide('approve')}>
+                <button
+                  type="button"
+                  data-testid="approve"
+                  disabled={busy || !frame.data || approveBlocked !== null}
+                  title={approveBlocked ?? undefined}
+                  onClick={() => void decide('approve')}
+                >
                   Approve (A)
                 </button>
                 <button
