@@ -313,8 +313,11 @@ def many_annotators(port: int, world: World, annotators: int, seconds: float) ->
         "conflicts": ledger.conflicts,
         "seconds": round(elapsed, 1),
         "by_kind": {
-            kind: {"count": len(v), "p50_ms": round(statistics.median(v), 2),
-                   "p95_ms": round(_percentile(v, 95), 2)}
+            kind: {
+                "count": len(v),
+                "p50_ms": round(statistics.median(v), 2),
+                "p95_ms": round(_percentile(v, 95), 2),
+            }
             for kind, v in sorted(ledger.ms.items())
         },  # fmt: skip
     }

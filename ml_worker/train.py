@@ -348,6 +348,17 @@ def _fit(run: _Run, name: str, data: StageData, offset: float, weight: float) ->
                 break
         _report(run, name, step, epoch_steps, progress, offset, weight, losses, val_loss,
                 force=is_val)
+    if step > 0 and step % val_every != 0 and step != max_steps:
+        # The time budget ran out between validations: judge the last steps too, or a
+        # short budget would publish the untrained initial weights as the "best" ones.
+        val_loss = _validate(net, data, run.device, amp, amp_dtype)
+        run.history.append({"stage": name, "step": step,
+                            "train_loss": float(np.mean(losses[-(step % val_every):])),
+                            "val_loss": val_loss, "seconds": time.monotonic() - run.t0})
+        if val_loss < best:
+            best_state = copy.deepcopy(net.state_dict())
+        _report(run, name, step, epoch_steps, progress, offset, weight, losses, val_loss,
+                force=True)
     net.load_state_dict(best_state)
     _checkpoint(run, name, step, force=True)
     return status

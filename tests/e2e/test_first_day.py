@@ -53,10 +53,10 @@ TINY_NETWORK = {"max_crop_size": 64, "filters": 8}
 # Test-time augmentation (the disagreement score) is slow on two CPU cores.
 NO_TTA = {"uncertainty": 1.0, "disagreement": 0.0, "temporal": 1.0, "diversity": 1.0}
 # Where the annotator clicks (fractions of the canvas at the 1280x800 viewport): on the
-# mouse of frame 291, heading up-left: snout, leftear, rightear, and the tail base a bit
-# off, then dragged onto it.
-CLICKS = [(0.162, 0.236), (0.182, 0.270), (0.197, 0.210), (0.231, 0.372)]
-TAILBASE_DROP = (0.271, 0.372)
+# mouse of frame 291, which faces left at the top of the arena: snout, leftear, rightear,
+# and the tail base a bit forward on the back, then dragged onto it.
+CLICKS = [(0.305, 0.170), (0.321, 0.186), (0.327, 0.131), (0.437, 0.180)]
+TAILBASE_DROP = (0.477, 0.180)
 # Mean absolute grey-level difference (0-255) between the canvas and a frame, both shrunk
 # to 32x24: the right frame scores about 1, another frame of this video about 8.
 SAME_FRAME = 3.0
@@ -314,6 +314,7 @@ def _expect_frame_picture(
         f"frame {frame_index} / {VIDEO_FRAMES}"
     )
     page.wait_for_selector("[data-testid=node-snout]")  # labels loaded
+    expect(page.get_by_test_id("frame-loading")).to_have_count(0, timeout=30_000)
     _expect_picture(page, "[data-testid=label-canvas]", f"frame {frame_index}")
     shown = _shown_frame(page.get_by_test_id("label-canvas").screenshot(), video)
     distance = {i: _distance(shown, frame) for i, frame in truth.items()}

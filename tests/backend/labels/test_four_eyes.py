@@ -84,7 +84,9 @@ def test_the_owner_can_allow_self_review(client_for, project, video, alice, rita
 
 
 def test_self_review_is_off_by_default(client_for, project, alice):
-    assert client_for(alice).get(f"/api/projects/{project.id}/").json()["allow_self_review"] is False
+    assert (
+        client_for(alice).get(f"/api/projects/{project.id}/").json()["allow_self_review"] is False
+    )
 
 
 @pytest.mark.parametrize("who,status", [("rita", 403), ("bob", 403), ("vic", 403), ("eve", 404)])
