@@ -252,7 +252,7 @@ class Annotator(threading.Thread):
         self.client = Client(port, world.cookies[n], world.csrf)
         self.world, self.stop_at, self.ledger = world, stop_at, ledger
         self.rng = random.Random(n)
-        self.next_save = time.monotonic() + self.rng.uniform(0, SAVE_EVERY_S)
+        self.next_save = 0.0
 
     def timed(self, kind: str, method: str, path: str, body: object = None, ok=(200,)):
         try:
@@ -269,6 +269,10 @@ class Annotator(threading.Thread):
         return status, data
 
     def run(self) -> None:
+        # People do not all open the app within the same millisecond: spread the starts
+        # over one save period, each then keeping its own 2 s rhythm.
+        time.sleep(self.rng.uniform(0, SAVE_EVERY_S))
+        self.next_save = time.monotonic() + SAVE_EVERY_S
         while time.monotonic() < self.stop_at:
             status, data = self.timed(
                 "next_frame", "POST", f"/api/projects/{self.world.project_id}/next-frame/",

@@ -107,7 +107,7 @@ def labeled_frame_to_dict(
 
 def unlabeled_frame_to_dict(*, video: Video, frame_index: int) -> dict[str, Any]:
     """A frame without a row, shaped like labeled_frame_to_dict: ``id`` null, version 0."""
-    check_frame_index(video, frame_index)
+    check_frame_index(video, frame_index, status_code=404)
     lock = live_locks().select_related("user").filter(video=video, frame_index=frame_index).first()
     return {
         "id": None,
@@ -187,10 +187,12 @@ def labeled_frame_get(*, video: Video, frame_index: int) -> LabeledFrame | None:
     return labeled_frames_query().filter(video=video, frame_index=frame_index).first()
 
 
-def check_frame_index(video: Video, frame_index: int) -> None:
+def check_frame_index(video: Video, frame_index: int, status_code: int = 400) -> None:
+    """Writes to a frame past the end are a bad request; reading one is a 404, like its JPEG."""
     if frame_index < 0 or frame_index >= video.frame_count:
         raise ApplicationError(
-            f"Frame {frame_index} is out of range (the video has {video.frame_count} frames)."
+            f"Frame {frame_index} is out of range (the video has {video.frame_count} frames).",
+            status_code=status_code,
         )
 
 

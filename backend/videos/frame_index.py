@@ -118,12 +118,24 @@ def _load(video_path: Path) -> FrameIndex | None:
         return None
 
 
+def _ours(video_path: Path) -> bool:
+    """Only files under MEDIA_ROOT get a sidecar: never write beside someone else's data."""
+    from django.conf import settings
+
+    try:
+        return Path(video_path).resolve().is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+    except Exception:  # settings not configured (a script): be conservative
+        return False
+
+
 def build_and_save(video_path: Path) -> FrameIndex:
     index = build(video_path)
+    if not _ours(video_path):
+        return index  # e.g. shared sample data: get() keeps its index in memory
     try:
         save(index, video_path)
     except OSError:
-        pass  # read-only folder (shared sample data): get() keeps its index in memory
+        pass  # read-only folder: get() keeps its index in memory
     return index
 
 

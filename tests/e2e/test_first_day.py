@@ -20,6 +20,7 @@ the form) added to the request the Train button sends.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -141,9 +142,16 @@ def test_a_labs_first_day(
     _approve(owner, project, video, frame_index)
 
     version = _train(owner, project)
-    _run_and_accept_a_suggestion(owner, project, video, artifacts_dir)
+    accepted = _run_and_accept_a_suggestion(owner, project, video, artifacts_dir)
     _download_model(owner, version, tmp_path)
-    _export_dlc(owner, video, frame_index, tmp_path)
+    # Not reviewed: the accepted suggestion (in progress) and the other picked frames (to do).
+    unreviewed = [accepted, *PICKED[1:]]
+    assert set(
+        LabeledFrame.objects.filter(video=video, frame_index__in=unreviewed).values_list(
+            "status", flat=True
+        )
+    ) <= {"todo", "in_progress"}
+    _export_dlc(owner, video, frame_index, unreviewed, true_frames, tmp_path)
 
     assert watch.errors == []
 
@@ -404,8 +412,8 @@ def _train(page: Page, project: Project) -> ModelVersion:
 
 def _run_and_accept_a_suggestion(
     page: Page, project: Project, video: Video, artifacts_dir: Path
-) -> None:
-    """Run v1 on the whole video with 3 suggestions; accept the top one."""
+) -> int:
+    """Run v1 on the whole video with 3 suggestions; accept the top one (its frame index)."""
     ActiveLearningSettings.objects.update_or_create(
         project=project, defaults={"weights": NO_TTA, "min_gap": 10}
     )
@@ -418,12 +426,16 @@ def _run_and_accept_a_suggestion(
     run = InferenceRun.objects.get(video=video)
 
     page.get_by_test_id("link-suggestions").click()
-    top = Suggestion.objects.filter(run=run).order_by("-score", "id").first()
-    assert top is not None, "the run suggested no frame"
-    card = page.get_by_test_id(f"suggestion-{top.id}")
-    expect(card).to_be_visible()
-    _expect_picture(page, f"[data-testid=suggestion-frame-{top.id}]", "the top suggestion")
-    page.screenshot(path=str(artifacts_dir / "first-day-suggestions.png"), full_page=False)
+    ranked = list(Suggestion.objects.filter(run=run).order_by("-score", "id"))
+    assert ranked, "the run suggested no frame"
+    top = ranked[0]
+    expect(page.get_by_test_id(f"suggestion-{top.id}")).to_be_visible()
+    for s in ranked:  # thumbnails are frames decoded one by one
+        _expect_picture(
+            page, f"[data-testid=suggestion-frame-{s.id}]", f"suggestion {s.frame_index}"
+        )
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(artifacts_dir / "first-day-suggestions.png"))
     page.get_by_test_id(f"accept-{top.id}").click()
     expect(page.get_by_test_id("suggestion-message")).to_contain_text(
         f"Accepted frame {top.frame_index}"
@@ -432,6 +444,7 @@ def _run_and_accept_a_suggestion(
     assert top.status == "accepted" and top.decided_by.username == "alice"
     frame = LabeledFrame.objects.get(video=video, frame_index=top.frame_index)
     assert frame.instances.get().source == "model"
+    return top.frame_index
 
 
 def _download_model(page: Page, version: ModelVersion, tmp_path: Path) -> None:
@@ -446,8 +459,13 @@ def _download_model(page: Page, version: ModelVersion, tmp_path: Path) -> None:
         assert archive.getinfo("model.onnx").file_size > 1000
 
 
-def _export_dlc(page: Page, video: Video, frame_index: int, tmp_path: Path) -> None:
-    """DeepLabCut export: scorer kept, the approved label in the table at its coordinates."""
+def _export_dlc(
+    page: Page, video: Video, approved: int, unreviewed: list[int], truth: dict[int, np.ndarray],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """DeepLabCut export with the default label set (approved + submitted): scorer, date and
+    project_path as DeepLabCut writes them, the 116 imported frames, and of the video only
+    the approved frame, at its coordinates and with its real pixels."""
     page.get_by_test_id("export-format").select_option("dlc")
     expect(page.get_by_test_id("export-labels")).to_have_value("approved_submitted")
     page.get_by_test_id("export-button").click()
@@ -458,16 +476,30 @@ def _export_dlc(page: Page, video: Video, frame_index: int, tmp_path: Path) -> N
     path = tmp_path / "export.zip"
     info.value.save_as(path)
     with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
-        (config_name,) = [n for n in names if n.endswith("/config.yaml")]
-        config = yaml.safe_load(archive.read(config_name))
-        csv_name = next(
-            n for n in names if n.endswith(f"/{Path(VIDEO).stem}/CollectedData_Pranav.csv")
-        )
-        table = archive.read(csv_name).decode()
-    assert config["scorer"] == "Pranav"
-    row = next(line for line in table.splitlines() if f"{frame_index}.png" in line)
-    points = LabeledFrame.objects.get(video=video, frame_index=frame_index).instances.get().points
-    values = [float(v) for v in row.split(",")[-8:]]
-    expected = [c for p in points for c in (p["x"], p["y"])]
-    assert values == pytest.approx(expected, abs=0.01)
+        files = {name: archive.read(name) for name in archive.namelist()}
+    root = next(iter(files)).split("/")[0]
+    config = yaml.safe_load(files[f"{root}/config.yaml"])
+    assert (config["scorer"], config["project_path"]) == ("Pranav", root)
+    assert config["date"]
+    imported = _dlc_rows(files[f"{root}/labeled-data/m4s1/CollectedData_Pranav.csv"])
+    assert len(imported) == 116
+
+    folder = f"{root}/labeled-data/{Path(VIDEO).stem}"
+    rows = _dlc_rows(files[f"{folder}/CollectedData_Pranav.csv"])
+    image = f"img{approved:05d}.png"
+    assert list(rows) == [f"labeled-data/{Path(VIDEO).stem}/{image}"], (rows, unreviewed)
+    nodes = dict(video.project.nodes.values_list("id", "name"))
+    points = LabeledFrame.objects.get(video=video, frame_index=approved).instances.get().points
+    expected = {(nodes[p["node"]], c): p[c] for p in points for c in ("x", "y")}
+    assert next(iter(rows.values())) == pytest.approx(expected, abs=0.01)
+    exported = np.asarray(Image.open(io.BytesIO(files[f"{folder}/{image}"])).convert("L"))
+    assert _distance(exported, truth[approved]) < SAME_FRAME
+
+
+def _dlc_rows(csv_bytes: bytes) -> dict[str, dict[tuple[str, str], float]]:
+    """A single-animal DeepLabCut CSV: image path → {(bodypart, "x"/"y"): value}."""
+    lines = list(csv.reader(io.StringIO(csv_bytes.decode())))
+    scorer, bodyparts, coords, *rows = lines
+    assert scorer[0] == "scorer" and set(scorer[1:]) == {"Pranav"}
+    keys = list(zip(bodyparts[1:], coords[1:], strict=True))
+    return {row[0]: {k: float(v) for k, v in zip(keys, row[1:], strict=True) if v} for row in rows}

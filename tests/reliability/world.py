@@ -67,10 +67,11 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
     video.refresh_from_db()
     frame = labels_save(video=video, frame_index=0, user=owner, version=0,
                         instances=[{"track": track, "points": _points(project)}])  # fmt: skip
-    labels_save(video=video, frame_index=10, user=owner, version=0,
-                instances=[{"track": track, "points": _points(project, 3)}])  # fmt: skip
-    submitted = review.frame_submit(video=video, frame_index=10, user=owner)
     extra, _ = get_user_model().objects.get_or_create(username=f"extra-{project.id}")
+    # Someone other than the reviewers labels and submits frame 10 (four-eyes review).
+    labels_save(video=video, frame_index=10, user=extra, version=0,
+                instances=[{"track": track, "points": _points(project, 3)}])  # fmt: skip
+    submitted = review.frame_submit(video=video, frame_index=10, user=extra)
     member = Membership.objects.create(project=project, user=extra, role="viewer")
     pick_job = FramePickJob.objects.create(
         project=project, video=video, created_by=owner, method="uniform", count=3, seed=1

@@ -26,9 +26,10 @@ def test_processing_writes_the_frame_index_and_the_exact_frame_count(video):
     assert len(frame_index.get(path)) == 60
 
 
-def test_a_stale_sidecar_is_rebuilt(tmp_path):
+def test_a_stale_sidecar_is_rebuilt():
     codec, pix_fmt, options = SPECS["h264-yuv420p-bf2.mp4"]
-    path = write_video(tmp_path / "v.mp4", codec, pix_fmt, options, n_frames=30)
+    Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
+    path = write_video(Path(settings.MEDIA_ROOT) / "v.mp4", codec, pix_fmt, options, n_frames=30)
     frame_index.save(frame_index.FrameIndex(np.arange(5), np.array([0])), path)
     # the sidecar says 5 frames, but was written for this very file: it is trusted ...
     assert len(frame_index._load(path)) == 5
@@ -37,6 +38,14 @@ def test_a_stale_sidecar_is_rebuilt(tmp_path):
     assert frame_index._load(path) is None
     assert len(frame_index.get(path)) == 30
     assert len(frame_index._load(path)) == 30  # rebuilt and saved again
+
+
+def test_videos_outside_media_get_no_sidecar(tmp_path):
+    codec, pix_fmt, options = SPECS["h264-yuv420p-bf2.mp4"]
+    (tmp_path / "outside").mkdir()
+    path = write_video(tmp_path / "outside" / "v.mp4", codec, pix_fmt, options, n_frames=12)
+    assert len(frame_index.get(path)) == 12
+    assert not frame_index.sidecar_path(path).exists()  # shared data stays untouched
 
 
 def test_deleting_a_video_deletes_its_index_and_cache(video):
