@@ -23,8 +23,12 @@ PALETTE = [
 
 
 @transaction.atomic
-def project_create(*, name: str, description: str = "", owner: Any) -> Project:
-    project = Project.objects.create(name=name, description=description, created_by=owner)
+def project_create(
+    *, name: str, description: str = "", owner: Any, allow_self_review: bool = False
+) -> Project:
+    project = Project.objects.create(
+        name=name, description=description, created_by=owner, allow_self_review=allow_self_review
+    )
     Membership.objects.create(project=project, user=owner, role=Membership.Role.OWNER)
     return project
 
