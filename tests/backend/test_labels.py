@@ -38,9 +38,9 @@ def test_an_unlabeled_frame_is_empty_at_version_0_and_opening_it_creates_nothing
     assert not LabeledFrame.objects.exists()
 
 
-def test_reading_a_frame_out_of_range_is_400(client_for, video, bob):
+def test_reading_a_frame_out_of_range_is_404_like_its_image(client_for, video, bob):
     response = client_for(bob).get(f"/api/videos/{video.id}/frames/999/labels/")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "out of range" in response.json()["message"]
 
 
