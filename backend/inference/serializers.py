@@ -143,6 +143,10 @@ class RetrainSerializer(TrainingSettingsSerializer):
 
 class ActiveLearningSettingsSerializer(serializers.ModelSerializer):
     weights = typed_json(StrategyWeights, name="StrategyWeights", required=False)
+    # Declared bounds: the model's PositiveIntegerField range differs between SQLite and
+    # PostgreSQL, which made the OpenAPI schema (and the generated types) depend on the DB.
+    n_suggestions = serializers.IntegerField(min_value=0, max_value=500, required=False)
+    min_gap = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
 
     class Meta:
         model = ActiveLearningSettings

@@ -42,7 +42,8 @@ def test_a_result_and_progress_come_back_from_the_child(payload):
 
 @needs_proc
 def test_a_child_over_the_memory_limit_is_killed_and_the_parent_lives_on(payload):
-    child = _child("grow", payload, memory_limit_mb=rss_mb(os.getpid()) + 300)
+    limit = rss_mb(os.getpid()) + 300
+    child = _child("grow", payload, memory_limit_mb=limit)
     started = time.monotonic()
     with pytest.raises(LimitExceeded) as error:
         child.run()
@@ -51,7 +52,8 @@ def test_a_child_over_the_memory_limit_is_killed_and_the_parent_lives_on(payload
         str(error.value)
     )
     assert time.monotonic() - started < 30  # long before the 3 GB the entry would reach
-    assert child.peak_mb is not None and child.peak_mb < 1500
+    # stopped within a few polls of crossing the limit (20 MB per 20 ms), not at 3 GB
+    assert child.peak_mb is not None and child.peak_mb < limit + 250
     assert _child("echo", payload).run()["payload"] == "frames"  # and works again
 
 

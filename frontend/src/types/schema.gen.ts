@@ -957,18 +957,14 @@ export interface components {
     schemas: {
         ActiveLearningSettings: {
             weights: components["schemas"]["StrategyWeights"];
-            /** Format: int64 */
             n_suggestions: number;
-            /** Format: int64 */
             min_gap: number;
             /** Format: date-time */
             readonly updated_at: string;
         };
         ActiveLearningSettingsRequest: {
             weights?: components["schemas"]["StrategyWeights"];
-            /** Format: int64 */
             n_suggestions?: number;
-            /** Format: int64 */
             min_gap?: number;
         };
         AdminPasswordRequest: {
