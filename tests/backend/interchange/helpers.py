@@ -67,3 +67,13 @@ def media_files(media_root: Path) -> list[Path]:
     if not media_root.exists():
         return []
     return [p for p in media_root.rglob("*") if p.is_file()]
+
+
+# Set for each test by conftest's autouse fixture (pytest-django's on-commit capture).
+_capture = None
+
+
+def post_committed(client, url, data, format):
+    """POST, then run the job tasks (eager Celery) as the request's transaction commits."""
+    with _capture(execute=True):
+        return client.post(url, data, format=format)

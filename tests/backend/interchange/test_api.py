@@ -11,27 +11,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from backend.interchange.models import ImportExportJob
 from backend.labels.models import Instance
 from backend.projects.models import Project
-from tests.backend.interchange.helpers import PAIR, media_files, openfield_subset, zip_dir
-
-_capture = None
-
-
-@pytest.fixture(autouse=True)
-def _run_on_commit(django_capture_on_commit_callbacks):
-    """Run job tasks (eager Celery) as each request's transaction would commit."""
-    global _capture
-    _capture = django_capture_on_commit_callbacks
-    yield
-    _capture = None
-
-
-def _post(client, url, data, format):
-    with _capture(execute=True):
-        return client.post(url, data, format=format)
+from tests.backend.interchange.helpers import (
+    PAIR,
+    media_files,
+    openfield_subset,
+    post_committed,
+    zip_dir,
+)
 
 
 def _upload(client, name: str, data: bytes):
-    return _post(client, "/api/imports/", {"file": SimpleUploadedFile(name, data)}, "multipart")
+    return post_committed(client, "/api/imports/", {"file": SimpleUploadedFile(name, data)}, "multipart")
 
 
 def test_upload_pkg_slp_runs_job_and_creates_project(shared_data_dir, alice, eve, client_for):
@@ -54,7 +44,7 @@ def test_upload_dlc_zip(shared_data_dir, alice, client_for, tmp_path):
     root = openfield_subset(shared_data_dir, tmp_path, n=3)
     data = zip_dir(root, tmp_path / "p.zip").read_bytes()
     upload = {"file": SimpleUploadedFile("openfield.zip", data), "name": "  My mice  "}
-    response = _post(client_for(alice), "/api/imports/", upload, "multipart")
+    response = post_committed(client_for(alice), "/api/imports/", upload, "multipart")
     assert response.data["options"] == {"name": "My mice"}
     job = client_for(alice).get(f"/api/import-export-jobs/{response.data['id']}/").data
     assert job["status"] == "succeeded", job
@@ -119,7 +109,7 @@ def test_export_permissions_and_download(project, video, alice, vic, eve, client
     assert client_for(eve).post(url, {"format": "coco"}, format="json").status_code == 404
     bad = client_for(vic).post(url, {"format": "bogus"}, format="json")
     assert bad.status_code == 400 and "bogus" in bad.data["message"]
-    response = _post(client_for(vic), url, {"format": "dlc", "approved_only": True}, "json")
+    response = post_committed(client_for(vic), url, {"format": "dlc", "approved_only": True}, "json")
     assert response.status_code == 202
     job = client_for(vic).get(f"/api/import-export-jobs/{response.data['id']}/").data
     assert job["status"] == "succeeded", job

@@ -24,26 +24,17 @@ from backend.interchange.services import project_export, project_import
 from backend.labels.models import LabeledFrame
 from backend.labels.services import labels_save
 from backend.videos.models import Video
-from tests.backend.interchange.helpers import OPENFIELD, openfield_subset, unzip, zip_dir
+from tests.backend.interchange.helpers import (
+    OPENFIELD,
+    openfield_subset,
+    post_committed,
+    unzip,
+    zip_dir,
+)
 
 pytestmark = pytest.mark.django_db
 Status = LabeledFrame.Status
 
-_capture = None
-
-
-@pytest.fixture(autouse=True)
-def _run_on_commit(django_capture_on_commit_callbacks):
-    """Run job tasks (eager Celery) as each request's transaction would commit."""
-    global _capture
-    _capture = django_capture_on_commit_callbacks
-    yield
-    _capture = None
-
-
-def _post(client, url, data, format):
-    with _capture(execute=True):
-        return client.post(url, data, format=format)
 
 
 def _config(root) -> dict:
@@ -74,7 +65,7 @@ def test_poseforge_project_exports_as_the_exporting_user(
     project, video, alice, vic, client_for, tmp_path
 ):
     _frames(project, video, alice, {1: Status.APPROVED})
-    response = _post(client_for(vic), f"/api/projects/{project.id}/exports/",
+    response = post_committed(client_for(vic), f"/api/projects/{project.id}/exports/",
                      {"format": "dlc"}, "json")  # fmt: skip
     job = ImportExportJob.objects.get(pk=response.data["id"])
     assert job.status == "succeeded", job.error
@@ -110,7 +101,7 @@ ALL = {1: Status.APPROVED, 2: Status.SUBMITTED, 3: Status.IN_PROGRESS, 4: Status
 
 
 def _exported_frames(client, project, body: dict, dest) -> set[int]:
-    response = _post(client, f"/api/projects/{project.id}/exports/", {"format": "dlc", **body},
+    response = post_committed(client, f"/api/projects/{project.id}/exports/", {"format": "dlc", **body},
                      "json")  # fmt: skip
     assert response.status_code == 202, response.data
     job = ImportExportJob.objects.get(pk=response.data["id"])
@@ -187,7 +178,7 @@ def test_dlc_zip_upload_creates_the_video_and_reports_what_it_skipped(
     shared_data_dir, alice, client_for, tmp_path
 ):
     data = _openfield_zip(shared_data_dir, tmp_path, {"broken.avi": b"RIFF" + b"\0" * 500})
-    response = _post(client_for(alice), "/api/imports/",
+    response = post_committed(client_for(alice), "/api/imports/",
                      {"file": SimpleUploadedFile("openfield.zip", data)}, "multipart")  # fmt: skip
     assert response.status_code == 202, response.data
     job = client_for(alice).get(f"/api/import-export-jobs/{response.data['id']}/").data

@@ -13,29 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from backend.interchange.models import ImportExportJob
 from backend.projects.models import Membership
 from backend.projects.services import project_create
+from tests.backend.interchange.helpers import post_committed
 
 pytestmark = pytest.mark.django_db
 
 
-_capture = None
-
-
-@pytest.fixture(autouse=True)
-def _run_on_commit(django_capture_on_commit_callbacks):
-    """Run job tasks (eager Celery) as each request's transaction would commit."""
-    global _capture
-    _capture = django_capture_on_commit_callbacks
-    yield
-    _capture = None
-
-
-def _post(client, url, data, format):
-    with _capture(execute=True):
-        return client.post(url, data, format=format)
 
 
 def _export(client, project) -> ImportExportJob:
-    response = _post(client, f"/api/projects/{project.id}/exports/", {"format": "coco"}, "json")
+    response = post_committed(client, f"/api/projects/{project.id}/exports/", {"format": "coco"}, "json")
     assert response.status_code == 202, response.data
     job = ImportExportJob.objects.get(pk=response.data["id"])
     assert job.status == "succeeded", job.error
@@ -77,7 +63,7 @@ def test_export_of_another_project_is_404_even_for_an_owner(project, video, alic
 
 def test_import_job_without_a_project_is_its_creators_alone(alice, eve, client_for):
     upload = {"file": SimpleUploadedFile("mice.json", b'{"images": [], "annotations": []}')}
-    response = _post(client_for(alice), "/api/imports/", upload, "multipart")
+    response = post_committed(client_for(alice), "/api/imports/", upload, "multipart")
     assert response.status_code == 202
     job = ImportExportJob.objects.get(pk=response.data["id"])
     assert job.project_id is None and job.status == "failed"
