@@ -25,4 +25,6 @@ RUN groupadd --system --gid 10001 poseforge \
 ENV POSEFORGE_VAR_DIR=/data/var MEDIA_ROOT=/data/media
 USER 10001:10001
 EXPOSE 8000
-CMD ["python", "-m", "gunicorn", "backend.config.wsgi", "-b", "0.0.0.0:8000", "-w", "3"]
+# backend/common/server.py: gunicorn with (2 x cores) + 1 gthread workers (WEB_WORKERS overrides),
+# the setup docs/operations.md and `make bench-saves` describe; docker-compose runs the same.
+CMD ["python", "-m", "backend.common.server", "--host", "0.0.0.0", "--port", "8000"]

@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 NPM := cd frontend && npm
 
-.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-frames bench-inference bench-al bench-saves reliability clean
+.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-frames bench-inference bench-al bench-saves bench-multianimal reliability clean
 
 run: setup  ## set everything up, then start web + worker with the demo project
 	$(BIN)/python manage.py serve
@@ -49,8 +49,10 @@ fmt:
 migrate: deps
 	$(BIN)/python manage.py migrate
 
+# Then every test that touches media again, against a real S3 server (moto, 127.0.0.1).
 pytest: deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTEST_MEDIA_STORAGE=s3 $(BIN)/python -m pytest -m 'media and not reliability and not e2e' $(PYTEST_ARGS)
 
 test-frontend: node frontend
 	$(NPM) test
@@ -72,6 +74,9 @@ bench-al: deps
 
 bench-saves: deps  ## label saves on gunicorn + PostgreSQL + Redis -> bench/results/saves.json
 	$(BIN)/python bench/saves.py
+
+bench-multianimal: deps  ## top-down vs bottom-up, 10 min each, 2 data sets -> bench/results/multi_animal.json
+	$(BIN)/python bench/multi_animal.py $(BENCH_ARGS)
 
 reliability: deps  ## issue-7 proofs at full length -> bench/results/reliability.json
 	$(BIN)/python bench/reliability.py

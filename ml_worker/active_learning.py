@@ -14,7 +14,15 @@ Flow:
      next frame, in body lengths, averaged over the sides that exist (a one-frame
      glitch scores its full jump, its neighbours half); 0 without neighbours;
    - ``diversity``: distance, in feature space, to the nearest frame already
-     labeled or already picked (computed during selection).
+     labeled or already picked (computed during selection);
+   - ``instance_count``: how much the number of animals found differs from the
+     neighbouring frames' and from the project's expected count (only where
+     there can be several animals).
+
+   With several animals (``points (F, I, K, 2)``) uncertainty and jumps are
+   measured per instance and a frame scores its worst animal; jumps follow each
+   animal to its match in the neighbouring frame (same track, else the nearest).
+   One animal, ``(F, K, 2)`` or ``(F, 1, K, 2)``, scores exactly as before.
 
 2. :func:`rank_frames` rank-normalises each sub-score over the candidates to
    [0, 1] (so units do not matter), mixes them with weights, then picks frames
@@ -34,11 +42,13 @@ Body size is the median bounding-box diagonal of confident points.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from scipy.optimize import linear_sum_assignment
 from scipy.stats import rankdata
 
 from ml_worker.artifacts import ModelArtifact
@@ -46,7 +56,7 @@ from ml_worker.augment import affine_matrix, flip_permutation, transform_points,
 from ml_worker.infer import VideoPredictions
 from ml_worker.pipeline import TopDownModel
 
-SUBSCORES = ("uncertainty", "disagreement", "temporal", "diversity")
+SUBSCORES = ("uncertainty", "disagreement", "temporal", "diversity", "instance_count")
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SUBSCORES, 1.0)
 
 
@@ -74,10 +84,13 @@ class TTAResult:
 
     Attributes:
         variants: V variant names (``"identity"`` first).
-        points: ``(V, N, K, 2)`` predictions mapped back to frame pixels.
-        scores: ``(V, N, K)`` peak confidences.
-        node_spread_px: ``(N, K)`` mean distance of the variants to their median.
-        spread: ``(N,)`` mean node spread divided by the body size (body lengths).
+        points: ``(V, N, K, 2)`` predictions mapped back to frame pixels
+            (``(V, N, I, K, 2)`` from a model with several instance slots).
+        scores: ``(V, N, K)`` peak confidences (``(V, N, I, K)``).
+        node_spread_px: ``(N, K)`` mean distance of the variants to their median
+            (``(N, I, K)``).
+        spread: ``(N,)`` mean node spread divided by the body size (body lengths);
+            with several animals, the largest instance's.
     """
 
     variants: list[str]
@@ -93,16 +106,17 @@ def animal_size(
     """Median bounding-box diagonal (px) of the confident points of each frame.
 
     Args:
-        points: ``(F, K, 2)``.
-        scores: ``(F, K)``; None uses every finite point.
+        points: ``(F, K, 2)`` or ``(F, I, K, 2)`` (every instance counts as an animal).
+        scores: ``(F, [I,] K)``; None uses every finite point.
         threshold: minimum score of a point used.
 
     Returns:
-        Body size in pixels (at least 1; 1 when no frame has two confident points).
+        Body size in pixels (at least 1; 1 when no animal has two confident points).
     """
     p = np.array(points, dtype=np.float64)
     if scores is not None:
         p[np.asarray(scores) < threshold] = np.nan
+    p = p.reshape(-1, p.shape[-2], 2)
     ok = np.isfinite(p).all(axis=-1).sum(axis=1) >= 2
     if not ok.any():
         return 1.0
@@ -111,27 +125,59 @@ def animal_size(
     return max(float(np.median(diag)), 1.0)
 
 
-def uncertainty_scores(scores: np.ndarray, threshold: float = 0.4) -> np.ndarray:
-    """``(F, K)`` peak scores -> ``(F,)`` ``0.5 (1 - mean score) + 0.5 fraction below threshold``."""
+def uncertainty_scores(
+    scores: np.ndarray, threshold: float = 0.4, present: np.ndarray | None = None
+) -> np.ndarray:
+    """Peak scores -> ``(F,)`` ``0.5 (1 - mean score) + 0.5 fraction below threshold``.
+
+    Args:
+        scores: ``(F, K)``, or ``(F, I, K)``: then the frame scores its most
+            uncertain instance among ``present``.
+        threshold: confidence below which a node counts as missing.
+        present: ``(F, I)`` instances that exist (default all); slot 0 always
+            counts, so a frame where nothing was found scores as fully uncertain.
+    """
     s = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=0.0).clip(0.0, 1.0)
-    return 0.5 * (1.0 - s.mean(axis=1)) + 0.5 * (s < threshold).mean(axis=1)
+    per = 0.5 * (1.0 - s.mean(axis=-1)) + 0.5 * (s < threshold).mean(axis=-1)
+    if per.ndim == 1:
+        return per
+    mask = np.ones(per.shape, bool) if present is None else np.array(present, bool)
+    mask[:, 0] = True
+    return np.where(mask, per, -np.inf).max(axis=1)
+
+
+def instance_uncertainty(scores: np.ndarray, threshold: float = 0.4) -> np.ndarray:
+    """``(F, I, K)`` peak scores -> ``(F, I)`` uncertainty of each instance (as above)."""
+    s = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=0.0).clip(0.0, 1.0)
+    return 0.5 * (1.0 - s.mean(axis=-1)) + 0.5 * (s < threshold).mean(axis=-1)
+
+
+def instances_found(points: np.ndarray, scores: np.ndarray, threshold: float = 0.4) -> np.ndarray:
+    """``(F, I)``: the instance has at least one node found with a score >= ``threshold``."""
+    ok = np.isfinite(np.asarray(points)).all(axis=-1)
+    return (ok & (np.nan_to_num(np.asarray(scores, np.float64)) >= threshold)).any(axis=-1)
 
 
 def frame_jumps(
-    points: np.ndarray, frame_indices: np.ndarray, size: float
+    points: np.ndarray, frame_indices: np.ndarray, size: float, track_ids: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Jump from the previous and to the next frame, in body lengths.
 
     Args:
-        points: ``(F, K, 2)`` rows sorted by frame index.
+        points: ``(F, K, 2)`` rows sorted by frame index, or ``(F, I, K, 2)``:
+            then each frame's largest instance jump (see :func:`instance_jumps`).
         frame_indices: ``(F,)``; rows whose indices differ by 1 are neighbours.
         size: body size in pixels.
+        track_ids: ``(F, I)`` identities for matching instances (-1: none).
 
     Returns:
         ``prev (F,)`` and ``next (F,)``: median over nodes of the point
         displacement divided by ``size``; NaN where there is no neighbour.
     """
     p = np.asarray(points, dtype=np.float64)
+    if p.ndim == 4:
+        prev_i, next_i = instance_jumps(p, frame_indices, size, track_ids)
+        return _nanmax_rows(prev_i), _nanmax_rows(next_i)
     step = np.full(len(p), np.nan)
     if len(p) > 1:
         with np.errstate(all="ignore"):
@@ -144,12 +190,98 @@ def frame_jumps(
     return step, nxt
 
 
-def temporal_scores(points: np.ndarray, frame_indices: np.ndarray, size: float) -> np.ndarray:
+def instance_jumps(
+    points: np.ndarray, frame_indices: np.ndarray, size: float, track_ids: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-instance jumps, in body lengths, to the matching instance of each neighbour.
+
+    Instances of neighbouring frames are matched by track where both have one,
+    the rest by least total displacement (Hungarian, on the median node distance).
+
+    Args:
+        points: ``(F, I, K, 2)`` rows sorted by frame index.
+        frame_indices: ``(F,)``.
+        size: body size in pixels.
+        track_ids: ``(F, I)`` or None.
+
+    Returns:
+        ``prev (F, I)`` and ``next (F, I)``; NaN without a neighbour or a match.
+    """
+    p = np.asarray(points, dtype=np.float64)
+    f, i = p.shape[:2]
+    prev, nxt = np.full((f, i), np.nan), np.full((f, i), np.nan)
+    if f < 2:
+        return prev, nxt
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: no match
+        d = np.linalg.norm(p[1:, :, None] - p[:-1, None, :], axis=-1)  # (F-1, I, I, K)
+        cost = np.nanmedian(np.where(np.isfinite(d), d, np.nan), axis=-1) / size
+    adjacent = np.flatnonzero(np.diff(np.asarray(frame_indices)) == 1)
+    tracks = np.full((f, i), -1) if track_ids is None else np.asarray(track_ids)
+    for r in adjacent:
+        for a, b in _match(cost[r], tracks[r + 1], tracks[r]):
+            prev[r + 1, a] = nxt[r, b] = cost[r, a, b]
+    return prev, nxt
+
+
+def _match(cost: np.ndarray, now: np.ndarray, before: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (instance now, instance before): same track first, then least cost."""
+    pairs = [(a, int(np.flatnonzero(before == now[a])[0]))
+             for a in range(len(now)) if now[a] >= 0 and (before == now[a]).any()]  # fmt: skip
+    rows = [a for a in range(cost.shape[0]) if a not in {x for x, _ in pairs}]
+    cols = [b for b in range(cost.shape[1]) if b not in {y for _, y in pairs}]
+    sub = cost[np.ix_(rows, cols)]
+    if sub.size and np.isfinite(sub).any():
+        ra, cb = linear_sum_assignment(np.where(np.isfinite(sub), sub, 1e12))
+        pairs += [(rows[x], cols[y]) for x, y in zip(ra, cb, strict=True) if np.isfinite(sub[x, y])]
+    return [(a, b) for a, b in pairs if np.isfinite(cost[a, b])]
+
+
+def _nanmax_rows(values: np.ndarray) -> np.ndarray:
+    """``(F, I)`` -> ``(F,)`` max over the finite values; NaN where there is none."""
+    finite = np.isfinite(values)
+    return np.where(finite.any(axis=1), np.where(finite, values, -np.inf).max(axis=1), np.nan)
+
+
+def temporal_scores(
+    points: np.ndarray, frame_indices: np.ndarray, size: float, track_ids: np.ndarray | None = None
+) -> np.ndarray:
     """``(F,)`` mean of the available previous/next jumps (body lengths); 0 if neither."""
-    prev, nxt = frame_jumps(points, frame_indices, size)
+    prev, nxt = frame_jumps(points, frame_indices, size, track_ids)
     both = np.stack([prev, nxt])
     count = np.isfinite(both).sum(axis=0)
     return np.where(count > 0, np.nansum(both, axis=0) / np.maximum(count, 1), 0.0)
+
+
+def count_scores(
+    found: np.ndarray, frame_indices: np.ndarray, expected: int | None = None
+) -> np.ndarray:
+    """``(F,)`` how far the number of animals found is off, in animals.
+
+    The mean absolute difference to the neighbouring frames' counts (those
+    that exist), plus the difference to ``expected`` when the project knows it.
+
+    Args:
+        found: ``(F, I)`` bool, from :func:`instances_found`.
+        frame_indices: ``(F,)``; rows whose indices differ by 1 are neighbours.
+        expected: animals a frame should hold, or None.
+    """
+    n = np.asarray(found, bool).sum(axis=1).astype(np.float64)
+    step = np.full(len(n), np.nan)
+    step[1:] = np.where(np.diff(np.asarray(frame_indices)) == 1, np.abs(np.diff(n)), np.nan)
+    both = np.stack([step, np.append(step[1:], np.nan)])
+    count = np.isfinite(both).sum(axis=0)
+    near = np.where(count > 0, np.nansum(both, axis=0) / np.maximum(count, 1), 0.0)
+    return near + (np.abs(n - expected) if expected is not None else 0.0)
+
+
+def _with_instances(preds: VideoPredictions) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``points (F, I, K, 2)``, ``scores (F, I, K)`` and ``track_ids (F, I)`` or None,
+    whichever layout the predictions have."""
+    points, scores = np.asarray(preds.points), np.asarray(preds.scores)
+    if points.ndim == 3:
+        return points[:, None], scores[:, None], None
+    return points, scores, getattr(preds, "track_ids", None)
 
 
 def embed(
@@ -177,13 +309,19 @@ def embed(
     if extra_features is not None and len(extra_features):
         raise ValueError("extra_features needs preds.features (predict with with_features=True)")
     size = animal_size(preds.points, preds.scores, threshold)
-    rel = (preds.points.astype(np.float64) - preds.anchors[:, None, :]) / size
-    rel[(preds.scores < threshold) | ~np.isfinite(rel).all(axis=-1)] = 0.0
+    points, scores, _ = _with_instances(preds)
+    anchors = np.asarray(preds.anchors, np.float64)
+    anchors = anchors[:, 0] if anchors.ndim == 3 else anchors  # the first (best) animal
+    rel = (points[:, 0].astype(np.float64) - anchors[:, None, :]) / size
+    rel[(scores[:, 0] < threshold) | ~np.isfinite(rel).all(axis=-1)] = 0.0
     return rel.reshape(len(rel), -1), None
 
 
 def score_frames(
-    preds: VideoPredictions, disagreement: np.ndarray | None = None, threshold: float = 0.4
+    preds: VideoPredictions,
+    disagreement: np.ndarray | None = None,
+    threshold: float = 0.4,
+    expected_instances: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Raw per-frame sub-scores (higher = more worth labeling), each ``(F,)``.
 
@@ -191,20 +329,30 @@ def score_frames(
         preds: one video's predictions (rows sorted by frame index).
         disagreement: ``(F,)`` TTA spread in body lengths (``TTAResult.spread``), or None.
         threshold: confidence below which a node counts as missing.
+        expected_instances: animals a frame should hold (the project's count), or None.
 
     Returns:
-        ``{"uncertainty", "temporal"[, "disagreement"]}``; ``diversity``
-        depends on the picks and is computed by :func:`rank_frames`.
+        ``{"uncertainty", "temporal"[, "disagreement"][, "instance_count"]}``;
+        ``instance_count`` only where several animals are possible and some
+        frame's count is off. ``diversity`` depends on the picks and is computed
+        by :func:`rank_frames`.
     """
+    points, scores, tracks = _with_instances(preds)
     size = animal_size(preds.points, preds.scores, threshold)
+    present = np.isfinite(points).all(axis=-1).any(axis=-1)
     out = {
-        "uncertainty": uncertainty_scores(preds.scores, threshold),
-        "temporal": temporal_scores(preds.points, preds.frame_indices, size),
+        "uncertainty": uncertainty_scores(preds.scores, threshold, present=present),
+        "temporal": temporal_scores(preds.points, preds.frame_indices, size, tracks),
     }
+    if points.shape[1] > 1 or expected_instances not in (None, 1):
+        found = instances_found(points, scores, threshold)
+        counts = count_scores(found, preds.frame_indices, expected_instances)
+        if (counts > 0).any():
+            out["instance_count"] = counts
     if disagreement is not None:
         d = np.asarray(disagreement, dtype=np.float64)
-        if d.shape != (len(preds),):
-            raise ValueError(f"disagreement must be ({len(preds)},), got {d.shape}")
+        if d.shape != (len(points),):
+            raise ValueError(f"disagreement must be ({len(points)},), got {d.shape}")
         out["disagreement"] = np.nan_to_num(d, nan=0.0)
     return out
 
@@ -228,6 +376,7 @@ def rank_frames(
     disagreement: np.ndarray | None = None,
     labeled_features: np.ndarray | None = None,
     threshold: float = 0.4,
+    expected_instances: int | None = None,
 ) -> list[Suggestion]:
     """Pick up to ``n`` frames to label: informative, and unlike each other and the labels.
 
@@ -243,6 +392,7 @@ def rank_frames(
         disagreement: ``(F,)`` TTA spread in body lengths, aligned with ``preds`` rows.
         labeled_features: ``(M, D)`` features of labeled frames from other videos.
         threshold: confidence below which a node counts as missing.
+        expected_instances: animals a frame should hold (None: unknown).
 
     Returns:
         Suggestions in pick order (best first).
@@ -250,8 +400,8 @@ def rank_frames(
     Raises:
         ValueError: unknown weight name, negative weight, or no positive weight.
     """
-    w = _weights(weights, disagreement is not None)
-    raw = score_frames(preds, disagreement, threshold)
+    raw = score_frames(preds, disagreement, threshold, expected_instances)
+    w = _weights(weights, set(raw))
     excluded = {int(i) for i in exclude}
     fi = preds.frame_indices
     allowed = np.ones(len(fi), bool) if candidates is None else np.isin(fi, list(candidates))
@@ -301,7 +451,9 @@ def _max_normalise(distances: np.ndarray) -> np.ndarray:
     return distances / top
 
 
-def _weights(weights: Mapping[str, float] | None, have_disagreement: bool) -> dict[str, float]:
+def _weights(weights: Mapping[str, float] | None, available: set[str]) -> dict[str, float]:
+    """Weights for every sub-score; those the predictions cannot give
+    (``disagreement`` without TTA, ``instance_count`` for one animal) are 0."""
     w = dict(DEFAULT_WEIGHTS if weights is None else weights)
     unknown = sorted(set(w) - set(SUBSCORES))
     if unknown:
@@ -309,8 +461,9 @@ def _weights(weights: Mapping[str, float] | None, have_disagreement: bool) -> di
     if any(v < 0 for v in w.values()):
         raise ValueError(f"weights: must be >= 0, got {w}")
     w = {k: float(w.get(k, 0.0)) for k in SUBSCORES}
-    if not have_disagreement:
-        w["disagreement"] = 0.0
+    for optional in ("disagreement", "instance_count"):
+        if optional not in available:
+            w[optional] = 0.0
     if sum(w.values()) <= 0:
         raise ValueError("weights: at least one usable sub-score needs a positive weight")
     return w
@@ -329,7 +482,7 @@ def _initial_distances(
     The distances are inf when nothing is labeled, None when diversity is off.
     """
     if w["diversity"] <= 0:
-        return np.zeros((len(preds), 0)), None
+        return np.zeros((len(preds.frame_indices), 0)), None
     emb, extra = embed(preds, threshold, labeled_features)
     centres = [emb[np.isin(preds.frame_indices, list(excluded))]]
     if extra is not None:
@@ -352,13 +505,14 @@ def _reasons(
     n_picked: int,
 ) -> list[str]:
     """Short sentences for why frame ``row`` was picked, strongest sub-score first."""
-    names = preds.node_names or [f"node {k}" for k in range(preds.scores.shape[1])]
+    points, scores, tracks = _with_instances(preds)
+    names = preds.node_names or [f"node {k}" for k in range(scores.shape[-1])]
     found: list[tuple[float, str]] = []
-    s = preds.scores[row]
+    who, s = _worst_instance(preds, row, points[row], scores[row], threshold)
     low = [k for k in np.argsort(s) if s[k] < threshold][:2]
     for k in low:
         found.append(
-            (sub.get("uncertainty", 0.5) + 0.01, f"low confidence on {names[k]} ({s[k]:.2f})")
+            (sub.get("uncertainty", 0.5) + 0.01, f"low confidence on {names[k]}{who} ({s[k]:.2f})")
         )
     if not low and sub.get("uncertainty", 0) >= 0.8:
         found.append((sub["uncertainty"], f"low average confidence ({float(s.mean()):.2f})"))
@@ -370,12 +524,14 @@ def _reasons(
             )
         )
     if sub.get("temporal", 0) >= 0.7:
-        prev, nxt = frame_jumps(preds.points, preds.frame_indices, size)
+        prev, nxt = frame_jumps(preds.points, preds.frame_indices, size, tracks)
         jp, jn = prev[row], nxt[row]
         if np.isfinite(jp) and jp >= 0.25 and not (np.isfinite(jn) and jn > jp):
             found.append((sub["temporal"], f"jump of {jp:.1f} body lengths from previous frame"))
         elif np.isfinite(jn) and jn >= 0.25:
             found.append((sub["temporal"], f"jump of {jn:.1f} body lengths to next frame"))
+    if sub.get("instance_count", 0) >= 0.7 and raw["instance_count"][row] > 0:
+        found.append((sub["instance_count"], _count_reason(preds, row, threshold)))
     if sub.get("diversity", 0) >= 0.5:
         text = (
             "far from frames already labeled"
@@ -389,6 +545,41 @@ def _reasons(
         best = max(sub, key=lambda k: sub[k]) if sub else "score"
         found.append((0.0, f"highest combined score (mostly {best})"))
     return [text for _, text in sorted(found, key=lambda t: -t[0])]
+
+
+def _worst_instance(
+    preds: VideoPredictions, row: int, points: np.ndarray, scores: np.ndarray, threshold: float
+) -> tuple[str, np.ndarray]:
+    """The most uncertain found instance of a frame: ``(" of <name>" or "", scores (K,))``.
+
+    One instance slot names no animal, as before the instance axis."""
+    if len(scores) == 1:
+        return "", scores[0]
+    present = np.flatnonzero(np.isfinite(points).all(axis=-1).any(axis=-1))
+    if len(present) == 0:
+        return "", scores[0]
+    worst = int(present[np.argmax(instance_uncertainty(scores[present][None], threshold)[0])])
+    return f" of {_animal_name(preds, row, worst)}", scores[worst]
+
+
+def _animal_name(preds: VideoPredictions, row: int, slot: int) -> str:
+    track_ids = getattr(preds, "track_ids", None)
+    names = list(getattr(preds, "track_names", []) or [])
+    t = int(track_ids[row][slot]) if track_ids is not None else -1
+    return names[t] if 0 <= t < len(names) else f"animal {slot + 1}"
+
+
+def _count_reason(preds: VideoPredictions, row: int, threshold: float) -> str:
+    points, scores, _ = _with_instances(preds)
+    n = instances_found(points[row][None], scores[row][None], threshold)[0].sum()
+    animals = f"{n} animal{'s' if n != 1 else ''} found"
+    fi = preds.frame_indices
+    for other, where in ((row - 1, "previous"), (row + 1, "next")):
+        if 0 <= other < len(fi) and abs(int(fi[other]) - int(fi[row])) == 1:
+            m = instances_found(points[other][None], scores[other][None], threshold)[0].sum()
+            if m != n:
+                return f"{animals}, {m} in the {where} frame"
+    return f"{animals}, fewer or more than expected"
 
 
 def tta_predictions(
@@ -434,12 +625,14 @@ def tta_predictions(
     with torch.inference_mode():
         points, scores, anchors = _run(module, torch.from_numpy(frames), batch_size)
         out_p, out_s, names = [points], [scores], ["identity"]
+        if anchors.ndim == 3:  # several animals: turn and zoom about the most confident one
+            anchors = torch.nan_to_num(anchors[:, 0], nan=0.0)
         if flip:
             p, s, _ = _run(module, torch.from_numpy(frames[:, :, ::-1].copy()), batch_size)
-            p = p[:, perm]
+            p = p[..., perm, :]
             p[..., 0] = (w - 1) - p[..., 0]
             out_p.append(p)
-            out_s.append(s[:, perm])
+            out_s.append(s[..., perm])
             names.append("flip")
         images = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
         variants = [(math.radians(a), 1.0, f"rotate {a:+g}") for a in angles_deg]
@@ -454,20 +647,54 @@ def tta_predictions(
             )
             warped = warp_images(images, m, h, w).round().clamp(0, 255).to(torch.uint8)
             p, s, _ = _run(module, warped.permute(0, 2, 3, 1).contiguous(), batch_size)
-            out_p.append(transform_points(p, torch.linalg.inv(m)))
+            back = transform_points(p.reshape(n, -1, 2), torch.linalg.inv(m)).reshape(p.shape)
+            out_p.append(back)
             out_s.append(s)
             names.append(name)
-    pts = torch.stack(out_p).numpy().astype(np.float32)  # (V, N, K, 2)
+    pts = torch.stack(out_p).numpy().astype(np.float32)  # (V, N, K, 2) or (V, N, I, K, 2)
     scs = torch.stack(out_s).numpy().astype(np.float32)
+    if pts.ndim == 5:
+        return _tta_instances(names, pts, scs, size)
     median = np.median(pts, axis=0)
     node_spread = np.linalg.norm(pts - median[None], axis=-1).mean(axis=0)  # (N, K)
     body = size or animal_size(pts[0], scs[0])
     return TTAResult(names, pts, scs, node_spread, node_spread.mean(axis=1) / body)
 
 
+def _tta_instances(
+    names: list[str], pts: np.ndarray, scs: np.ndarray, size: float | None
+) -> TTAResult:
+    """TTA spread with several animals: each variant's instances are matched to the
+    identity pass's (Hungarian on mean node distance), the spread is measured per
+    instance, and a frame's spread is that of its least stable animal."""
+    v, n, i = pts.shape[:3]
+    for var in range(1, v):
+        for row in range(n):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                d = np.nanmean(np.linalg.norm(
+                    pts[0, row][:, None] - pts[var, row][None], axis=-1), axis=-1)  # fmt: skip
+            _, cols = linear_sum_assignment(np.where(np.isfinite(d), d, 1e12))
+            pts[var, row], scs[var, row] = pts[var, row][cols], scs[var, row][cols]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # padding slots: NaN, ignored
+        median = np.nanmedian(pts, axis=0)
+        node_spread = np.nanmean(np.linalg.norm(pts - median[None], axis=-1), axis=0)  # (N, I, K)
+        body = size or animal_size(pts[0], scs[0])
+        per_instance = np.nanmean(node_spread, axis=-1) / body  # (N, I)
+    spread = np.nan_to_num(_nanmax_rows(per_instance), nan=0.0)
+    return TTAResult(names, pts, scs, node_spread, spread)
+
+
 def _run(
     module: TopDownModel, frames: torch.Tensor, batch_size: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Batched forward: ``(N, H, W, 3)`` uint8 -> points, scores, anchors (float32)."""
+    """Batched forward: ``(N, H, W, 3)`` uint8 -> points, scores, anchors (float32).
+
+    A model with an instance axis (points, scores, instance scores, anchors) and
+    one slot gives ``(N, K, 2)`` points as a single-animal model does."""
     outs = [module(frames[i : i + batch_size]) for i in range(0, len(frames), batch_size)]
-    return tuple(torch.cat([o[j].float() for o in outs]) for j in range(3))  # type: ignore[return-value]
+    points, scores, anchors = (torch.cat([o[j].float() for o in outs]) for j in (0, 1, -1))
+    if points.ndim == 4 and points.shape[1] == 1:
+        points, scores, anchors = points[:, 0], scores[:, 0], anchors.reshape(len(anchors), 2)
+    return points, scores, anchors

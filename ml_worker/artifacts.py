@@ -2,16 +2,20 @@
 
 The directory is the contract between training, the web app and downloads::
 
-    config.json    format version, TrainConfig, Geometry (preprocessing, input
-                   and crop sizes, architectures), node names, edges, symmetries
-    weights.pt     {"centroid": state_dict, "instance": state_dict}
-    metrics.json   held-out metrics (see ml_worker.metrics)
+    config.json    format version, model_kind, max_instances, TrainConfig,
+                   Geometry (top-down: preprocessing, input and crop sizes,
+                   architectures) or the bottom-up model's config, node names,
+                   edges, symmetries
+    weights.pt     top-down {"centroid": state_dict, "instance": state_dict};
+                   bottom-up {"bottom_up": state_dict}
+    metrics.json   held-out metrics (see ml_worker.metrics, ml_worker.metrics_multi)
     skeleton.json  node names, edges, symmetries (the skeleton it was trained on)
 
 :meth:`ModelArtifact.save` writes each file atomically (``.tmp`` then
 ``os.replace``); :meth:`ModelArtifact.from_dir` checks the format and loads
-weights with ``torch.load(weights_only=True)``. :func:`predict_frames` runs the
-top-down pipeline of :mod:`ml_worker.pipeline` on a batch of frames.
+weights with ``torch.load(weights_only=True)``; artifacts written before
+``model_kind`` existed are top-down with one animal. :func:`predict_instances`
+runs either model on a batch of frames and returns an instance axis.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ml_worker.config import TrainConfig
 from ml_worker.model import build_model
 from ml_worker.pipeline import Geometry, TopDownModel
 
 FORMAT = "poseforge.topdown.v1"
+BOTTOM_UP_FORMAT = "poseforge.bottomup.v1"
+FORMATS = {FORMAT: "top_down", BOTTOM_UP_FORMAT: "bottom_up"}
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -53,37 +59,87 @@ def atomic_torch_save(obj: Any, path: Path) -> None:
 
 
 @dataclass
+class Predictions:
+    """Predictions for a batch of frames, with an instance axis.
+
+    Attributes:
+        points: ``(N, I, K, 2)`` float32 frame pixels, NaN for empty slots.
+        scores: ``(N, I, K)`` float32 node confidence (0 for empty slots).
+        instance_scores: ``(N, I)`` float32 animal confidence (0 for empty slots).
+        anchors: ``(N, I, 2)`` float32 animal anchors (bounding-box centre of
+            the points when the model has none).
+    """
+
+    points: np.ndarray
+    scores: np.ndarray
+    instance_scores: np.ndarray
+    anchors: np.ndarray
+
+    def row(self, i: int) -> Predictions:
+        """Frame ``i`` alone (arrays without the frame axis)."""
+        return Predictions(self.points[i], self.scores[i], self.instance_scores[i],
+                           self.anchors[i])
+
+
+@dataclass
 class ModelArtifact:
-    """A trained top-down pose model plus everything needed to use it.
+    """A trained pose model (top-down or bottom-up) plus everything needed to use it.
 
     Attributes:
         train_config: the config it was trained with.
-        geometry: preprocessing and architectures.
+        geometry: top-down preprocessing and architectures (None for bottom-up).
         node_names: K node names, output order.
         edges: skeleton edges (node index pairs).
         symmetries: symmetric node index pairs.
-        state: ``{"centroid": state_dict, "instance": state_dict}``.
+        state: ``{"centroid": ..., "instance": ...}`` or ``{"bottom_up": ...}`` state_dicts.
         metrics: held-out metrics.
         extra: free-form provenance (split, steps, timings).
+        model_kind: ``"top_down"`` or ``"bottom_up"``.
+        bottom_up: the bottom-up model's config dict (``BottomUpModel.geometry``).
+        max_instances: animals per frame the model reports (the top-down
+            geometry's when there is one).
     """
 
     train_config: TrainConfig
-    geometry: Geometry
+    geometry: Geometry | None
     node_names: list[str]
     edges: list[tuple[int, int]]
     symmetries: list[tuple[int, int]]
     state: dict[str, dict[str, Tensor]]
     metrics: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    model_kind: str = "top_down"
+    bottom_up: dict[str, Any] | None = None
+    max_instances: int = 1
+
+    def __post_init__(self) -> None:
+        if self.model_kind not in FORMATS.values():
+            raise ValueError(f"unknown model kind {self.model_kind!r}")
+        if self.model_kind == "top_down":
+            if self.geometry is None:
+                raise ValueError("a top-down artifact needs its geometry")
+            self.max_instances = self.geometry.max_instances
+        elif self.bottom_up is None:
+            raise ValueError("a bottom-up artifact needs its model config")
 
     def config_dict(self) -> dict[str, Any]:
         """The content of ``config.json``."""
-        g = self.geometry
-        return {
-            "format": FORMAT,
+        common = {
+            "model_kind": self.model_kind,
+            "max_instances": self.max_instances,
             "node_names": list(self.node_names),
             "edges": [list(e) for e in self.edges],
             "symmetries": [list(s) for s in self.symmetries],
+            "train_config": self.train_config.to_dict(),
+            "extra": self.extra,
+        }
+        g = self.geometry
+        if g is None:
+            return {"format": BOTTOM_UP_FORMAT, **common, "bottom_up": self.bottom_up,
+                    "preprocessing": {"input": "uint8 RGB frames (N, H, W, 3)"}}
+        return {
+            "format": FORMAT,
+            **common,
             "preprocessing": {
                 "input": "uint8 RGB frames (N, H, W, 3), scaled to [0, 1]",
                 "centroid_downsample": g.centroid_downsample,
@@ -92,8 +148,6 @@ class ModelArtifact:
                 "frame_size": [g.frame_height, g.frame_width],
             },
             "geometry": g.to_dict(),
-            "train_config": self.train_config.to_dict(),
-            "extra": self.extra,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -120,12 +174,16 @@ class ModelArtifact:
             if not (root / name).is_file():
                 raise ValueError(f"{root}: not a model artifact (missing {name})")
         config = json.loads((root / "config.json").read_text())
-        if config.get("format") != FORMAT:
+        kind = FORMATS.get(config.get("format"))
+        if kind is None:
             raise ValueError(f"{root}: unsupported artifact format {config.get('format')!r}")
         metrics_path = root / "metrics.json"
         return cls(
             train_config=TrainConfig.from_dict(config["train_config"]),
-            geometry=Geometry.from_dict(config["geometry"]),
+            geometry=Geometry.from_dict(config["geometry"]) if kind == "top_down" else None,
+            model_kind=kind,
+            bottom_up=config.get("bottom_up"),
+            max_instances=int(config.get("max_instances", 1)),
             node_names=list(config["node_names"]),
             edges=[(a, b) for a, b in config["edges"]],
             symmetries=[(a, b) for a, b in config["symmetries"]],
@@ -134,8 +192,16 @@ class ModelArtifact:
             extra=config.get("extra", {}),
         )
 
-    def build_module(self) -> TopDownModel:
-        """The inference module (eval mode, CPU, float32)."""
+    def build_module(self) -> nn.Module:
+        """The inference module (eval mode, CPU, float32): a :class:`TopDownModel`
+        or a ``BottomUpModel``."""
+        if self.model_kind == "bottom_up":
+            from ml_worker.bottomup import BottomUpModel
+
+            model = BottomUpModel.from_config(self.bottom_up)
+            model.load_state_dict(self.state["bottom_up"])
+            return model.eval()
+        assert self.geometry is not None
         centroid = build_model(self.geometry.centroid)
         instance = build_model(self.geometry.instance)
         centroid.load_state_dict(self.state["centroid"])
@@ -143,8 +209,77 @@ class ModelArtifact:
         return TopDownModel(centroid, instance, self.geometry).eval()
 
 
+def run_batch(module: nn.Module, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """One forward pass of either model kind: ``(N, H, W, 3)`` uint8 ->
+    ``points (N, I, K, 2)``, ``scores (N, I, K)``, ``instance_scores (N, I)``,
+    ``anchors (N, I, 2)``."""
+    if isinstance(module, TopDownModel):
+        return module(frames)
+    from ml_worker.bottomup import predict
+
+    points, scores, instance_scores = (torch.as_tensor(np.asarray(a)) for a in predict(
+        module, frames.cpu().numpy()))
+    return points, scores, instance_scores, _bbox_centres(points)
+
+
+def _bbox_centres(points: Tensor) -> Tensor:
+    """Bounding-box centres ``(..., 2)`` of ``(..., K, 2)`` points, NaN where none."""
+    finite = torch.isfinite(points).all(dim=-1, keepdim=True)
+    big = torch.full_like(points, float("inf"))
+    low = torch.where(finite, points, big).amin(dim=-2)
+    high = torch.where(finite, points, -big).amax(dim=-2)
+    centre = (low + high) / 2
+    return torch.where(torch.isfinite(centre), centre, torch.full_like(centre, float("nan")))
+
+
+def output_shape(module: nn.Module) -> tuple[int, int]:
+    """``(I, K)``: instance slots and nodes the module reports (before any batch ran)."""
+    if isinstance(module, TopDownModel):
+        return module.geometry.max_instances, module.geometry.num_nodes
+    geometry = getattr(module, "geometry", None)
+    nodes = getattr(geometry, "node_names", None) or []
+    return int(getattr(geometry, "max_instances", None) or 1), len(nodes)
+
+
+def predict_instances(
+    artifact: ModelArtifact | nn.Module,
+    frames: np.ndarray,
+    batch_size: int = 16,
+    device: str | None = None,
+) -> Predictions:
+    """Predict every animal on frames, in batches.
+
+    Args:
+        artifact: a loaded artifact (or an already built module, to reuse it).
+        frames: ``(N, H, W, 3)`` uint8 RGB (one video's frames: same size).
+        batch_size: frames per forward pass.
+        device: ``"cpu"``/``"cuda"``; default: CUDA when available.
+
+    Returns:
+        The predictions, ``I`` = the model's ``max_instances``.
+    """
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"frames must be (N, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
+    module = artifact.build_module() if isinstance(artifact, ModelArtifact) else artifact
+    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    module = module.to(dev).eval()
+    parts: list[list[np.ndarray]] = []
+    with torch.inference_mode():
+        for start in range(0, len(frames), batch_size):
+            batch = torch.from_numpy(np.ascontiguousarray(frames[start:start + batch_size]))
+            parts.append([t.float().cpu().numpy() for t in run_batch(module, batch.to(dev))])
+    if not parts:
+        i, k = output_shape(module)
+        return Predictions(np.zeros((0, i, k, 2), np.float32), np.zeros((0, i, k), np.float32),
+                           np.zeros((0, i), np.float32), np.zeros((0, i, 2), np.float32))
+    points, scores, instance_scores, anchors = (
+        np.concatenate([p[j] for p in parts]).astype(np.float32) for j in range(4))
+    return Predictions(points, scores, instance_scores, anchors)
+
+
 def predict_frames(
-    artifact: ModelArtifact | TopDownModel,
+    artifact: ModelArtifact | nn.Module,
     frames: np.ndarray,
     batch_size: int = 16,
     device: str | None = None,
@@ -158,23 +293,9 @@ def predict_frames(
         device: ``"cpu"``/``"cuda"``; default: CUDA when available.
 
     Returns:
-        ``points (N, K, 2)`` float32 frame pixels (x, y) and ``scores (N, K)``
-        float32 peak confidences.
+        ``points (N, I, K, 2)`` float32 frame pixels (x, y), NaN for empty
+        slots, and ``scores (N, I, K)`` float32 peak confidences
+        (:func:`predict_instances` also gives instance scores and anchors).
     """
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"frames must be (N, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
-    module = artifact.build_module() if isinstance(artifact, ModelArtifact) else artifact
-    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    module = module.to(dev).eval()
-    points, scores = [], []
-    with torch.inference_mode():
-        for start in range(0, len(frames), batch_size):
-            batch = torch.from_numpy(np.ascontiguousarray(frames[start:start + batch_size]))
-            p, s, _ = module(batch.to(dev))
-            points.append(p.float().cpu().numpy())
-            scores.append(s.float().cpu().numpy())
-    k = module.geometry.num_nodes
-    if not points:
-        return np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32)
-    return np.concatenate(points).astype(np.float32), np.concatenate(scores).astype(np.float32)
+    preds = predict_instances(artifact, frames, batch_size, device)
+    return preds.points, preds.scores

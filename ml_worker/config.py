@@ -12,11 +12,13 @@ calls it, and the worker re-checks the stored config with
 labels at training time (crop size, input scale, encoder depth); what was
 chosen is recorded in the model artifact's ``config.json``.
 
-The model is SLEAP-style top-down for one animal: a *centroid* U-Net on the
-whole frame, average-pooled by ``centroid_downsample``, finds the animal; an
-*instance* U-Net on a ``crop_size`` crop around it, sampled at
-``input_scale``, finds the keypoints. The time budget is split between them
-by ``centroid_time_fraction``.
+``model_kind`` picks the model. ``"top_down"`` (default) is SLEAP-style: a
+*centroid* U-Net on the whole frame, average-pooled by ``centroid_downsample``,
+finds every animal (up to ``max_instances``); an *instance* U-Net on a
+``crop_size`` crop around each one, sampled at ``input_scale``, finds its
+keypoints. The time budget is split between them by
+``centroid_time_fraction``. ``"bottom_up"`` finds all nodes at once and groups
+them with part affinity fields (:mod:`ml_worker.bottomup`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, Literal, get_args
 
 Schedule = Literal["onecycle", "cosine", "constant"]
 Device = Literal["auto", "cpu", "cuda"]
+ModelKind = Literal["top_down", "bottom_up"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class TrainConfig:
 
     preset: str = "balanced"
     seed: int = 0
+    # model: top-down (centroid + centered instance) or bottom-up (confmaps + PAFs)
+    model_kind: ModelKind = "top_down"
+    max_instances: int | None = None  # animals per frame; None: the most in any labeled frame
     # budget and optimisation
     max_seconds: float | None = 600.0
     max_steps: int = 20000
@@ -170,6 +176,7 @@ def _coerce(name: str, value: Any, base: TrainConfig) -> Any:
 _OPTIONAL: dict[str, type] = {
     "max_seconds": float, "max_stride": int, "centroid_downsample": int,
     "input_scale": float, "crop_size": int, "num_threads": int, "pretrained_weights": str,
+    "max_instances": int,
 }
 
 
@@ -179,6 +186,7 @@ _OPTIONAL: dict[str, type] = {
 # (ml_worker.guard) catches combinations that are each in range but too big together.
 LIMITS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**31 - 1),
+    "max_instances": (1, 64),
     "max_seconds": (1, 24 * 3600),
     "max_steps": (1, 1_000_000),
     "batch_size": (1, 256),
@@ -279,6 +287,8 @@ def _validate(c: TrainConfig) -> None:
     _check(c.preset in PRESETS, "preset", f"unknown preset {c.preset!r}")
     for name in LIMITS:
         _in_range(c, name)
+    _check(c.model_kind in get_args(ModelKind), "model_kind",
+           f"must be one of {get_args(ModelKind)}")
     _check(c.schedule in get_args(Schedule), "schedule", f"must be one of {get_args(Schedule)}")
     for name in ("output_stride", "max_stride"):
         v = getattr(c, name)

@@ -2,7 +2,7 @@
 
 Flow: whatever the labels came from (the platform's frozen label snapshot, a
 DLC project, a SLEAP file) is turned into :class:`PoseSample` objects, one
-per labeled frame and animal, and wrapped in a :class:`PoseDataset` that
+per labeled frame with an instance axis (one row per animal), and wrapped in a :class:`PoseDataset` that
 checks shapes and names once (so training code can trust them).
 :func:`make_split` gives a deterministic, seeded train/validation split as
 lists of sample keys, so the split can be stored beside the model and reused.
@@ -31,26 +31,38 @@ VISIBLE, OCCLUDED, ABSENT = 2, 1, 0
 
 @dataclass
 class PoseSample:
-    """One labeled frame with one animal.
+    """One labeled frame with its animals.
 
     Attributes:
         image: ``(H, W, 3)`` uint8 RGB.
-        keypoints: ``(K, 2)`` float32 pixel (x, y), NaN where unlabeled.
-        visibility: ``(K,)`` int8, 2 visible / 1 occluded / 0 absent.
+        keypoints: ``(I, K, 2)`` float32 pixel (x, y), NaN where unlabeled; one
+            row per animal (``(K, 2)`` is accepted and read as one animal).
+        visibility: ``(I, K)`` int8, 2 visible / 1 occluded / 0 absent.
         key: a stable, unique id (e.g. ``"video12/frame340"`` or an image path).
+        tracks: I identity names (None: no identity); default all None.
     """
 
     image: np.ndarray
     keypoints: np.ndarray
     visibility: np.ndarray
     key: str
+    tracks: list[str | None] = field(default_factory=list)
 
     @classmethod
-    def from_points(cls, image: np.ndarray, keypoints: np.ndarray, key: str) -> PoseSample:
-        """Sample whose visibility is 2 where labeled and 0 where NaN."""
+    def from_points(cls, image: np.ndarray, keypoints: np.ndarray, key: str,
+                    tracks: Sequence[str | None] | None = None) -> PoseSample:
+        """Sample whose visibility is 2 where labeled and 0 where NaN.
+
+        ``keypoints`` is ``(K, 2)`` for one animal or ``(I, K, 2)``.
+        """
         kp = np.asarray(keypoints, dtype=np.float32)
-        vis = np.where(np.isnan(kp).any(axis=1), ABSENT, VISIBLE).astype(np.int8)
-        return cls(image=image, keypoints=kp, visibility=vis, key=key)
+        vis = np.where(np.isnan(kp).any(axis=-1), ABSENT, VISIBLE).astype(np.int8)
+        return cls(image=image, keypoints=kp, visibility=vis, key=key, tracks=list(tracks or []))
+
+    @property
+    def num_instances(self) -> int:
+        """Animals in the frame (rows of :attr:`keypoints`)."""
+        return int(self.keypoints.shape[0]) if self.keypoints.ndim == 3 else 1
 
 
 @dataclass
@@ -109,9 +121,37 @@ class PoseDataset:
         return PoseDataset([by_key[k] for k in keys], list(self.node_names),
                            list(self.symmetries), list(self.edges))
 
-    def keypoints(self) -> np.ndarray:
-        """All keypoints, ``(N, K, 2)`` float32 with NaN where unlabeled."""
-        return np.stack([s.keypoints for s in self.samples]).astype(np.float32)
+    @property
+    def max_instances(self) -> int:
+        """The most animals labeled in one frame (0 for no samples)."""
+        return max((s.num_instances for s in self.samples), default=0)
+
+    def keypoints(self, max_instances: int | None = None) -> np.ndarray:
+        """All keypoints, ``(N, I, K, 2)`` float32, NaN where unlabeled or padding.
+
+        ``I`` is ``max_instances`` or the most animals in one frame.
+        """
+        i = self.max_instances if max_instances is None else max_instances
+        out = np.full((len(self.samples), i, len(self.node_names), 2), np.nan, np.float32)
+        for row, s in enumerate(self.samples):
+            m = min(s.num_instances, i)
+            out[row, :m] = s.keypoints[:m]
+        return out
+
+    def visibility(self, max_instances: int | None = None) -> np.ndarray:
+        """All visibility flags, ``(N, I, K)`` int8 (0 for padding)."""
+        i = self.max_instances if max_instances is None else max_instances
+        out = np.zeros((len(self.samples), i, len(self.node_names)), np.int8)
+        for row, s in enumerate(self.samples):
+            m = min(s.num_instances, i)
+            out[row, :m] = s.visibility[:m]
+        return out
+
+    def instance_keypoints(self) -> np.ndarray:
+        """Every labeled animal of every frame, ``(M, K, 2)`` (for animal-size statistics)."""
+        k = len(self.node_names)
+        rows = [s.keypoints for s in self.samples if s.num_instances]
+        return np.concatenate(rows).astype(np.float32) if rows else np.zeros((0, k, 2), np.float32)
 
 
 def _validate_sample(s: PoseSample, k: int) -> None:
@@ -119,14 +159,21 @@ def _validate_sample(s: PoseSample, k: int) -> None:
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
         raise ValueError(f"sample {s.key!r}: image must be (H, W, 3) uint8, got "
                          f"{img.shape} {img.dtype}")
-    if s.keypoints.shape != (k, 2):
-        raise ValueError(f"sample {s.key!r}: keypoints must be ({k}, 2), got {s.keypoints.shape}")
-    if s.visibility.shape != (k,):
-        raise ValueError(f"sample {s.key!r}: visibility must be ({k},), got {s.visibility.shape}")
-    s.keypoints = s.keypoints.astype(np.float32, copy=False)
-    s.visibility = s.visibility.astype(np.int8, copy=False)
+    kp, vis = np.asarray(s.keypoints), np.asarray(s.visibility)
+    if kp.ndim == 2 and vis.ndim == 1:  # one animal, the pre-instance-axis layout
+        kp, vis = kp[None], vis[None]
+    if kp.ndim != 3 or kp.shape[1:] != (k, 2):
+        raise ValueError(f"sample {s.key!r}: keypoints must be (I, {k}, 2), got {kp.shape}")
+    if vis.shape != kp.shape[:2]:
+        raise ValueError(f"sample {s.key!r}: visibility must be {kp.shape[:2]}, got {vis.shape}")
+    if not s.tracks:
+        s.tracks = [None] * len(kp)
+    if len(s.tracks) != len(kp):
+        raise ValueError(f"sample {s.key!r}: {len(s.tracks)} tracks for {len(kp)} instances")
+    s.keypoints = kp.astype(np.float32)  # a copy: the caller's arrays stay untouched
+    s.visibility = vis.astype(np.int8)
     s.keypoints[s.visibility == ABSENT] = np.nan
-    s.visibility[np.isnan(s.keypoints).any(axis=1)] = ABSENT
+    s.visibility[np.isnan(s.keypoints).any(axis=-1)] = ABSENT
 
 
 def dataset_save(dataset: PoseDataset, path: str | Path) -> None:
@@ -141,6 +188,7 @@ def dataset_save(dataset: PoseDataset, path: str | Path) -> None:
         "meta": np.frombuffer(json.dumps({
             "node_names": list(dataset.node_names), "symmetries": dataset.symmetries,
             "edges": dataset.edges, "keys": dataset.keys,
+            "tracks": [s.tracks for s in dataset.samples],
         }).encode(), dtype=np.uint8),
     }  # fmt: skip
     for i, s in enumerate(dataset.samples):
@@ -156,9 +204,10 @@ def dataset_load(path: str | Path) -> PoseDataset:
 
     with np.load(Path(path), allow_pickle=False) as data:
         meta = json.loads(data["meta"].tobytes().decode())
+        tracks = meta.get("tracks") or [[] for _ in meta["keys"]]
         samples = [
             PoseSample(image=data[f"image_{i}"], keypoints=data[f"keypoints_{i}"],
-                       visibility=data[f"visibility_{i}"], key=key)
+                       visibility=data[f"visibility_{i}"], key=key, tracks=list(tracks[i]))
             for i, key in enumerate(meta["keys"])
         ]  # fmt: skip
     return PoseDataset(samples, meta["node_names"],
@@ -209,8 +258,8 @@ def dataset_from_snapshot(
 
     Args:
         content: the snapshot: ``nodes``, ``edges``, ``symmetries`` and
-            ``frames`` (``{"video", "frame_index", "instances"}``; single
-            animal: the first instance is used).
+            ``frames`` (``{"video", "frame_index", "instances"}``, instances as
+            snapshot rows of :mod:`ml_worker.poses`; every instance is kept).
         read_frame: ``(video_id, frame_index) -> (H, W, 3) uint8``, or None
             when the video is gone (that frame is skipped).
         should_stop: True stops decoding with :class:`ml_worker.guard.Cancelled`.
@@ -240,42 +289,39 @@ def dataset_from_snapshot(
 
 
 def _snapshot_sample(frame: dict[str, Any], image: np.ndarray, k: int) -> PoseSample:
-    keypoints = np.full((k, 2), np.nan, np.float32)
-    visibility = np.zeros(k, np.int8)
-    for i, point in enumerate(frame["instances"][0]["points"]):
-        if point is not None:
-            keypoints[i] = point[:2]
-            visibility[i] = point[2]
+    from ml_worker.poses import from_rows
+
+    poses = from_rows(frame["instances"], k).present()
     key = f"video{frame['video']}/frame{frame['frame_index']}"
-    return PoseSample(image, keypoints, visibility, key)
+    return PoseSample(image, poses.points, poses.visibility, key, list(poses.tracks))
 
 
 def anchor_points(keypoints: np.ndarray) -> np.ndarray:
     """Animal anchor: centre of the bounding box of the labeled keypoints.
 
     Args:
-        keypoints: ``(N, K, 2)`` with NaN where unlabeled.
+        keypoints: ``(..., K, 2)`` (e.g. ``(N, K, 2)`` or ``(N, I, K, 2)``), NaN where unlabeled.
 
     Returns:
-        ``(N, 2)``; NaN for frames with no labeled point.
+        ``(..., 2)``; NaN for animals with no labeled point.
     """
     with _quiet():
-        return (np.nanmin(keypoints, axis=1) + np.nanmax(keypoints, axis=1)) / 2
+        return (np.nanmin(keypoints, axis=-2) + np.nanmax(keypoints, axis=-2)) / 2
 
 
 def animal_radius(keypoints: np.ndarray, quantile: float = 1.0) -> float:
-    """Distance from the anchor to the farthest keypoint, over frames.
+    """Distance from the anchor to the farthest keypoint, over animals.
 
     Args:
-        keypoints: ``(N, K, 2)`` with NaN where unlabeled.
+        keypoints: ``(..., K, 2)`` with NaN where unlabeled.
         quantile: 1.0 for the maximum over frames.
 
     Returns:
         Radius in pixels (0 when nothing is labeled).
     """
-    d = np.linalg.norm(keypoints - anchor_points(keypoints)[:, None, :], axis=-1)
+    d = np.linalg.norm(keypoints - anchor_points(keypoints)[..., None, :], axis=-1)
     with _quiet():
-        per_frame = np.nanmax(d, axis=1)
+        per_frame = np.nanmax(d, axis=-1).ravel()
     per_frame = per_frame[np.isfinite(per_frame)]
     return float(np.quantile(per_frame, quantile)) if len(per_frame) else 0.0
 

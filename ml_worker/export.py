@@ -1,9 +1,10 @@
 """Export a model version: TorchScript, ONNX, and the download zip.
 
 Both exports contain the *whole* inference of :class:`TopDownModel` (pooling,
-centroid net, crop, instance net, sub-pixel peaks), so a user needs no code
-from this project: feed ``(N, H, W, 3)`` uint8 RGB frames, get ``points
-(N, K, 2)`` in frame pixels and ``scores (N, K)``. ONNX is traced for the
+centroid net and its peak finding, crops, instance net, sub-pixel peaks), so a
+user needs no code from this project: feed ``(N, H, W, 3)`` uint8 RGB frames,
+get ``points (N, I, K, 2)`` in frame pixels (NaN for empty animal slots),
+``scores (N, I, K)`` and ``instance_scores (N, I)``. ONNX is traced for the
 training frame size (``config.json`` ``preprocessing.frame_size``) with a
 dynamic batch; frames of another size must be resized first. The download zip
 holds ``weights.ts``, ``model.onnx``, ``config.json``, ``metrics.json``,
@@ -26,6 +27,9 @@ from ml_worker.pipeline import TopDownModel
 OPSET = 17
 
 
+OUTPUTS = ["points", "scores", "instance_scores"]
+
+
 class _PointsAndScores(nn.Module):
     """TopDownModel without the anchors output."""
 
@@ -33,9 +37,9 @@ class _PointsAndScores(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor]:
-        points, scores, _ = self.model(frames)
-        return points, scores
+    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        points, scores, instance_scores, _ = self.model(frames)
+        return points, scores, instance_scores
 
 
 def _example(artifact: ModelArtifact, n: int = 2) -> Tensor:
@@ -64,7 +68,8 @@ def export_torchscript(artifact: ModelArtifact, path: str | Path) -> Path:
 
 
 def export_onnx(artifact: ModelArtifact, path: str | Path) -> Path:
-    """Export the full inference to ONNX (input ``frames``, outputs ``points``, ``scores``).
+    """Export the full inference to ONNX (input ``frames``; outputs ``points``,
+    ``scores``, ``instance_scores``).
 
     Args:
         artifact: the model.
@@ -79,8 +84,8 @@ def export_onnx(artifact: ModelArtifact, path: str | Path) -> Path:
     with torch.no_grad():
         torch.onnx.export(
             module, (_example(artifact),), str(tmp), dynamo=False, opset_version=OPSET,
-            input_names=["frames"], output_names=["points", "scores"],
-            dynamic_axes={"frames": {0: "n"}, "points": {0: "n"}, "scores": {0: "n"}},
+            input_names=["frames"], output_names=OUTPUTS,
+            dynamic_axes={name: {0: "n"} for name in ("frames", *OUTPUTS)},
         )
     os.replace(tmp, out)
     return out
@@ -88,11 +93,13 @@ def export_onnx(artifact: ModelArtifact, path: str | Path) -> Path:
 
 README = """# PoseForge model: {nodes}
 
-Top-down pose model (centroid U-Net on the frame pooled by {down}, instance
-U-Net on a {crop}x{crop} crop at scale {scale:.3g}). Input: RGB uint8 frames of
-{h}x{w} (height x width), shape (N, H, W, 3). Outputs: `points` (N, K, 2)
-pixel x, y in the frame (pixel centres at integers) and `scores` (N, K) peak
-confidence (about 1 = confident). Node order: {nodes}.
+Top-down pose model for up to {instances} animal(s) per frame (centroid U-Net
+on the frame pooled by {down}, instance U-Net on a {crop}x{crop} crop around
+each animal at scale {scale:.3g}). Input: RGB uint8 frames of {h}x{w} (height x
+width), shape (N, H, W, 3). Outputs: `points` (N, I, K, 2) pixel x, y in the
+frame (pixel centres at integers; NaN where a slot holds no animal), `scores`
+(N, I, K) peak confidence (about 1 = confident) and `instance_scores` (N, I)
+per animal (0 = empty slot), with I = {instances}. Node order: {nodes}.
 
 Held-out metrics: see `metrics.json` (RMSE {rmse} px).
 
@@ -109,18 +116,18 @@ with av.open("video.mp4") as container:
     for frame in container.decode(video=0):
         batch.append(frame.to_ndarray(format="rgb24"))  # (H, W, 3) uint8
         if len(batch) == 16:
-            p, s = sess.run(None, {{"frames": np.stack(batch)}})
+            p, s, _ = sess.run(None, {{"frames": np.stack(batch)}})
             points.append(p); scores.append(s); batch = []
     if batch:
-        p, s = sess.run(None, {{"frames": np.stack(batch)}})
+        p, s, _ = sess.run(None, {{"frames": np.stack(batch)}})
         points.append(p); scores.append(s)
-points, scores = np.concatenate(points), np.concatenate(scores)  # (frames, K, 2), (frames, K)
+points, scores = np.concatenate(points), np.concatenate(scores)  # (frames, I, K, 2), (frames, I, K)
 np.save("points.npy", points)
 ```
 
 Frames must be {h}x{w}; resize other videos to that size first and scale the
 points back. `weights.ts` is the same model in TorchScript:
-`torch.jit.load("weights.ts")(torch.from_numpy(frames))` returns the same two arrays.
+`torch.jit.load("weights.ts")(torch.from_numpy(frames))` returns the same three arrays.
 """
 
 
@@ -145,6 +152,7 @@ def write_download_zip(artifact_dir: str | Path, zip_path: str | Path) -> Path:
     g = artifact.geometry
     rmse = artifact.metrics.get("rmse_px")
     readme = README.format(nodes=", ".join(artifact.node_names), down=g.centroid_downsample,
+                           instances=g.max_instances,
                            crop=g.crop_size, scale=g.input_scale, h=g.frame_height,
                            w=g.frame_width, rmse="n/a" if rmse is None else f"{rmse:.2f}")
     tmp = out.with_name(out.name + ".tmp")

@@ -139,3 +139,90 @@ def find_peaks(maps: Tensor, stride: int, radius: int = 2) -> tuple[Tensor, Tens
     px = torch.where(ok, px, ix)
     py = torch.where(ok, py, iy)
     return bin_to_px(torch.stack([px, py], dim=-1), stride), scores
+
+
+def find_local_peaks(maps: Tensor, stride: int, count: int, threshold: float,
+                     nms_radius: int, radius: int = 2) -> tuple[Tensor, Tensor]:
+    """Up to ``count`` separate peaks of one map per image, refined to sub-pixel.
+
+    A bin is a peak when it is the maximum of the ``(2*nms_radius+1)^2`` window
+    around it (non-maximum suppression by max-pooling, so two peaks are at least
+    ``nms_radius`` bins apart) and above ``threshold``. The best ``count`` peaks
+    are kept; the output size is fixed (padded), so the graph traces to
+    TorchScript/ONNX. Refinement is the local soft-argmax of :func:`find_peaks`.
+
+    Args:
+        maps: ``(B, 1, h, w)`` confidence maps.
+        stride: output stride of the maps.
+        count: peaks per image (the padded size).
+        threshold: minimum peak value.
+        nms_radius: suppression radius in bins.
+        radius: refinement window half-size in bins.
+
+    Returns:
+        ``points (B, count, 2)`` in input pixels (NaN for padding) and
+        ``scores (B, count)`` (0 for padding), best first.
+    """
+    b, _, h, w = maps.shape
+    pooled = torch.nn.functional.max_pool2d(maps, 2 * nms_radius + 1, stride=1,
+                                            padding=nms_radius)
+    keep = (maps >= pooled) & (maps > threshold)
+    candidates = torch.where(keep, maps, torch.zeros_like(maps)).reshape(b, h * w)
+    scores, idx = candidates.topk(min(count, h * w), dim=-1)
+    iy = torch.div(idx, w, rounding_mode="floor").to(maps.dtype)
+    ix = (idx - torch.div(idx, w, rounding_mode="floor") * w).to(maps.dtype)
+    xs = torch.arange(w, dtype=maps.dtype, device=maps.device)
+    ys = torch.arange(h, dtype=maps.dtype, device=maps.device)
+    in_x = ((xs - ix[..., None]).abs() <= radius).to(maps.dtype)  # (B, I, w)
+    in_y = ((ys - iy[..., None]).abs() <= radius).to(maps.dtype)  # (B, I, h)
+    weights = maps.clamp(min=0) * in_y[..., :, None] * in_x[..., None, :]  # (B, I, h, w)
+    total = weights.sum(dim=(-1, -2)).clamp(min=1e-12)
+    px = (weights.sum(dim=-2) * xs).sum(-1) / total
+    py = (weights.sum(dim=-1) * ys).sum(-1) / total
+    points = bin_to_px(torch.stack([px, py], dim=-1), stride)
+    valid = scores > threshold
+    points = torch.where(valid[..., None], points, torch.full_like(points, float("nan")))
+    scores = torch.where(valid, scores, torch.zeros_like(scores))
+    if count > h * w:  # a map smaller than the padded size: pad the rest
+        pad = count - h * w
+        points = torch.cat([points, points.new_full((b, pad, 2), float("nan"))], dim=1)
+        scores = torch.cat([scores, scores.new_zeros(b, pad)], dim=1)
+    return points, scores
+
+
+def peak_focal_loss(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+    """CenterNet's penalty-reduced focal loss for maps with any number of peaks.
+
+    Unlike :func:`spatial_cross_entropy` (one softmax per map: exactly one
+    peak), each bin is an independent sigmoid, so a map can hold several
+    animals, or none: a frame without animals is all negatives. Bins within
+    about half a bin of a Gaussian's centre (target >= 0.75) are positives;
+    the other bins are negatives down-weighted by ``(1 - target)^4`` near a
+    peak. Start the head's bias near ``-2.2`` (a 10 % prior, as CenterNet does):
+    see :func:`init_peak_head`.
+
+    Args:
+        logits: ``(B, C, h, w)``.
+        target: ``(B, C, h, w)`` max-over-instances Gaussians (peak 1).
+        mask: ``(B, C)`` 1 to count a map.
+
+    Returns:
+        Scalar loss, normalised by the number of positive bins.
+    """
+    # log-sigmoids, not log(clamp(p)): a clamp has no gradient, so a map pushed
+    # below it early on (most bins are negatives) could never come back
+    log_p, log_not_p = torch.nn.functional.logsigmoid(logits), torch.nn.functional.logsigmoid(-logits)
+    p = torch.sigmoid(logits)
+    pos = (target >= 0.75).to(logits.dtype)
+    m = mask[..., None, None].to(logits.dtype)
+    pos_loss = -log_p * (1 - p) ** 2 * pos
+    neg_loss = -log_not_p * p**2 * (1 - target) ** 4 * (1 - pos)
+    return ((pos_loss + neg_loss) * m).sum() / (pos * m).sum().clamp(min=1)
+
+
+def init_peak_head(head: torch.nn.Conv2d, prior: float = 0.1) -> None:
+    """Start a sigmoid head near ``prior`` everywhere (small weights, bias ``logit(prior)``),
+    so the focal loss of :func:`peak_focal_loss` starts small and stable."""
+    torch.nn.init.normal_(head.weight, std=0.01)
+    if head.bias is not None:
+        torch.nn.init.constant_(head.bias, math.log(prior / (1 - prior)))

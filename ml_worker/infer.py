@@ -7,11 +7,13 @@ Flow of :func:`predict_video`:
    ``batch_size`` frames on a small bounded queue, so decoding the next batch
    overlaps with inference on the current one (PyAV and torch both release the
    GIL in their heavy loops);
-2. the caller's thread runs the top-down model of :mod:`ml_worker.pipeline`
-   (``torch.inference_mode``, channels-last weights) on each batch; with
-   ``with_features=True`` a forward hook on the instance U-Net's bottleneck
-   records its global-average-pooled activation, a compact descriptor of what
-   the crop looks like (used by :mod:`ml_worker.active_learning` for diversity);
+2. the caller's thread runs the model (top-down, :mod:`ml_worker.pipeline`, or
+   bottom-up, :mod:`ml_worker.bottomup`; ``torch.inference_mode``,
+   channels-last weights) on each batch; every output has an instance axis.
+   With ``with_features=True`` (top-down) a forward hook on the instance
+   U-Net's bottleneck records its global-average-pooled activation, a compact
+   descriptor of what the crops look like, averaged over the frame's animals
+   (used by :mod:`ml_worker.active_learning` for diversity);
 3. results are gathered into a :class:`VideoPredictions`, which saves to and
    loads from one ``.npz`` file.
 
@@ -42,12 +44,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ml_worker.artifacts import ModelArtifact
+from ml_worker.artifacts import ModelArtifact, output_shape, run_batch
 from ml_worker.pipeline import TopDownModel
 
 ProgressFn = Callable[[float, int], None]
 StopFn = Callable[[], bool]
 PROGRESS_INTERVAL_S = 0.5
+ONNX_OUTPUTS = ["points", "scores", "anchors", "features", "instance_scores"]
 
 
 class OnnxSession(Protocol):
@@ -62,20 +65,27 @@ class OnnxSession(Protocol):
 
 @dataclass
 class VideoPredictions:
-    """Per-frame predictions for (part of) one video; F frames, K nodes.
+    """Per-frame predictions for (part of) one video; F frames, I animal slots, K nodes.
 
     Attributes:
-        points: ``(F, K, 2)`` float32 frame pixels (x, y).
-        scores: ``(F, K)`` float32 peak confidence (about 1 = clean peak).
-        anchors: ``(F, 2)`` float32 animal anchor in frame pixels.
+        points: ``(F, I, K, 2)`` float32 frame pixels (x, y), NaN for empty slots.
+        scores: ``(F, I, K)`` float32 peak confidence (about 1 = clean peak).
+        anchors: ``(F, I, 2)`` float32 animal anchors in frame pixels.
         features: ``(F, D)`` float16 pooled bottleneck features of the
-            instance U-Net, or None when not requested.
+            instance U-Net (mean over the frame's animals), or None when not requested.
         fps: average frame rate of the video.
         frame_count: frames in the whole video (not only the predicted range).
         width: frame width in pixels.
         height: frame height in pixels.
         frame_indices: ``(F,)`` int64 video frame index of each row.
         node_names: K node names (empty when unknown, e.g. an ONNX session).
+        instance_scores: ``(F, I)`` float32 animal confidence (0 for empty slots);
+            default: the mean node score.
+        track_ids: ``(F, I)`` int32 index into ``track_names``, -1 = none / padding.
+        track_names: identities (empty: the model does not track).
+
+    Arrays without the instance axis (``points (F, K, 2)``, ``scores (F, K)``,
+    ``anchors (F, 2)``, as written before multi-animal models) are read as one animal.
     """
 
     points: np.ndarray
@@ -88,23 +98,50 @@ class VideoPredictions:
     height: int
     frame_indices: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     node_names: list[str] = field(default_factory=list)
+    instance_scores: np.ndarray | None = None
+    track_ids: np.ndarray | None = None
+    track_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.points.ndim == 3:  # one animal, the layout before the instance axis
+            self.points, self.scores = self.points[:, None], self.scores[:, None]
+            if self.anchors.ndim == 2:
+                self.anchors = self.anchors[:, None]
+            if self.instance_scores is not None and self.instance_scores.ndim == 1:
+                self.instance_scores = self.instance_scores[:, None]
         f = len(self.points)
         if len(self.frame_indices) != f:
             self.frame_indices = np.arange(f, dtype=np.int64)
-        if self.points.shape[1:] != (self.scores.shape[1], 2) or len(self.scores) != f:
+        if self.points.ndim != 4 or self.points.shape[-1] != 2 or (
+                self.scores.shape != self.points.shape[:3]):
             raise ValueError(
                 f"points {self.points.shape} and scores {self.scores.shape} "
-                "must be (F, K, 2) and (F, K)"
+                "must be (F, I, K, 2) and (F, I, K)"
             )
-        if self.anchors.shape != (f, 2):
-            raise ValueError(f"anchors must be ({f}, 2), got {self.anchors.shape}")
+        i = self.points.shape[1]
+        if self.anchors.shape != (f, i, 2):
+            raise ValueError(f"anchors must be ({f}, {i}, 2), got {self.anchors.shape}")
+        if self.instance_scores is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slots
+                self.instance_scores = np.nan_to_num(np.nanmean(self.scores, axis=-1))
+        self.instance_scores = np.asarray(self.instance_scores, np.float32)
+        if self.track_ids is None:
+            self.track_ids = np.full((f, i), -1, np.int32)
+        self.track_ids = np.asarray(self.track_ids, np.int32)
+        for name in ("instance_scores", "track_ids"):
+            if getattr(self, name).shape != (f, i):
+                raise ValueError(f"{name} must be ({f}, {i}), got {getattr(self, name).shape}")
         if self.features is not None and len(self.features) != f:
             raise ValueError(f"features must have {f} rows, got {self.features.shape}")
 
     def __len__(self) -> int:
         return len(self.points)
+
+    @property
+    def num_instances(self) -> int:
+        """Animal slots per frame (``I``)."""
+        return int(self.points.shape[1])
 
     def save_npz(self, path: str | Path) -> Path:
         """Write all arrays and metadata to one ``.npz`` file, atomically."""
@@ -115,10 +152,13 @@ class VideoPredictions:
             "width": self.width,
             "height": self.height,
             "node_names": list(self.node_names),
+            "track_names": list(self.track_names),
         }
         arrays = {
             "points": self.points,
             "scores": self.scores,
+            "instance_scores": self.instance_scores,
+            "track_ids": self.track_ids,
             "anchors": self.anchors,
             "frame_indices": self.frame_indices,
             "meta": np.array(json.dumps(meta)),
@@ -133,7 +173,7 @@ class VideoPredictions:
 
     @classmethod
     def load_npz(cls, path: str | Path) -> VideoPredictions:
-        """Inverse of :meth:`save_npz`."""
+        """Inverse of :meth:`save_npz`; files without an instance axis read as one animal."""
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             return cls(
@@ -147,7 +187,28 @@ class VideoPredictions:
                 height=int(meta["height"]),
                 frame_indices=data["frame_indices"],
                 node_names=list(meta["node_names"]),
+                instance_scores=data["instance_scores"] if "instance_scores" in data else None,
+                track_ids=data["track_ids"] if "track_ids" in data else None,
+                track_names=list(meta.get("track_names", [])),
             )
+
+
+def _slot_features(pooled: Tensor, found: Tensor) -> Tensor:
+    """Per-frame features: the mean of the animals' pooled crops.
+
+    Args:
+        pooled: ``(I * N, D)`` pooled bottleneck activations, slot-major (the
+            order :class:`TopDownModel` crops in).
+        found: ``(N, I)`` bool, slots holding an animal.
+
+    Returns:
+        ``(N, D)``; frames without an animal average every slot.
+    """
+    n, i = found.shape
+    per_slot = pooled.reshape(i, n, -1).transpose(0, 1)  # (N, I, D)
+    weight = found.to(per_slot.dtype)
+    weight = torch.where(weight.sum(1, keepdim=True) > 0, weight, torch.ones_like(weight))
+    return (per_slot * weight[..., None]).sum(1) / weight.sum(1, keepdim=True)
 
 
 class _WithFeatures(nn.Module):
@@ -161,10 +222,11 @@ class _WithFeatures(nn.Module):
             lambda _m, _i, out: self.pooled.append(out.mean(dim=(2, 3)))
         )
 
-    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
         self.pooled.clear()
-        points, scores, anchors = self.model(frames)
-        return points, scores, anchors, self.pooled[-1]
+        points, scores, instance_scores, anchors = self.model(frames)
+        features = _slot_features(self.pooled[-1], instance_scores > 0)
+        return points, scores, anchors, features, instance_scores
 
 
 def onnx_session(
@@ -173,7 +235,7 @@ def onnx_session(
     """Export ``artifact`` to ONNX at ``path`` and open an onnxruntime CPU session.
 
     Unlike :func:`ml_worker.export.export_onnx` (the user download), this graph
-    also outputs ``anchors (N, 2)`` and ``features (N, D)``, so
+    also outputs ``anchors (N, I, 2)`` and ``features (N, D)``, so
     :func:`predict_video` gives the same arrays as with the torch module. The
     graph is traced for the artifact's training frame size.
 
@@ -201,10 +263,8 @@ def onnx_session(
             dynamo=False,
             opset_version=17,
             input_names=["frames"],
-            output_names=["points", "scores", "anchors", "features"],
-            dynamic_axes={
-                name: {0: "n"} for name in ("frames", "points", "scores", "anchors", "features")
-            },
+            output_names=ONNX_OUTPUTS,
+            dynamic_axes={name: {0: "n"} for name in ("frames", *ONNX_OUTPUTS)},
         )
     os.replace(tmp, out)
     options = ort.SessionOptions()
@@ -319,17 +379,21 @@ def _batches_in_background(
         thread.join(timeout=5)
 
 
+Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 class _Runner:
     """One batch of uint8 frames in, numpy outputs out (torch module or ONNX session)."""
 
     def __init__(
         self,
-        model: ModelArtifact | TopDownModel | OnnxSession,
+        model: ModelArtifact | nn.Module | OnnxSession,
         with_features: bool,
         device: str | None,
     ) -> None:
         self.with_features = with_features
         self.features: list[np.ndarray] = []  # (B, D) per batch
+        self.pooled: list[Tensor] = []
         self.onnx: OnnxSession | None = None
         self.node_names: list[str] = []
         self.hook: Any = None
@@ -339,43 +403,64 @@ class _Runner:
         if not isinstance(model, nn.Module):
             self.onnx = model
             self.input_name = model.get_inputs()[0].name
-            self.n_outputs = len(model.get_outputs())
-            if with_features and self.n_outputs < 4:
+            self.output_names = [o.name for o in model.get_outputs()]
+            if with_features and "features" not in self.output_names:
                 raise ValueError(
                     "with_features needs an ONNX graph with a features output (see onnx_session)"
                 )
             return
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.module: TopDownModel = model.to(self.device).eval()
+        self.module: nn.Module = model.to(self.device).eval()
         self.module.to(memory_format=torch.channels_last)
         if with_features:
+            if not isinstance(self.module, TopDownModel):
+                raise ValueError("with_features needs a top-down model")
             self.hook = self.module.instance.bottleneck.register_forward_hook(self._record)
 
     def _record(self, _module: nn.Module, _inputs: Any, output: Tensor) -> None:
-        self.features.append(output.float().mean(dim=(2, 3)).cpu().numpy())
+        self.pooled.append(output.float().mean(dim=(2, 3)))
 
-    def __call__(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``frames (B, H, W, 3)`` -> ``points (B, K, 2)``, ``scores (B, K)``, ``anchors (B, 2)``."""
+    def __call__(self, frames: np.ndarray) -> Batch:
+        """``frames (B, H, W, 3)`` -> ``points (B, I, K, 2)``, ``scores (B, I, K)``,
+        ``instance_scores (B, I)``, ``anchors (B, I, 2)``."""
         if self.onnx is not None:
-            outs = self.onnx.run(None, {self.input_name: frames})
-            points = np.asarray(outs[0], np.float32)
-            if self.n_outputs >= 3:
-                anchors = np.asarray(outs[2], np.float32)
-            else:  # the download export has no anchors: use the centre of the points
-                anchors = (np.nanmin(points, axis=1) + np.nanmax(points, axis=1)) / 2
-            if self.with_features:
-                self.features.append(np.asarray(outs[3], np.float32))
-            return points, np.asarray(outs[1], np.float32), anchors.astype(np.float32)
+            return self._run_onnx(frames)
         batch = torch.from_numpy(frames).to(self.device)
-        p, s, a = self.module(batch)
-        return (p.float().cpu().numpy(), s.float().cpu().numpy(), a.float().cpu().numpy())
+        self.pooled.clear()
+        p, s, i, a = run_batch(self.module, batch)
+        if self.with_features:
+            self.features.append(_slot_features(self.pooled[-1], i > 0).cpu().numpy())
+        return (p.float().cpu().numpy(), s.float().cpu().numpy(), i.float().cpu().numpy(),
+                a.float().cpu().numpy())
+
+    def _run_onnx(self, frames: np.ndarray) -> Batch:
+        assert self.onnx is not None
+        outs = dict(zip(self.output_names, self.onnx.run(None, {self.input_name: frames}),
+                        strict=True))
+        points = np.asarray(outs["points"], np.float32)
+        scores = np.asarray(outs["scores"], np.float32)
+        if points.ndim == 3:  # a graph exported before the instance axis
+            points, scores = points[:, None], scores[:, None]
+        if "anchors" in outs:
+            anchors = np.asarray(outs["anchors"], np.float32).reshape(*points.shape[:2], 2)
+        else:  # the download export has no anchors: use the centre of the points
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                anchors = (np.nanmin(points, axis=2) + np.nanmax(points, axis=2)) / 2
+        if "instance_scores" in outs:
+            inst = np.asarray(outs["instance_scores"], np.float32).reshape(points.shape[:2])
+        else:
+            inst = scores.clip(0, 1).mean(axis=-1)
+        if self.with_features:
+            self.features.append(np.asarray(outs["features"], np.float32))
+        return points, scores, inst, anchors.astype(np.float32)
 
     @property
-    def num_nodes(self) -> int | None:
-        """K when known before any batch ran."""
+    def output_shape(self) -> tuple[int, int] | None:
+        """``(I, K)`` when known before any batch ran."""
         if self.onnx is None:
-            return self.module.geometry.num_nodes
-        return len(self.node_names) or None
+            return output_shape(self.module)
+        return (1, len(self.node_names)) if self.node_names else None
 
     def close(self) -> None:
         if self.hook is not None:
@@ -383,7 +468,7 @@ class _Runner:
 
 
 def predict_video(
-    artifact_or_module: ModelArtifact | TopDownModel | OnnxSession,
+    artifact_or_module: ModelArtifact | nn.Module | OnnxSession,
     video_path: str | Path,
     *,
     batch_size: int = 32,
@@ -398,8 +483,8 @@ def predict_video(
     """Predict keypoints on every frame of ``[start, stop)`` of a video.
 
     Args:
-        artifact_or_module: a loaded :class:`ModelArtifact`, an already built
-            :class:`TopDownModel` (reused as is, moved to ``device``), or an
+        artifact_or_module: a loaded :class:`ModelArtifact` (top-down or
+            bottom-up), an already built module (reused as is, moved to ``device``), or an
             onnxruntime session: from :func:`onnx_session` (same outputs as
             torch; about 1.7x faster on our 2-core CPU) or of the download
             export :func:`ml_worker.export.export_onnx` (no features; anchors
@@ -411,7 +496,7 @@ def predict_video(
         on_progress: called with ``(fraction in [0, 1], frames_done)`` at most
             about twice a second, and once at the end.
         should_stop: polled before each batch; True raises :class:`Cancelled`.
-        with_features: also return pooled instance-bottleneck features.
+        with_features: also return pooled instance-bottleneck features (top-down only).
         device: ``"cpu"``/``"cuda"``; default CUDA when available.
         num_threads: torch intra-op threads for this call (restored after);
             default: leave torch's setting (one per core).
@@ -429,7 +514,7 @@ def predict_video(
     runner = _Runner(artifact_or_module, with_features, device)
     end = min(stop, info.frame_count) if stop is not None and info.frame_count > 0 else stop
     total = max(1, (end if end is not None else info.frame_count) - start)
-    outputs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    outputs: list[tuple[np.ndarray, ...]] = []
     done, last_report = 0, time.monotonic()
 
     def result() -> VideoPredictions:
@@ -462,20 +547,21 @@ def predict_video(
 
 
 def _gather(
-    outputs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    outputs: list[tuple[np.ndarray, ...]],
     runner: _Runner,
     info: VideoInfo,
     reached_end: bool,
 ) -> VideoPredictions:
     """Concatenate per-batch outputs into a :class:`VideoPredictions`."""
-    k = runner.num_nodes or (outputs[0][2].shape[1] if outputs else 0)
     if outputs:
-        idx, points, scores, anchors = (
+        idx, points, scores, inst, anchors = (
             np.concatenate(parts) for parts in zip(*outputs, strict=True)
         )
     else:
-        idx, points = np.zeros(0, np.int64), np.zeros((0, k, 2), np.float32)
-        scores, anchors = np.zeros((0, k), np.float32), np.zeros((0, 2), np.float32)
+        i, k = runner.output_shape or (1, 0)
+        idx, points = np.zeros(0, np.int64), np.zeros((0, i, k, 2), np.float32)
+        scores, inst = np.zeros((0, i, k), np.float32), np.zeros((0, i), np.float32)
+        anchors = np.zeros((0, i, 2), np.float32)
     features = None
     if runner.with_features:
         feats = runner.features[: len(outputs)]
@@ -494,4 +580,5 @@ def _gather(
         height=info.height,
         frame_indices=idx.astype(np.int64),
         node_names=list(runner.node_names),
+        instance_scores=inst.astype(np.float32),
     )

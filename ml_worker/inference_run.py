@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,19 +37,21 @@ def predict(artifact: Any, video_path: Path, on_progress: Any, should_stop: Any)
     from ml_worker.infer import onnx_session, predict_video, video_info
 
     g = artifact.geometry
+    top_down = g is not None
     info = video_info(video_path)
     with tempfile.TemporaryDirectory(prefix="poseforge-onnx-") as tmp:
         model = artifact
         # On CPU, ONNX Runtime runs this graph ~1.7x faster than torch; its graph is traced
         # for the training frame size, so other sizes keep the torch module.
-        if not torch.cuda.is_available() and (info.height, info.width) == (g.frame_height, g.frame_width):
+        same_size = top_down and (info.height, info.width) == (g.frame_height, g.frame_width)
+        if not torch.cuda.is_available() and same_size:
             model = onnx_session(artifact, Path(tmp) / "model.onnx")
         preds = predict_video(
             model,
             video_path,
             on_progress=on_progress,
             should_stop=should_stop,
-            with_features=True,
+            with_features=top_down,  # bottom-up models have no per-animal crop features
         )
     # An ONNX session does not know the node names; the artifact does.
     return dataclasses.replace(preds, node_names=list(artifact.node_names))
@@ -80,6 +83,7 @@ def rank(
     artifact: Any = None,
     video_path: Path | None = None,
     read_frames: ReadFrames | None = None,
+    expected_instances: int | None = None,
 ) -> list[dict[str, Any]]:
     """Top ``n`` frames to label as ``{frame_index, score, subscores, reasons}`` dicts.
 
@@ -95,14 +99,16 @@ def rank(
     tta = artifact is not None and video_path is not None and read_frames is not None
     if tta and weights.get("disagreement", 0) > 0:
         extra = _disagreement(preds, artifact, video_path, exclude, n, read_frames)
+    extra["expected_instances"] = expected_instances
     picked = rank_frames(preds, n=n, weights=weights, exclude=exclude, min_gap=min_gap, **extra)
-    if extra and len(picked) < n:
+    if "disagreement" in extra and len(picked) < n:
         gap = max(min_gap, 1)
         near = {s.frame_index + d for s in picked for d in range(1 - gap, gap)}
         rest = {k: v for k, v in weights.items() if k != "disagreement"}
         if any(v > 0 for v in rest.values()):
             picked += rank_frames(preds, n=n - len(picked), weights=rest,
-                                  exclude=set(exclude) | near, min_gap=min_gap)  # fmt: skip
+                                  exclude=set(exclude) | near, min_gap=min_gap,
+                                  expected_instances=expected_instances)  # fmt: skip
     return [
         {
             "frame_index": int(s.frame_index),
@@ -153,15 +159,22 @@ def render(video_path: Path, preds: Any, out: Path, edges: Sequence[Sequence[int
 
 def summarize(preds: Any, seconds: float) -> dict[str, Any]:
     """Mean score overall and per node, frame count and speed, for the run row."""
-    scores = np.asarray(preds.scores, np.float64)
+    frames = len(preds.scores)
+    # every predicted animal counts; empty instance slots (NaN points) do not
+    found = np.isfinite(np.asarray(preds.points)).all(axis=-1)
+    scores = np.where(found, np.asarray(preds.scores, np.float64), np.nan)
+    scores = scores.reshape(-1, scores.shape[-1])
     names = list(preds.node_names) or [str(k) for k in range(scores.shape[1])]
-    per_node = np.nanmean(scores, axis=0) if len(scores) else np.full(len(names), np.nan)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a node never found: NaN mean
+        per_node = np.nanmean(scores, axis=0) if len(scores) else np.full(len(names), np.nan)
+        mean = _finite(np.nanmean(scores)) if scores.size else None
     return {
-        "frames": len(scores),
-        "mean_score": _finite(np.nanmean(scores)) if scores.size else None,
+        "frames": frames,
+        "mean_score": mean,
         "per_node_mean_score": {n: _finite(v) for n, v in zip(names, per_node, strict=True)},
         "seconds": round(seconds, 2),
-        "frames_per_second": round(len(scores) / seconds, 1) if seconds > 0 else None,
+        "frames_per_second": round(frames / seconds, 1) if seconds > 0 else None,
     }
 
 
@@ -170,15 +183,33 @@ def _finite(value: float) -> float | None:
 
 
 def read_prediction_arrays(path: Path) -> dict[str, Any]:
-    """``points (F, K, 2)``, ``scores (F, K)``, ``frame_indices (F,)`` and ``meta`` of an npz.
+    """The arrays of a predictions npz, always with an instance axis.
 
+    Returns ``points (F, I, K, 2)``, ``scores (F, I, K)``, ``instance_scores (F, I)``
+    (NaN where unknown), ``track_ids (F, I)`` (-1: none or padding),
+    ``frame_indices (F,)`` and ``meta`` (with ``track_names``, [] when absent).
+    Files written before the instance axis (``points (F, K, 2)``) read as I = 1.
     Mirrors ``VideoPredictions.save_npz`` with numpy alone, so the web process
     reads predictions without torch.
     """
     with np.load(path, allow_pickle=False) as data:
+        points, scores = data["points"], data["scores"]
+        if points.ndim == 3:
+            points, scores = points[:, None], scores[:, None]
+        shape = points.shape[:2]
+        meta = json.loads(str(data["meta"]))
+        meta.setdefault("track_names", [])
         return {
-            "points": data["points"],
-            "scores": data["scores"],
+            "points": points,
+            "scores": scores,
+            "instance_scores": (
+                data["instance_scores"].reshape(shape) if "instance_scores" in data
+                else np.full(shape, np.nan, np.float32)
+            ),
+            "track_ids": (
+                data["track_ids"].astype(np.int32).reshape(shape) if "track_ids" in data
+                else np.full(shape, -1, np.int32)
+            ),
             "frame_indices": data["frame_indices"],
-            "meta": json.loads(str(data["meta"])),
-        }
+            "meta": meta,
+        }  # fmt: skip

@@ -1,15 +1,26 @@
-"""Top-down inference for one animal: find it at low resolution, then look closely.
+"""Top-down inference: find every animal at low resolution, then look closely at each.
 
 Flow of :class:`TopDownModel` (also what TorchScript/ONNX exports contain):
 
 1. frames ``(N, H, W, 3)`` uint8 -> float in [0, 1], channels first;
 2. average-pool by ``centroid_downsample`` (an exact, alias-free downscale),
    zero-pad to a multiple of the centroid net's stride, run the centroid
-   U-Net, take its sub-pixel peak: the animal's anchor in frame pixels;
-3. sample a ``crop_size`` square centred on the anchor at ``input_scale``
+   U-Net and take its peaks: the animals' anchors in frame pixels. With one
+   animal per frame (``max_instances == 1``) the map is a spatial softmax and
+   its single sub-pixel argmax is the anchor (the fast path); with several it
+   is a per-bin sigmoid, and up to ``max_instances`` local maxima above
+   ``centroid_threshold`` and at least ``centroid_min_distance_px`` apart are
+   kept (non-maximum suppression), padded to that fixed count so the graph
+   stays static;
+3. sample a ``crop_size`` square centred on each anchor at ``input_scale``
    (``grid_sample``, the same warp as training, see :mod:`ml_worker.augment`);
-4. run the instance U-Net on the crop, take one sub-pixel peak per node and map
-   it back to frame pixels.
+4. run the centered-instance U-Net on the crops (it was trained to find the
+   animal at the crop centre, other animals in the crop being background),
+   take one sub-pixel peak per node and map it back to frame pixels.
+
+Outputs carry an instance axis ``I = max_instances``: padding slots have NaN
+points and zero scores. An instance's score is its centroid peak times the
+mean of its node peaks.
 
 :func:`plan_geometry` chooses the numbers (pooling factor, crop size, input
 scale, encoder depths) from the training labels and the :class:`TrainConfig`,
@@ -30,7 +41,7 @@ from torch.nn import functional as F
 from ml_worker.augment import sampling_grid
 from ml_worker.config import TrainConfig
 from ml_worker.dataset import animal_radius
-from ml_worker.heatmaps import find_peaks, logits_to_confmaps, window_radius
+from ml_worker.heatmaps import find_local_peaks, find_peaks, logits_to_confmaps, window_radius
 from ml_worker.model import UNet, UNetConfig, choose_unet
 
 
@@ -50,6 +61,12 @@ class Geometry:
         centroid_sigma_px: centroid Gaussian sigma, pooled pixels.
         centroid: centroid U-Net.
         instance: instance U-Net.
+        max_instances: animals per frame (the output's instance axis); 1 keeps
+            the single-animal softmax centroid.
+        centroid_threshold: minimum centroid peak (sigmoid) for an animal
+            (several animals only).
+        centroid_min_distance_px: minimum distance between two anchors, frame
+            pixels (several animals only).
     """
 
     frame_height: int
@@ -63,6 +80,14 @@ class Geometry:
     centroid_sigma_px: float
     centroid: UNetConfig
     instance: UNetConfig
+    max_instances: int = 1
+    centroid_threshold: float = 0.2
+    centroid_min_distance_px: float = 0.0
+
+    @property
+    def multi_instance(self) -> bool:
+        """Several animals per frame: sigmoid centroid maps with peak finding."""
+        return self.max_instances > 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -81,18 +106,20 @@ def _round_up(value: float, multiple: int) -> int:
     return int(math.ceil(value / multiple) * multiple)
 
 
-def plan_geometry(cfg: TrainConfig, keypoints: np.ndarray, frame_hw: tuple[int, int]) -> Geometry:
+def plan_geometry(cfg: TrainConfig, keypoints: np.ndarray, frame_hw: tuple[int, int],
+                  max_instances: int = 1) -> Geometry:
     """Choose input scales, crop size and network depths from the labels.
 
     Args:
         cfg: training config (``None`` geometry fields are chosen here).
-        keypoints: ``(N, K, 2)`` training keypoints, NaN where unlabeled.
+        keypoints: ``(..., K, 2)`` training keypoints of every animal, NaN where unlabeled.
         frame_hw: (height, width) of the largest training frame.
+        max_instances: animals per frame the model reports.
 
     Returns:
         The geometry.
     """
-    k = keypoints.shape[1]
+    k = keypoints.shape[-2]
     radius = max(animal_radius(keypoints), 4.0)
     size_full = 2 * radius
     down = cfg.centroid_downsample or max(1, round(size_full / cfg.centroid_target_size_px))
@@ -115,6 +142,7 @@ def plan_geometry(cfg: TrainConfig, keypoints: np.ndarray, frame_hw: tuple[int, 
         centroid_downsample=int(down), crop_size=int(crop), input_scale=float(scale),
         animal_radius_px=float(radius), sigma_px=cfg.sigma_px,
         centroid_sigma_px=cfg.centroid_sigma_px, centroid=centroid, instance=instance,
+        max_instances=int(max_instances), centroid_min_distance_px=float(0.5 * radius),
     )
 
 
@@ -135,7 +163,7 @@ def pool_frames(images: Tensor, down: int, multiple: int) -> Tensor:
 
 
 class TopDownModel(nn.Module):
-    """Frames in, keypoints out: centroid U-Net + instance U-Net."""
+    """Frames in, keypoints of every animal out: centroid U-Net + centered-instance U-Net."""
 
     def __init__(self, centroid: UNet, instance: UNet, geometry: Geometry) -> None:
         super().__init__()
@@ -150,22 +178,29 @@ class TopDownModel(nn.Module):
         self.i_radius = window_radius(g.sigma_px, self.i_stride)
         self.crop = g.crop_size
         self.scale = g.input_scale
+        self.max_instances = g.max_instances
+        self.nms_radius = max(1, round(g.centroid_min_distance_px / (self.down * self.c_stride)))
 
     def locate(self, images: Tensor) -> tuple[Tensor, Tensor]:
-        """Anchor of the animal in each frame.
+        """Anchors of the animals in each frame.
 
         Args:
             images: ``(B, 3, H, W)`` float in [0, 1].
 
         Returns:
-            ``anchors (B, 2)`` in frame pixels and ``scores (B,)``.
+            ``anchors (B, I, 2)`` in frame pixels (NaN for empty slots) and
+            ``scores (B, I)`` centroid peak values (0 for empty slots).
         """
         low = pool_frames(images, self.down, self.geometry.centroid.max_stride)
-        maps = logits_to_confmaps(self.centroid(low), self.geometry.centroid_sigma_px,
-                                  self.c_stride)
-        peak, score = find_peaks(maps, self.c_stride, self.c_radius)
-        anchors = peak[:, 0] * self.down + (self.down - 1) / 2
-        return anchors, score[:, 0]
+        logits = self.centroid(low)
+        if self.geometry.multi_instance:
+            peak, score = find_local_peaks(torch.sigmoid(logits), self.c_stride,
+                                           self.max_instances, self.geometry.centroid_threshold,
+                                           self.nms_radius, self.c_radius)
+        else:
+            maps = logits_to_confmaps(logits, self.geometry.centroid_sigma_px, self.c_stride)
+            peak, score = find_peaks(maps, self.c_stride, self.c_radius)
+        return peak * self.down + (self.down - 1) / 2, score
 
     def crops(self, images: Tensor, anchors: Tensor) -> Tensor:
         """Crops ``(B, 3, crop, crop)`` centred on ``anchors`` ``(B, 2)``."""
@@ -179,22 +214,35 @@ class TopDownModel(nn.Module):
         return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
                              align_corners=False)
 
-    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Predict keypoints.
+    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Predict the keypoints of every animal.
 
         Args:
             frames: ``(N, H, W, 3)`` uint8 RGB.
 
         Returns:
-            ``points (N, K, 2)`` frame pixels (x, y), ``scores (N, K)`` peak
-            confidence (about 1 for a clean peak), ``anchors (N, 2)``.
+            ``points (N, I, K, 2)`` frame pixels (x, y), NaN for empty slots;
+            ``scores (N, I, K)`` node peak confidence (about 1 for a clean
+            peak, 0 for empty slots); ``instance_scores (N, I)``;
+            ``anchors (N, I, 2)``. ``I`` is ``geometry.max_instances``; the
+            animals are ordered by centroid confidence.
         """
         images = frames.permute(0, 3, 1, 2).float() / 255.0
-        anchors, _ = self.locate(images)
-        maps = logits_to_confmaps(self.instance(self.crops(images, anchors)),
-                                  self.geometry.sigma_px, self.i_stride)
+        anchors, anchor_scores = self.locate(images)
+        n, i = anchors.shape[:2]
+        # one crop per slot: slot-major so each grid_sample reads its own frame
+        safe = torch.nan_to_num(anchors, nan=0.0)
+        crops = torch.cat([self.crops(images, safe[:, j]) for j in range(i)]) if i > 1 else (
+            self.crops(images, safe[:, 0]))
+        maps = logits_to_confmaps(self.instance(crops), self.geometry.sigma_px, self.i_stride)
         peaks, scores = find_peaks(maps, self.i_stride, self.i_radius)
         c = (self.crop - 1) / 2
-        points = (peaks - c) / self.scale + anchors[:, None, :]
-        return points, scores, anchors
-
+        k = peaks.shape[1]
+        peaks = peaks.reshape(i, n, k, 2).transpose(0, 1)
+        scores = scores.reshape(i, n, k).transpose(0, 1)
+        points = (peaks - c) / self.scale + anchors[:, :, None, :]
+        instance_scores = anchor_scores * scores.clamp(0, 1).mean(dim=-1)
+        if self.geometry.multi_instance:
+            found = anchor_scores > 0
+            scores = torch.where(found[..., None], scores, torch.zeros_like(scores))
+        return points, scores, instance_scores, anchors

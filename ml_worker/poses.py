@@ -47,7 +47,10 @@ class FramePoses:
     instance_scores: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        self.points = np.asarray(self.points, np.float32).reshape(-1, self.points.shape[-2], 2)
+        # float32, unless given float64: imports keep a file's coordinates to the last digit.
+        points = np.asarray(self.points)
+        dtype = np.float64 if points.dtype == np.float64 else np.float32
+        self.points = points.astype(dtype, copy=False).reshape(-1, points.shape[-2], 2)
         i, k = self.points.shape[:2]
         self.visibility = np.asarray(self.visibility, np.int8).reshape(i, k)
         self.visibility[np.isnan(self.points).any(-1)] = ABSENT
@@ -90,13 +93,15 @@ class FramePoses:
                           self.instance_scores[rows])
 
 
-def from_stored(instances: Sequence[Mapping[str, Any]], node_index: Mapping[int, int]) -> FramePoses:
+def from_stored(instances: Sequence[Mapping[str, Any]], node_index: Mapping[int, int], *,
+                dtype: type = np.float32) -> FramePoses:
     """Stored instances -> arrays; ``node_index`` maps node id -> column (others dropped).
 
-    Points with visibility 0 are absent; instances keep their order.
+    Points with visibility 0 are absent; instances keep their order. ``dtype``
+    np.float64 keeps the stored coordinates exactly (exports).
     """
     k = len(node_index)
-    points = np.full((len(instances), k, 2), np.nan, np.float32)
+    points = np.full((len(instances), k, 2), np.nan, dtype)
     vis = np.zeros((len(instances), k), np.int8)
     scores = np.full((len(instances), k), np.nan, np.float32)
     for i, inst in enumerate(instances):
@@ -161,7 +166,7 @@ def to_rows(poses: FramePoses) -> list[dict[str, Any]]:
     for i in range(poses.num_instances):
         row: list[list[float] | None] = [
             None if poses.visibility[i, k] == ABSENT
-            else [float(poses.points[i, k, 0]), float(poses.points[i, k, 1]),
+            else [_short(poses.points[i, k, 0]), _short(poses.points[i, k, 1]),
                   int(poses.visibility[i, k])]
             for k in range(poses.num_nodes)
         ]  # fmt: skip
@@ -232,6 +237,42 @@ def stack(frames: Sequence[FramePoses], num_nodes: int, *, max_instances: int | 
         inst_scores[row, :m] = fp.instance_scores[:m] if fp.instance_scores is not None else np.nan
         tracks[row, :m] = [-1 if t is None else index[t] for t in fp.tracks[:m]]
     return PoseArrays(points, vis, scores, inst_scores, tracks, names)
+
+
+def from_predictions(points: np.ndarray, scores: np.ndarray, *,
+                     instance_scores: np.ndarray | None = None,
+                     track_ids: np.ndarray | None = None,
+                     track_names: Sequence[str] = ()) -> PoseArrays:
+    """Predicted arrays (the npz contract) -> :class:`PoseArrays`.
+
+    Args:
+        points: ``(F, I, K, 2)``, NaN where a node or a padding instance was not
+            found; ``(F, K, 2)`` (files from before the instance axis) reads as I = 1.
+        scores: ``(F, I, K)`` or ``(F, K)`` node confidences.
+        instance_scores: ``(F, I)``; None: NaN.
+        track_ids: ``(F, I)`` index into ``track_names``, -1 for none; None: all -1.
+        track_names: the identities.
+
+    Found points are visible (2); the rest absent.
+    """
+    points = np.asarray(points, np.float32)
+    scores = np.asarray(scores, np.float32)
+    if points.ndim == 3:
+        points, scores = points[:, None], scores[:, None]
+    f, i, k = points.shape[:3]
+    vis = np.where(np.isfinite(points).all(-1), VISIBLE, ABSENT).astype(np.int8)
+    points = np.where(vis[..., None] == VISIBLE, points, np.nan).astype(np.float32)
+    inst = (np.full((f, i), np.nan, np.float32) if instance_scores is None
+            else np.asarray(instance_scores, np.float32).reshape(f, i))
+    tracks = (np.full((f, i), -1, np.int32) if track_ids is None
+              else np.asarray(track_ids, np.int32).reshape(f, i))
+    return PoseArrays(points, vis, scores.reshape(f, i, k), inst, tracks, list(track_names))
+
+
+def _short(value: np.floating) -> float:
+    """The shortest decimal that reads back as the same float32: a label typed as
+    100.3 stays 100.3 in snapshot JSON, not 100.30000305175781."""
+    return float(str(np.float32(value)))
 
 
 def _num(value: float) -> float | None:

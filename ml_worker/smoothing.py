@@ -12,7 +12,10 @@ Flow, per node and coordinate:
    window shrunk to the run (Savitzky-Golay: left as is if too short for the
    polynomial).
 
-Inputs are never modified; every function returns a new ``(F, K, 2)`` array.
+Points are ``(F, K, 2)`` (one animal) or ``(F, I, K, 2)`` with scores ``(F, K)`` or
+``(F, I, K)``: each instance slot is smoothed on its own, as one animal over time
+(so slots should follow identities, e.g. ordered by track). Inputs are never
+modified; every function returns a new array of the input's shape.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from scipy.signal import savgol_filter
 
 
 def confident_points(points: np.ndarray, scores: np.ndarray | None, threshold: float) -> np.ndarray:
-    """Copy of ``points (F, K, 2)`` with NaN where ``scores (F, K)`` < ``threshold``."""
+    """Copy of ``points (F, [I,] K, 2)`` with NaN where ``scores (F, [I,] K)`` < ``threshold``."""
     out = np.array(points, dtype=np.float64, copy=True)
     _check(out, scores)
     if scores is not None:
@@ -37,13 +40,14 @@ def interpolate_gaps(points: np.ndarray, max_gap: int | None = None) -> np.ndarr
     """Linearly fill interior NaN gaps of at most ``max_gap`` frames.
 
     Args:
-        points: ``(F, K, 2)`` with NaN gaps.
+        points: ``(F, K, 2)`` or ``(F, I, K, 2)`` with NaN gaps.
         max_gap: longest gap filled (None: any length).
 
     Returns:
-        A new ``(F, K, 2)`` array; leading/trailing gaps and longer gaps stay NaN.
+        A new array of the same shape; leading/trailing gaps and longer gaps stay NaN.
     """
-    out = np.array(points, dtype=np.float64, copy=True)
+    shape = np.shape(points)
+    out = np.array(points, dtype=np.float64, copy=True).reshape(shape[0], -1, 2)
     t = np.arange(len(out))
     for k in range(out.shape[1]):
         track = out[:, k]  # (F, 2), a view
@@ -60,7 +64,7 @@ def interpolate_gaps(points: np.ndarray, max_gap: int | None = None) -> np.ndarr
                     fill[a:b] = False
         for c in range(2):
             track[fill, c] = np.interp(t[fill], t[valid], track[valid, c])
-    return out
+    return out.reshape(shape)
 
 
 def median_smooth(
@@ -75,15 +79,15 @@ def median_smooth(
     """Running median over time of each node's confident points.
 
     Args:
-        points: ``(F, K, 2)`` frame pixels.
-        scores: ``(F, K)`` confidences; None keeps every finite point.
+        points: ``(F, K, 2)`` or ``(F, I, K, 2)`` frame pixels.
+        scores: ``(F, K)`` or ``(F, I, K)`` confidences; None keeps every finite point.
         window: odd window length in frames.
         threshold: points with a lower score are dropped before filtering.
         interpolate: fill interior gaps of at most ``max_gap`` frames first.
         max_gap: longest gap interpolated.
 
     Returns:
-        New ``(F, K, 2)`` float32 array, NaN where no confident value is left.
+        New float32 array of the points' shape, NaN where no confident value is left.
     """
     _check_window(window)
     return _filter_runs(
@@ -109,8 +113,8 @@ def savgol_smooth(
     """Savitzky-Golay filter (local polynomial fit) over time of each node's confident points.
 
     Args:
-        points: ``(F, K, 2)`` frame pixels.
-        scores: ``(F, K)`` confidences; None keeps every finite point.
+        points: ``(F, K, 2)`` or ``(F, I, K, 2)`` frame pixels.
+        scores: ``(F, K)`` or ``(F, I, K)`` confidences; None keeps every finite point.
         window: odd window length in frames (> ``polyorder``).
         polyorder: polynomial order.
         threshold: points with a lower score are dropped before filtering.
@@ -118,7 +122,7 @@ def savgol_smooth(
         max_gap: longest gap interpolated.
 
     Returns:
-        New ``(F, K, 2)`` float32 array, NaN where no confident value is left.
+        New float32 array of the points' shape, NaN where no confident value is left.
     """
     _check_window(window)
     if not 0 <= polyorder < window:
@@ -144,12 +148,14 @@ def _filter_runs(
     out = confident_points(points, scores, threshold)
     if interpolate:
         out = interpolate_gaps(out, max_gap)
+    shape = out.shape
+    out = out.reshape(shape[0], -1, 2)  # every (instance, node) is one track over time
     for k in range(out.shape[1]):
         valid = np.isfinite(out[:, k]).all(axis=1)
         out[~valid, k] = np.nan
         for a, b in _runs(valid):
             out[a:b, k] = apply(out[a:b, k])
-    return out.astype(np.float32)
+    return out.reshape(shape).astype(np.float32)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -160,10 +166,10 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _check(points: np.ndarray, scores: np.ndarray | None) -> None:
-    if points.ndim != 3 or points.shape[-1] != 2:
-        raise ValueError(f"points must be (F, K, 2), got {points.shape}")
-    if scores is not None and np.shape(scores) != points.shape[:2]:
-        raise ValueError(f"scores must be {points.shape[:2]}, got {np.shape(scores)}")
+    if points.ndim not in (3, 4) or points.shape[-1] != 2:
+        raise ValueError(f"points must be (F, K, 2) or (F, I, K, 2), got {points.shape}")
+    if scores is not None and np.shape(scores) != points.shape[:-1]:
+        raise ValueError(f"scores must be {points.shape[:-1]}, got {np.shape(scores)}")
 
 
 def _check_window(window: int) -> None:

@@ -1,15 +1,19 @@
 """Training batches for the two top-down stages (pure tensor code, no loop).
 
 :class:`FrameBank` holds the training frames once, as one zero-padded uint8
-tensor ``(N, 3, H, W)`` plus keypoints and anchors. A stage turns it into
-batches ``(x, y, mask)``:
+tensor ``(N, 3, H, W)`` plus keypoints and anchors of every animal (padded to
+``I`` slots). A stage turns it into batches ``(x, y, mask)`` and names its loss:
 
 * centroid: frames average-pooled by ``centroid_downsample`` (done once),
-  rotated/zoomed/flipped about the animal and shifted, with one Gaussian at
-  the anchor;
-* instance: a ``crop_size`` crop around the anchor (jittered by up to
-  ``aug_translate_px``, like the centroid stage's error), rotated, zoomed and
-  flipped (symmetric nodes swapped), one Gaussian per node.
+  rotated/zoomed/flipped and shifted. One animal: one Gaussian at the anchor,
+  spatial cross-entropy (exactly one peak). Several: the maximum of one
+  Gaussian per animal, focal loss on per-bin sigmoids (any number of peaks,
+  frames without animals are all background);
+* instance: samples are (frame, animal) pairs; a ``crop_size`` crop around that
+  animal's anchor (jittered by up to ``aug_translate_px``, like the centroid
+  stage's error), rotated, zoomed and flipped (symmetric nodes swapped), one
+  Gaussian per node *of that animal only*: the other animals in the crop are
+  background, which teaches the net to report the centred animal.
 
 Both use the same warp as inference (:mod:`ml_worker.augment`), so an
 unaugmented batch is exactly what the deployed model sees.
@@ -35,7 +39,7 @@ from ml_worker.augment import (
 )
 from ml_worker.config import TrainConfig
 from ml_worker.dataset import PoseDataset, anchor_points
-from ml_worker.heatmaps import make_confmaps
+from ml_worker.heatmaps import make_confmaps, peak_focal_loss, spatial_cross_entropy
 from ml_worker.pipeline import Geometry, pool_frames
 
 Batch = tuple[Tensor, Tensor, Tensor]
@@ -47,9 +51,10 @@ class FrameBank:
 
     Attributes:
         images: ``(N, 3, H, W)`` uint8, zero-padded to the largest frame.
-        keypoints: ``(N, K, 2)`` float32, NaN where unlabeled.
-        labeled: ``(N, K)`` float32 1/0.
-        anchors: ``(N, 2)`` float32 bounding-box centres.
+        keypoints: ``(N, I, K, 2)`` float32, NaN where unlabeled or padding.
+        labeled: ``(N, I, K)`` float32 1/0.
+        anchors: ``(N, I, 2)`` float32 bounding-box centres (NaN for padding).
+        instances: ``(M, 2)`` long (frame, slot) of every labeled animal.
         frame_hw: (H, W) of the largest frame.
     """
 
@@ -57,31 +62,36 @@ class FrameBank:
     keypoints: Tensor
     labeled: Tensor
     anchors: Tensor
+    instances: Tensor
     frame_hw: tuple[int, int]
 
     @classmethod
-    def from_dataset(cls, ds: PoseDataset, device: torch.device) -> FrameBank:
-        """Stack a dataset's frames (on ``device``)."""
+    def from_dataset(cls, ds: PoseDataset, device: torch.device,
+                     max_instances: int | None = None) -> FrameBank:
+        """Stack a dataset's frames (on ``device``), ``max_instances`` slots per frame."""
         h = max(s.image.shape[0] for s in ds.samples)
         w = max(s.image.shape[1] for s in ds.samples)
         images = torch.zeros(len(ds), 3, h, w, dtype=torch.uint8)
         for i, s in enumerate(ds.samples):
             images[i, :, : s.image.shape[0], : s.image.shape[1]] = torch.from_numpy(
                 np.array(s.image)).permute(2, 0, 1)
-        kp = ds.keypoints()
-        anchors = np.nan_to_num(anchor_points(kp), nan=0.0)
+        kp = ds.keypoints(max(1, ds.max_instances if max_instances is None else max_instances))
+        labeled = ~np.isnan(kp).any(-1)
+        instances = np.argwhere(labeled.any(-1))
         return cls(images.to(device), torch.from_numpy(kp).to(device),
-                   torch.from_numpy(~np.isnan(kp).any(-1)).float().to(device),
-                   torch.from_numpy(anchors.astype(np.float32)).to(device), (h, w))
+                   torch.from_numpy(labeled).float().to(device),
+                   torch.from_numpy(anchor_points(kp).astype(np.float32)).to(device),
+                   torch.from_numpy(instances).long().to(device), (h, w))
 
 
 @dataclass
 class StageData:
-    """Batch makers of one stage."""
+    """Batch makers of one stage, and the loss its net is trained with."""
 
     n_train: int
     train_batch: Callable[[Tensor, torch.Generator], Batch]
     val_batches: Callable[[], Iterator[Batch]]
+    loss: Callable[[Tensor, Tensor, Tensor], Tensor] = spatial_cross_entropy
 
 
 def _cached(make: Callable[[], list[Batch]]) -> Callable[[], Iterator[Batch]]:
@@ -106,29 +116,36 @@ def centroid_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
     down, stride = g.centroid_downsample, g.centroid.output_stride
     # whole frames: small rotations only (large ones would fill the frame with black)
     params = replace(_augment(cfg, cfg.aug_flip), rotation_deg=min(cfg.aug_rotation_deg, 15.0))
+    multi = g.multi_instance
 
     def pooled(b: FrameBank) -> tuple[Tensor, Tensor]:
         low = torch.cat([pool_frames(b.images[i:i + 16].float() / 255, down, g.centroid.max_stride)
                          for i in range(0, len(b.images), 16)])
-        return low, (b.anchors - (down - 1) / 2) / down
+        anchors = (b.anchors - (down - 1) / 2) / down  # (N, I, 2), NaN for padding
+        # one animal: the first slot, an unlabeled frame's anchor at the origin (as before)
+        return low, anchors if multi else torch.nan_to_num(anchors[:, :1], nan=0.0)
 
     low, anchors = pooled(bank)
     h, w = low.shape[-2:]
     shift_range = 0.1 * max(h, w)
+    middle = torch.tensor([(w - 1) / 2, (h - 1) / 2], device=low.device)
 
     def targets(points: Tensor) -> tuple[Tensor, Tensor]:
-        maps = make_confmaps(points[:, None], h // stride, w // stride, stride,
-                             g.centroid_sigma_px)
-        return maps, torch.ones(len(points), 1, device=points.device)
+        """``points (B, I, 2)`` -> maps ``(B, 1, h, w)`` (max over animals) and mask."""
+        maps = make_confmaps(points, h // stride, w // stride, stride, g.centroid_sigma_px)
+        return maps.amax(dim=1, keepdim=True), torch.ones(len(points), 1, device=points.device)
 
     def train_batch(idx: Tensor, gen: torch.Generator) -> Batch:
         scale, angle, flip, _ = random_geometry(len(idx), params, gen)
         shift = shift_range * (2 * torch.rand(len(idx), 2, generator=gen) - 1)
         a = anchors[idx]
         dev = a.device
-        m = affine_matrix(a, a + shift.to(dev), scale.to(dev), angle.to(dev), flip.to(dev))
+        # one animal: rotate about it; several: about the frame centre
+        pivot = middle.expand(len(idx), 2) if multi else a[:, 0]
+        m = affine_matrix(pivot, pivot + shift.to(dev), scale.to(dev), angle.to(dev),
+                          flip.to(dev))
         x = photometric(warp_images(low[idx], m, h, w).cpu(), params, gen).to(dev)
-        return (x, *targets(transform_points(a[:, None], m)[:, 0]))
+        return (x, *targets(transform_points(a, m)))
 
     def make_val() -> list[Batch]:
         v_low, v_anchors = pooled(val) if val is not bank else (low, anchors)
@@ -136,7 +153,8 @@ def centroid_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
         return [(v_low[i:i + 16], *targets(v_anchors[i:i + 16]))
                 for i in range(0, len(v_low), 16)]
 
-    return StageData(len(low), train_batch, _cached(make_val))
+    return StageData(len(low), train_batch, _cached(make_val),
+                     peak_focal_loss if multi else spatial_cross_entropy)
 
 
 def _fit_canvas(x: Tensor, h: int, w: int) -> Tensor:
@@ -147,7 +165,7 @@ def _fit_canvas(x: Tensor, h: int, w: int) -> Tensor:
 
 def instance_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfig,
                    symmetries: Sequence[tuple[int, int]]) -> StageData:
-    """Batches for the instance net: crops around the anchor -> one map per node."""
+    """Batches for the instance net: a crop around one animal -> one map per node of it."""
     crop, stride, scale0 = g.crop_size, g.instance.output_stride, g.input_scale
     params = _augment(cfg, cfg.aug_flip and bool(symmetries))
     perm = torch.tensor(flip_permutation(g.num_nodes, symmetries), device=bank.images.device)
@@ -156,10 +174,11 @@ def instance_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
 
     def make(b: FrameBank, idx: Tensor, scale: Tensor, angle: Tensor, flip: Tensor,
              shift: Tensor) -> Batch:
-        m = affine_matrix(b.anchors[idx] + shift, center, scale0 * scale, angle, flip)
-        x = warp_images(b.images[idx].float() / 255, m, crop, crop)
-        pts = transform_points(b.keypoints[idx], m)
-        mask = b.labeled[idx]
+        f, j = b.instances[idx, 0], b.instances[idx, 1]
+        m = affine_matrix(b.anchors[f, j] + shift, center, scale0 * scale, angle, flip)
+        x = warp_images(b.images[f].float() / 255, m, crop, crop)
+        pts = transform_points(b.keypoints[f, j], m)
+        mask = b.labeled[f, j]
         pts = torch.where(flip[:, None, None], pts[:, perm], pts)
         mask = torch.where(flip[:, None], mask[:, perm], mask)
         return x, make_confmaps(pts, side, side, stride, g.sigma_px), mask
@@ -172,12 +191,13 @@ def instance_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
 
     def make_val() -> list[Batch]:
         out = []
-        for start in range(0, len(val.images), 16):
-            idx = torch.arange(start, min(start + 16, len(val.images)), device=val.images.device)
+        for start in range(0, len(val.instances), 16):
+            idx = torch.arange(start, min(start + 16, len(val.instances)),
+                               device=val.images.device)
             n = len(idx)
             ones, zeros = torch.ones(n, device=idx.device), torch.zeros(n, device=idx.device)
             out.append(make(val, idx, ones, zeros, zeros.bool(), torch.zeros(n, 2,
                                                                             device=idx.device)))
         return out
 
-    return StageData(len(bank.images), train_batch, _cached(make_val))
+    return StageData(len(bank.instances), train_batch, _cached(make_val))

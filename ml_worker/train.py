@@ -38,17 +38,19 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ml_worker.artifacts import ModelArtifact, atomic_torch_save, predict_frames
+from ml_worker.artifacts import ModelArtifact, Predictions, atomic_torch_save, predict_instances
 from ml_worker.config import TrainConfig
 from ml_worker.dataset import PoseDataset
-from ml_worker.heatmaps import spatial_cross_entropy
+from ml_worker.heatmaps import init_peak_head
 from ml_worker.metrics import compute_metrics
 from ml_worker.model import build_model, load_matching_weights
-from ml_worker.pipeline import Geometry, TopDownModel, plan_geometry
+from ml_worker.pipeline import Geometry, plan_geometry
 from ml_worker.stages import FrameBank, StageData, centroid_stage, instance_stage
 
 ProgressFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
+# A library call without a wall-clock budget still needs one for the bottom-up fit.
+LIMITS_BOTTOM_UP_BUDGET_S = 600.0
 Status = Literal["completed", "early_stopped", "time_budget", "cancelled"]
 
 
@@ -177,12 +179,18 @@ def train(
     seed_everything(cfg.seed)
     train_ds = dataset.subset(split["train"])
     val_ds = dataset.subset(split.get("val", []))
-    bank = FrameBank.from_dataset(train_ds, device)
-    geometry = plan_geometry(cfg, train_ds.keypoints(), bank.frame_hw)
+    max_instances = cfg.max_instances or max(1, dataset.max_instances)
+    if cfg.model_kind == "bottom_up":
+        return _train_bottom_up(cfg, dataset, train_ds, val_ds, split, out, device, t0,
+                                on_progress, should_stop, max_instances)
+    bank = FrameBank.from_dataset(train_ds, device, max_instances)
+    geometry = plan_geometry(cfg, train_ds.instance_keypoints(), bank.frame_hw, max_instances)
     nets: dict[str, nn.Module] = {
         "centroid": build_model(geometry.centroid),
         "instance": build_model(geometry.instance),
     }
+    if geometry.multi_instance:
+        init_peak_head(nets["centroid"].head)
     for path in (cfg.pretrained_weights, init_weights):
         if path:
             _load_init(nets, path)
@@ -190,7 +198,7 @@ def train(
         net.to(device).to(memory_format=torch.channels_last)
     deadline = t0 + cfg.max_seconds if cfg.max_seconds else None
     run = _Run(cfg, device, out, nets, t0, deadline, on_progress, should_stop, len(train_ds))
-    val_bank = FrameBank.from_dataset(val_ds, device) if len(val_ds) else bank
+    val_bank = FrameBank.from_dataset(val_ds, device, max_instances) if len(val_ds) else bank
     statuses: list[Status] = []
     try:
         share = cfg.centroid_time_fraction
@@ -251,11 +259,7 @@ def _finish(run: _Run, geometry: Geometry, dataset: PoseDataset, train_ds: PoseD
     artifact = ModelArtifact(run.cfg, geometry, list(dataset.node_names), list(dataset.edges),
                              list(dataset.symmetries), state)
     if len(val_ds):
-        module = artifact.build_module()
-        pred = _predict_samples(module, val_ds, run.device)
-        gt = val_ds.keypoints()
-        vis = np.stack([s.visibility for s in val_ds.samples])
-        artifact.metrics = compute_metrics(pred, gt, vis, val_ds.keys, dataset.node_names)
+        artifact.metrics = held_out_metrics(artifact, val_ds, run.device)
     artifact.extra = {"split": {"train": list(split["train"]), "val": list(split.get("val", []))},
                       "steps": run.steps_done, "train_seconds": time.monotonic() - run.t0,
                       "device": str(run.device), "n_train": len(train_ds)}
@@ -263,16 +267,86 @@ def _finish(run: _Run, geometry: Geometry, dataset: PoseDataset, train_ds: PoseD
     return artifact
 
 
-def _predict_samples(module: TopDownModel, ds: PoseDataset, device: torch.device) -> np.ndarray:
-    """Predictions ``(N, K, 2)`` for samples that may differ in size."""
-    out = np.zeros((len(ds), ds.keypoints().shape[1], 2), np.float32)
+def held_out_metrics(artifact: ModelArtifact, ds: PoseDataset,
+                     device: torch.device) -> dict[str, Any]:
+    """Metrics of ``artifact`` on ``ds`` (predicted anchors, the full pipeline).
+
+    One animal per frame: :func:`ml_worker.metrics.compute_metrics` (RMSE, PCK per
+    node), as always. Several: :func:`ml_worker.metrics_multi.evaluate` (OKS
+    mAP/mAR, RMSE on matched instances, missed/spurious counts), with
+    ``rmse_px`` set to the matched RMSE so single- and multi-animal models read alike.
+    """
+    module = artifact.build_module()
+    points, scores, instance_scores = _predict_samples(module, ds, device)
+    if artifact.max_instances == 1 and ds.max_instances <= 1:
+        return compute_metrics(points[:, 0], ds.keypoints(1)[:, 0], ds.visibility(1)[:, 0],
+                               ds.keys, ds.node_names)
+    from ml_worker.metrics_multi import evaluate
+
+    metrics = evaluate(points, scores, instance_scores, ds.keypoints(), ds.visibility(),
+                       ds.node_names)
+    return {**metrics, "rmse_px": metrics.get("rmse_matched_px"), "n_frames": len(ds),
+            "frame_keys": list(ds.keys)}
+
+
+def _predict_samples(module: torch.nn.Module, ds: PoseDataset,
+                     device: torch.device) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``points (N, I, K, 2)``, ``scores (N, I, K)``, ``instance_scores (N, I)`` for
+    samples that may differ in size."""
+    preds: dict[int, Predictions] = {}
     by_shape: dict[tuple[int, ...], list[int]] = {}
     for i, s in enumerate(ds.samples):
         by_shape.setdefault(s.image.shape, []).append(i)
     for idx in by_shape.values():
         frames = np.stack([ds.samples[i].image for i in idx])
-        out[idx] = predict_frames(module, frames, batch_size=16, device=str(device))[0]
-    return out
+        batch = predict_instances(module, frames, batch_size=16, device=str(device))
+        for row, i in enumerate(idx):
+            preds[i] = batch.row(row)
+    rows = [preds[i] for i in range(len(ds))]
+    return (np.stack([r.points for r in rows]), np.stack([r.scores for r in rows]),
+            np.stack([r.instance_scores for r in rows]))
+
+
+def _train_bottom_up(cfg: TrainConfig, dataset: PoseDataset, train_ds: PoseDataset,
+                     val_ds: PoseDataset, split: dict[str, list[str]], out: Path,
+                     device: torch.device, t0: float, on_progress: ProgressFn | None,
+                     should_stop: StopFn | None, max_instances: int) -> TrainResult:
+    """Train the bottom-up model of :mod:`ml_worker.bottomup` and save it as an artifact."""
+    from ml_worker import bottomup
+
+    def arrays(ds: PoseDataset) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return [s.image for s in ds.samples], [s.keypoints for s in ds.samples]
+
+    cancelled = False
+
+    def stop() -> bool:
+        nonlocal cancelled
+        cancelled = cancelled or bool(should_stop and should_stop())
+        return cancelled
+
+    budget = cfg.max_seconds if cfg.max_seconds else LIMITS_BOTTOM_UP_BUDGET_S
+    reserve = min(15.0, 0.03 * budget)
+    images, points = arrays(train_ds)
+    model = bottomup.fit(images, points, node_names=list(dataset.node_names),
+                         edges=list(dataset.edges), symmetries=list(dataset.symmetries), cfg=cfg,
+                         budget_s=max(budget - reserve, 1.0), device=device, emit=on_progress,
+                         should_stop=stop, val=arrays(val_ds) if len(val_ds) else None)
+    if cancelled:
+        return TrainResult("cancelled", None, out, seconds=time.monotonic() - t0)
+    state = {"bottom_up": {n: t.detach().cpu().contiguous()
+                           for n, t in model.state_dict().items()}}
+    artifact = ModelArtifact(cfg, None, list(dataset.node_names), list(dataset.edges),
+                             list(dataset.symmetries), state, model_kind="bottom_up",
+                             bottom_up=model.geometry.to_dict(), max_instances=max_instances)
+    if len(val_ds):
+        artifact.metrics = held_out_metrics(artifact, val_ds, device)
+    steps = int(getattr(model, "steps", 0))
+    artifact.extra = {"split": {"train": list(split["train"]), "val": list(split.get("val", []))},
+                      "steps": steps, "train_seconds": time.monotonic() - t0,
+                      "device": str(device), "n_train": len(train_ds)}
+    artifact.save(out)
+    return TrainResult("completed", artifact, out, artifact.metrics, steps,
+                       time.monotonic() - t0)
 
 
 def _batches(n: int, batch: int, gen: torch.Generator) -> Iterator[Tensor]:
@@ -322,7 +396,7 @@ def _fit(run: _Run, name: str, data: StageData, offset: float, weight: float) ->
         x, y, mask = data.train_batch(next(index_stream), gen)
         x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(run.device.type, dtype=amp_dtype, enabled=amp):
-            loss = spatial_cross_entropy(net(x).float(), y, mask)
+            loss = data.loss(net(x).float(), y, mask)
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(opt)
@@ -372,7 +446,7 @@ def _validate(net: nn.Module, data: StageData, device: torch.device, amp: bool,
         for x, y, mask in data.val_batches():
             x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
-                total += float(spatial_cross_entropy(net(x).float(), y, mask)) * len(x)
+                total += float(data.loss(net(x).float(), y, mask)) * len(x)
             count += len(x)
     net.train()
     return total / max(count, 1)

@@ -110,9 +110,11 @@ def render_video(
         for index, frame in iter_frames(video_path, first, last + 1):
             row = row_of.get(index)
             if row is not None:
-                frame = draw_skeleton(
-                    frame, preds.points[row], preds.scores[row], edges, threshold=threshold
-                )
+                for i in range(preds.num_instances):  # every animal; empty slots are NaN
+                    frame = draw_skeleton(
+                        frame, preds.points[row, i], preds.scores[row, i], edges,
+                        threshold=threshold,
+                    )
             image = av.VideoFrame.from_ndarray(
                 np.ascontiguousarray(frame[:height, :width]), format="rgb24"
             )

@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from backend.config.celery import app as celery_app
+from tests import media_storage
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parents[1]
@@ -38,14 +39,37 @@ def shared_data_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on 127.0.0.1 (PYTEST_MEDIA_STORAGE=s3); yields its URL."""
+    try:
+        server, url = media_storage.start_server()
+    except ImportError as exc:  # moto[server] is in requirements-dev.txt
+        require(False, f"PYTEST_MEDIA_STORAGE=s3 needs moto[server]: {exc}")
+    yield url
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
-def _media_and_eager(settings, tmp_path):
+def _media_and_eager(request, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_CACHE_DIR = tmp_path / "media-cache"
+    s3_url = None
+    if media_storage.s3_selected():
+        s3_url = request.getfixturevalue("s3_server")
+        options = media_storage.storage_options(s3_url)
+        settings.MEDIA_STORAGE = "s3"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+        }
     # Fast hashing: test users are created in almost every test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+    if s3_url is not None:
+        media_storage.empty_folder(s3_url, options["location"])
 
 
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests import media_storage
 from tests.conftest import REPO
 
 
@@ -46,6 +47,7 @@ def worker_env(var_dir: Path | None, redis_url: str | None, **extra: str) -> dic
         DATABASE_URL=database_url(),
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         DJANGO_SETTINGS_MODULE="backend.config.settings",
+        **media_storage.worker_env(),
         **extra,
     )
     if var_dir is not None:

@@ -101,3 +101,32 @@ def env_memory_mb(name: str, *, share: float, fallback: int, minimum: int) -> in
     total = memory_mb()
     default = max(minimum, int(total * share)) if total else fallback
     return env_int(name, default, minimum=minimum)
+
+
+def s3_storage_options() -> dict[str, object]:
+    """django-storages S3Storage options for MEDIA_STORAGE=s3, from S3_* variables.
+
+    S3_BUCKET is required; S3_ENDPOINT_URL names a MinIO (or other S3-compatible) server,
+    unset for AWS itself. Credentials: S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY (also as
+    ``*_FILE``), or boto3's own chain (instance role, ~/.aws) when both are unset.
+    """
+    bucket = env_str("S3_BUCKET").strip()
+    if not bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET")
+    endpoint = env_url("S3_ENDPOINT_URL", ("http", "https"))
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "access_key": env_secret("S3_ACCESS_KEY_ID"),
+        "secret_key": env_secret("S3_SECRET_ACCESS_KEY"),
+        "region_name": env_str("S3_REGION") or None,
+        # Keys below this folder of the bucket (several deployments may share one bucket).
+        "location": env_str("S3_PREFIX").strip("/"),
+        # MinIO serves buckets as paths (http://minio:9000/bucket/key), not subdomains.
+        "addressing_style": "path" if endpoint else None,
+        "signature_version": "s3v4",
+        "file_overwrite": True,  # a key names one file: writing it again replaces it
+        "default_acl": None,
+        "querystring_auth": True,
+        "max_memory_size": 64 * 1024 * 1024,
+    }

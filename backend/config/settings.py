@@ -23,6 +23,7 @@ from backend.config.env import (
     env_secret,
     env_str,
     env_url,
+    s3_storage_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -163,6 +164,22 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
+# Where media live (backend/common/storage.py): "local" (files under MEDIA_ROOT) or "s3"
+# (an S3-compatible store: MinIO, AWS), so web and workers on different machines share
+# no folder. Workers keep local copies of S3 objects they decode in MEDIA_CACHE_DIR.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local").strip().lower() or "local"
+MEDIA_CACHE_DIR = Path(env_str("MEDIA_CACHE_DIR", str(VAR_DIR / "media-cache"))).resolve()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(),
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE={MEDIA_STORAGE!r} must be 'local' or 's3'")
 MAX_VIDEO_UPLOAD_MB = env_int("MAX_VIDEO_UPLOAD_MB", 2048, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from backend.common import storage
 from backend.demo import synthetic
 from backend.labels.models import LabeledFrame
 from backend.labels.services import labels_save
@@ -86,7 +87,6 @@ def _label_ground_truth(video: Video, keypoints, node_ids: list[int], user) -> N
 
 def _save_ground_truth(video: Video, keypoints) -> None:
     """Keep every frame's true keypoints beside the video (for checking trained models)."""
-    path = Path(video.file.path).with_suffix(".groundtruth.json")
-    path.write_text(
-        json.dumps({"node_names": synthetic.NODE_NAMES, "keypoints": keypoints.round(3).tolist()})
-    )
+    key = video.file.name.rsplit(".", 1)[0] + ".groundtruth.json"
+    truth = {"node_names": synthetic.NODE_NAMES, "keypoints": keypoints.round(3).tolist()}
+    storage.save_bytes(key, json.dumps(truth).encode())

@@ -8,24 +8,29 @@ itself (decoding a whole video is worker work); here it is only looked up.
 - DLC: the table DeepLabCut's ``analyze_videos`` writes: columns
   ``(scorer, bodyparts, coords)`` with coords ``x``, ``y``, ``likelihood``, one
   row per frame index; the H5 holds the same frame under key ``df_with_missing``.
-- SLEAP: one PredictedInstance per frame (point scores and instance score = mean
-  point score) on the model's skeleton, pointing at the video by its file name.
+  With several instances per frame, or tracks, the multi-animal table instead:
+  columns ``(scorer, individuals, bodyparts, coords)``, one individual per track
+  name, and ``individual<n>`` for the n-th untracked instance slot.
+- SLEAP: one PredictedInstance per found animal and frame (point scores, instance
+  score, track) on the model's skeleton, pointing at the video by its file name.
 """
 
 from __future__ import annotations
 
-import os
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from django.conf import settings
 
+from backend.common import storage
 from backend.common.csvsafe import write_csv
 from backend.common.exceptions import ApplicationError
 from backend.inference.models import InferenceRun
 from backend.inference.predictions import arrays_for, node_names
+from ml_worker.poses import FramePoses
 
 FORMATS = {
     "dlc-csv": ("csv", "text/csv"),
@@ -46,17 +51,46 @@ def download_name(run: InferenceRun, fmt: str, smoothed: bool) -> str:
 
 
 def dlc_table(run: InferenceRun, *, smoothed: bool = False):
+    """The run as a DeepLabCut table: single-animal layout for one untracked instance."""
     import pandas as pd
 
     arrays = arrays_for(run, smoothed=smoothed)
     names = node_names(run.model_version)
-    points, scores = arrays["points"].astype(np.float64), arrays["scores"].astype(np.float64)
-    values = np.concatenate([points, scores[..., None]], axis=-1)  # (F, K, 3)
-    columns = pd.MultiIndex.from_product(
-        [[scorer(run)], names, ["x", "y", "likelihood"]], names=["scorer", "bodyparts", "coords"]
-    )
     index = pd.Index(arrays["frame_indices"].astype(np.int64))
-    return pd.DataFrame(values.reshape(len(values), -1), index=index, columns=columns)
+    values, individuals = _dlc_values(arrays)  # (F, N, K, 3)
+    f, n, k = values.shape[:3]
+    if individuals is None:
+        columns = pd.MultiIndex.from_product(
+            [[scorer(run)], names, ["x", "y", "likelihood"]],
+            names=["scorer", "bodyparts", "coords"],
+        )
+    else:
+        columns = pd.MultiIndex.from_product(
+            [[scorer(run)], individuals, names, ["x", "y", "likelihood"]],
+            names=["scorer", "individuals", "bodyparts", "coords"],
+        )
+    return pd.DataFrame(values.reshape(f, n * k * 3), index=index, columns=columns)
+
+
+def _dlc_values(arrays: dict[str, Any]) -> tuple[np.ndarray, list[str] | None]:
+    """``(F, N, K, 3)`` x, y, likelihood per individual column, and the column names
+    (None: the single-animal layout, one untracked instance slot)."""
+    points, scores = arrays["points"].astype(np.float64), arrays["scores"].astype(np.float64)
+    tracks, names = arrays["track_ids"], list(arrays["meta"]["track_names"])
+    f, i, k = scores.shape
+    if i == 1 and not names and (tracks < 0).all():
+        return np.concatenate([points, scores[..., None]], axis=-1), None
+    # Untracked instances keep their slot: column len(names) + slot.
+    column = np.where(tracks >= 0, tracks, len(names) + np.arange(i)[None, :])
+    found = np.isfinite(points).all(-1).any(-1)  # (F, I); padding holds no point
+    used_slots = sorted({int(c) - len(names) for c in column[(tracks < 0) & found]})
+    keep = list(range(len(names))) + [len(names) + s for s in used_slots]
+    values = np.full((f, len(names) + i, k, 3), np.nan)
+    rows = np.repeat(np.arange(f), i)
+    values[rows, column.ravel()] = np.concatenate([points, scores[..., None]], axis=-1).reshape(
+        f * i, k, 3
+    )
+    return values[:, keep], names + [f"individual{s + 1}" for s in used_slots]
 
 
 def _write_csv(run: InferenceRun, dest: Path, smoothed: bool) -> None:
@@ -79,21 +113,37 @@ def _write_slp(run: InferenceRun, dest: Path, smoothed: bool) -> None:
         symmetries=[(names[a], names[b]) for a, b in config.get("symmetries", [])],
     )
     video = sio.Video(filename=run.video.name, open_backend=False)
+    poses = arrays["poses"]
+    tracks = {name: sio.Track(name) for name in poses.track_names}
     frames = []
-    for index, points, scores in zip(
-        arrays["frame_indices"].tolist(), arrays["points"], arrays["scores"], strict=True
-    ):
-        if not np.isfinite(points).any():
+    for row, index in enumerate(arrays["frame_indices"].tolist()):
+        found = poses.frame(row)
+        if not found.num_instances:
             continue
-        instance = sio.PredictedInstance.from_numpy(
-            points.astype(np.float64),
-            skeleton,
-            point_scores=np.nan_to_num(scores.astype(np.float64)),
-            score=float(np.nanmean(scores)) if np.isfinite(scores).any() else 0.0,
-        )
-        frames.append(sio.LabeledFrame(video=video, frame_idx=index, instances=[instance]))
-    labels = sio.Labels(labeled_frames=frames, videos=[video], skeletons=[skeleton])
+        instances = [_slp_instance(found, i, skeleton, tracks) for i in range(found.num_instances)]
+        frames.append(sio.LabeledFrame(video=video, frame_idx=index, instances=instances))
+    labels = sio.Labels(
+        labeled_frames=frames, videos=[video], skeletons=[skeleton], tracks=list(tracks.values())
+    )
     sio.save_slp(labels, str(dest))
+
+
+def _slp_instance(found: FramePoses, i: int, skeleton: Any, tracks: dict[str, Any]) -> Any:
+    """Instance ``i`` of a frame; its score is the model's, else the mean point score."""
+    import sleap_io as sio
+
+    assert found.scores is not None and found.instance_scores is not None
+    scores = found.scores[i].astype(np.float64)
+    score = float(found.instance_scores[i])
+    if not np.isfinite(score):
+        score = float(np.nanmean(scores)) if np.isfinite(scores).any() else 0.0
+    return sio.PredictedInstance.from_numpy(
+        found.points[i].astype(np.float64),
+        skeleton,
+        point_scores=np.nan_to_num(scores),
+        score=score,
+        track=tracks.get(found.tracks[i] or ""),
+    )
 
 
 WRITERS: dict[str, Callable[[InferenceRun, Path, bool], None]] = {
@@ -103,9 +153,9 @@ WRITERS: dict[str, Callable[[InferenceRun, Path, bool], None]] = {
 }
 
 
-def export_path(*, run: InferenceRun, fmt: str, smoothed: bool = False) -> Path:
-    """The export file of ``run`` in ``fmt``, made now if it does not exist yet."""
-    from backend.inference.services import run_dir
+def export_key(*, run: InferenceRun, fmt: str, smoothed: bool = False) -> str:
+    """Storage key of the export file of ``run`` in ``fmt``, made now if it does not exist yet."""
+    from backend.inference.services import run_prefix
 
     if fmt not in FORMATS:
         raise ApplicationError(f"Unknown export format {fmt!r}; use {', '.join(FORMATS)}.")
@@ -114,18 +164,17 @@ def export_path(*, run: InferenceRun, fmt: str, smoothed: bool = False) -> Path:
     if fmt == "video":
         return _labeled_video(run)
     # "v2": files cached before CSV cells were escaped for spreadsheets are not served again.
-    dest = run_dir(run) / "exports" / "v2" / download_name(run, fmt, smoothed)
-    if not dest.is_file():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".tmp-{os.getpid()}-{dest.name}")
-        WRITERS[fmt](run, tmp, smoothed)
-        os.replace(tmp, dest)
-    return dest
+    key = f"{run_prefix(run)}/exports/v2/{download_name(run, fmt, smoothed)}"
+    if not storage.exists(key):
+        with tempfile.TemporaryDirectory(prefix="poseforge-export-") as tmp:
+            dest = Path(tmp) / download_name(run, fmt, smoothed)
+            WRITERS[fmt](run, dest, smoothed)
+            storage.save_file(key, dest)
+    return key
 
 
-def _labeled_video(run: InferenceRun) -> Path:
-    path = Path(settings.MEDIA_ROOT) / run.video_file
-    if not run.video_file or not path.is_file():
+def _labeled_video(run: InferenceRun) -> str:
+    if not run.video_file or not storage.exists(run.video_file):
         why = run.summary.get("video_error") or "it was not rendered for this run"
         raise ApplicationError(f"The labeled video is not available: {why}.", status_code=404)
-    return path
+    return run.video_file

@@ -17,7 +17,14 @@ from backend.projects.models import Project
 from backend.training.models import ModelVersion
 from backend.videos.models import Video
 
-DEFAULT_WEIGHTS = {"uncertainty": 1.0, "disagreement": 1.0, "temporal": 1.0, "diversity": 1.0}
+DEFAULT_WEIGHTS = {
+    "uncertainty": 1.0,
+    "disagreement": 1.0,
+    "temporal": 1.0,
+    "diversity": 1.0,
+    # Counts only where a frame may hold several animals (see ml_worker.active_learning).
+    "instance_count": 1.0,
+}
 
 
 def default_weights() -> dict[str, float]:

@@ -34,6 +34,7 @@ class StrategyWeights(TypedDict):
     disagreement: float
     temporal: float
     diversity: float
+    instance_count: float
 
 
 class SuggestionsConfig(TypedDict, total=False):
@@ -53,10 +54,16 @@ class ModelVersionRef(TypedDict):
     number: int
 
 
+class PredictedRangeInstance(TypedDict):
+    track: str | None  # identity name, null without tracking
+    score: float | None  # instance confidence, null when the model gives none
+    # Per model node (the range's node_names order): [x, y, score], or null where not found.
+    points: list[list[float | None] | None]
+
+
 class PredictedFrame(TypedDict):
     frame_index: int
-    # Per model node: [x, y, score], or null where the node was not predicted.
-    points: list[list[float | None] | None]
+    instances: list[PredictedRangeInstance]  # the animals found, best first; [] for none
 
 
 class InferenceRunSerializer(serializers.ModelSerializer):
@@ -130,6 +137,11 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
 class SuggestionAcceptSerializer(serializers.Serializer):
     points = PointSerializer(many=True, required=False, allow_null=True)
+    # Indices into the frame prediction's instances to add (default: all of them).
+    instances = serializers.ListField(
+        child=serializers.IntegerField(min_value=0), required=False, allow_null=True,
+        min_length=1, max_length=64,
+    )  # fmt: skip
     version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
 
 
@@ -161,11 +173,17 @@ class PredictionPointSerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True)
 
 
+class PredictedInstanceSerializer(serializers.Serializer):
+    track = serializers.CharField(allow_null=True)
+    score = serializers.FloatField(allow_null=True)
+    points = PredictionPointSerializer(many=True)  # on project node ids; nodes not found left out
+
+
 class FramePredictionSerializer(serializers.Serializer):
-    run = serializers.IntegerField(allow_null=True)  # null (and no points): no model ran yet
+    run = serializers.IntegerField(allow_null=True)  # null (and no instances): no model ran yet
     model_version = typed_json(ModelVersionRef, name="ModelVersionRef", allow_null=True)
     frame_index = serializers.IntegerField()
-    points = PredictionPointSerializer(many=True)
+    instances = PredictedInstanceSerializer(many=True)
 
 
 class PredictionRangeSerializer(serializers.Serializer):

@@ -10,10 +10,8 @@ cancel, the reaper) is :mod:`backend.common.jobs`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,12 +101,13 @@ def _enqueue_on_commit(run: InferenceRun) -> None:
     transaction.on_commit(lambda: run_inference.apply_async(args=[run_id, attempt], queue="gpu"))
 
 
-def project_predictions_dir(project_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "predictions" / f"project-{project_id}"
+def project_predictions_prefix(project_id: int) -> str:
+    return f"predictions/project-{project_id}"
 
 
-def run_dir(run: InferenceRun) -> Path:
-    return project_predictions_dir(run.project_id) / f"run-{run.id}"
+def run_prefix(run: InferenceRun) -> str:
+    """Storage folder of one run's files (predictions, labeled video, exports)."""
+    return f"{project_predictions_prefix(run.project_id)}/run-{run.id}"
 
 
 # --- worker side: the lifecycle is backend.common.jobs ---------------------

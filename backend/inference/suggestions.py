@@ -6,25 +6,28 @@ leaving out frames that already have labels and frames someone dismissed.
 ``suggestions_store`` keeps the top N, each with the reasons it was chosen, and
 retires the pending suggestions of older runs on the same video.
 
-``suggestion_accept`` saves the prediction (or the user's corrected points)
-through ``labels_save`` with optimistic concurrency, then records where the
-label came from on the Suggestion and in the frame's history row.
+``suggestion_accept`` adds the predicted instances (all, or the chosen ones; or
+the user's corrected points) to the frame through ``labels_save`` with
+optimistic concurrency. Other people's instances stay: an accepted instance
+replaces only an earlier model-source one that matches it (same track, or the
+nearest within an animal size; :mod:`backend.inference.matching`). Where the
+label came from is recorded on the Suggestion and in the frame's history row.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError, ConflictError
+from backend.inference.matching import replaced_instances
 from backend.inference.models import DEFAULT_WEIGHTS, ActiveLearningSettings, InferenceRun
 from backend.inference.models import Suggestion as SuggestionRow
-from backend.inference.predictions import frame_points
+from backend.inference.predictions import frame_instances
 from backend.labels.models import Instance, LabeledFrame
 from backend.labels.services import instance_to_dict, labeled_frame_get, labels_save
 from backend.projects.access import Role, role_in_project
@@ -109,11 +112,14 @@ def suggestions_rank(
     return rank(
         predictions,
         n=config["n"],
-        weights=config.get("weights", DEFAULT_WEIGHTS),
+        # Settings saved before a strategy existed give it its default weight.
+        weights={**DEFAULT_WEIGHTS, **config.get("weights", {})},
+        expected_instances=getattr(run.project, "max_instances", None),
         exclude=frames_to_skip(run=run),
         min_gap=config.get("min_gap", 0),
         artifact=artifact,
-        video_path=Path(run.video.file.path),
+        # Only the disagreement score decodes frames: the web side never fetches the video.
+        video_path=storage.local_path(run.video.file.name) if artifact is not None else None,
         read_frames=read_frames,
     )
 
@@ -135,7 +141,7 @@ def suggestions_generate(*, run: InferenceRun, predictions: Any = None) -> list[
     if run.status != InferenceRun.Status.SUCCEEDED and predictions is None:
         raise ApplicationError("Suggestions need a run that succeeded.")
     if predictions is None:
-        predictions = load_predictions(Path(settings.MEDIA_ROOT) / run.predictions_file)
+        predictions = load_predictions(storage.local_path(run.predictions_file))
     ranked = suggestions_rank(run=run, predictions=predictions)
     with transaction.atomic():
         run.suggestions.filter(status=Pending).delete()
@@ -176,41 +182,33 @@ def suggestion_accept(
     user: Any,
     points_override: list[dict[str, Any]] | None = None,
     version: int | None = None,
+    instances: list[int] | None = None,
 ) -> SuggestionRow:
-    """Turn the suggested frame's prediction (or the user's corrected points) into a label.
+    """Add the suggested frame's predicted instances (or the user's corrected points) as labels.
 
-    ``version`` is the frame's label version the user saw; without it the
-    current version is used, but a frame that gained labels meanwhile is a 409.
+    ``instances`` picks predicted instances by their index in the frame's
+    prediction (default: all). ``points_override`` saves one human instance
+    instead (with the track of the one chosen prediction, if any). ``version`` is
+    the frame's label version the user saw; without it the current version is
+    used, but a frame that gained labels meanwhile is a 409.
     """
     with transaction.atomic():
         row = _pending(suggestion)
         corrected = points_override is not None
-        predicted = frame_points(row.run, row.frame_index)
-        if corrected:
-            points, source = points_override, Instance.Source.HUMAN
-        else:
-            points = [{**p, "visibility": 2} for p in predicted]
-            source = Instance.Source.MODEL
-        if not points:
-            raise ApplicationError("There are no points to save on this frame.")
+        accepted = _accepted(row, points_override, instances)
         current = labeled_frame_get(video=row.video, frame_index=row.frame_index)
-        if version is None:
-            if current is not None and current.instances.exists():
-                raise ConflictError(
-                    "This frame was labeled since the suggestion was made; "
-                    "reload it and accept again with its version.",
-                    {"version": current.version},
-                )
-            version = current.version if current is not None else 0
+        version = _version_seen(current, version)
+        kept = _kept(current, accepted)
+        _check_room(row.video.project, kept, accepted)
         frame = labels_save(
             video=row.video,
             frame_index=row.frame_index,
             user=user,
             version=version,
-            instances=[{"points": points, "source": source}],
+            instances=kept + accepted,
         )
         provenance = _provenance(row, user, corrected)
-        _record_provenance(frame, predicted if not corrected else None, provenance)
+        _record_provenance(frame, kept + accepted, len(kept), provenance)
         row.status, row.decided_by, row.decided_at = (
             SuggestionRow.Status.ACCEPTED,
             user,
@@ -221,18 +219,94 @@ def suggestion_accept(
     return row
 
 
+def _accepted(
+    row: SuggestionRow, points_override: list[dict[str, Any]] | None, chosen: list[int] | None
+) -> list[dict[str, Any]]:
+    """The instances to add, as labels_save takes them (model ones keep their point scores)."""
+    predicted = frame_instances(row.run, row.frame_index)
+    if chosen is not None:
+        if not chosen or any(not 0 <= i < len(predicted) for i in chosen):
+            raise ApplicationError(
+                f"instances must pick from the {len(predicted)} predicted on this frame."
+            )
+        predicted = [predicted[i] for i in dict.fromkeys(chosen)]
+    if points_override is not None:
+        track = predicted[0]["track"] if len(predicted) == 1 else None
+        accepted = [{"track": track, "source": Instance.Source.HUMAN, "points": points_override}]
+    else:
+        accepted = [
+            {
+                "track": inst["track"],
+                "source": Instance.Source.MODEL,
+                "points": [{**p, "visibility": 2} for p in inst["points"]],
+            }
+            for inst in predicted
+        ]
+    if not any(inst["points"] for inst in accepted):
+        raise ApplicationError("There are no points to save on this frame.")
+    return [inst for inst in accepted if inst["points"]]
+
+
+def _kept(current: LabeledFrame | None, accepted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frame's instances that stay: all but the model ones the accepted replace."""
+    existing = [instance_to_dict(i) for i in current.instances.all()] if current else []
+    replaced = replaced_instances(existing, accepted)
+    return [
+        {"track": inst["track"], "source": inst["source"], "points": inst["points"]}
+        for i, inst in enumerate(existing)
+        if i not in replaced
+    ]
+
+
+def _version_seen(current: LabeledFrame | None, version: int | None) -> int:
+    """The version to save on: a stale one, or none on a frame labeled meanwhile, is a 409."""
+    now = current.version if current is not None else 0
+    if version is None and current is not None and current.instances.exists():
+        raise ConflictError(
+            "This frame was labeled since the suggestion was made; "
+            "reload it and accept again with its version.",
+            {"version": now},
+        )
+    if version is not None and version != now:
+        raise ConflictError(
+            f"This frame changed since you loaded it (your version {version}, current {now}); "
+            "reload it and accept again.",
+            {"version": now},
+        )
+    return now
+
+
+def _check_room(project: Project, kept: list[Any], accepted: list[Any]) -> None:
+    """People's instances stay, so a frame at the project's animal count takes no more."""
+    cap = getattr(project, "max_instances", None)
+    if cap is not None and len(kept) + len(accepted) > cap:
+        raise ApplicationError(
+            f"This frame already holds {len(kept)} labeled instance(s) and the project allows "
+            f"{cap} per frame; accepting would add {len(accepted)}. Edit the frame's labels "
+            "instead, or choose fewer instances."
+        )
+
+
 def _record_provenance(
-    frame: LabeledFrame, predicted: list[dict[str, Any]] | None, provenance: dict[str, Any]
+    frame: LabeledFrame,
+    saved: list[dict[str, Any]],
+    n_kept: int,
+    provenance: dict[str, Any],
 ) -> None:
-    """Keep model scores on the saved points, and say in the history row where they came from."""
-    instance = frame.instances.get()
-    if predicted is not None:
-        scores = {p["node"]: p["score"] for p in predicted}
-        instance.points = [{**p, "score": scores.get(p["node"])} for p in instance.points]
-        instance.save(update_fields=["points"])
-    history = frame.history.order_by("-id").first()
+    """Keep point scores on the saved instances (labels_save drops them), and say in
+    the history row which instances came from the suggestion."""
+    created = list(frame.instances.all())  # in the order saved: kept, then accepted
+    for instance, item in zip(created, saved, strict=True):
+        scores = {p["node"]: p["score"] for p in item["points"] if "score" in p}
+        if scores:
+            instance.points = [{**p, "score": scores.get(p["node"])} for p in instance.points]
+            instance.save(update_fields=["points"])
+    history = frame.history.exclude(action="reopen").order_by("-id").first()
     history.action = "accept_suggestion"
-    history.after = [{**instance_to_dict(instance), "provenance": provenance}]
+    history.after = [
+        {**instance_to_dict(inst), **({"provenance": provenance} if i >= n_kept else {})}
+        for i, inst in enumerate(created)
+    ]
     history.save(update_fields=["action", "after"])
 
 

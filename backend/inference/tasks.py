@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 from celery import shared_task
 
-from backend.common import jobs
+from backend.common import jobs, storage
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +62,22 @@ def run_inference(run_id: int, attempt: int = 1) -> None:
 def _run(run_id: int) -> None:
     from django.conf import settings
 
-    from backend.inference import services, suggestions
+    from backend.inference import services
     from backend.inference.models import InferenceRun
     from ml_worker.artifacts import ModelArtifact
     from ml_worker.guard import MemoryWatch
     from ml_worker.infer import Cancelled
-    from ml_worker.inference_run import predict, smooth, summarize
+    from ml_worker.inference_run import predict
 
     run = InferenceRun.objects.select_related("model_version", "video").get(pk=run_id)
-    root = Path(settings.MEDIA_ROOT)
-    artifact = ModelArtifact.from_dir(root / run.model_version.artifact_dir)
+    artifact = ModelArtifact.from_dir(storage.local_dir(run.model_version.artifact_dir))
     progress = _ProgressReporter(run_id)
     started = time.monotonic()
     # Predicting runs in this process: past the memory limit it stops at the next batch
     # and the run fails with a message, before the system kills the worker.
     with MemoryWatch(settings.TRAINING_MAX_MEMORY_MB) as watch:
         try:
-            preds = predict(artifact, Path(run.video.file.path), progress,
+            preds = predict(artifact, storage.local_path(run.video.file.name), progress,
                             lambda: watch.exceeded or progress.should_stop())  # fmt: skip
         except Cancelled:
             if watch.exceeded:
@@ -86,8 +86,16 @@ def _run(run_id: int) -> None:
                 services.run_mark_cancelled(run_id=run_id)
             return
     seconds = time.monotonic() - started
-    out_dir = services.run_dir(run)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="poseforge-run-") as tmp:
+        _finish(run, preds, artifact, seconds, Path(tmp))
+
+
+def _finish(run: Any, preds: Any, artifact: Any, seconds: float, out_dir: Path) -> None:
+    """Write, rank and render into ``out_dir``, store the files, then publish the run."""
+    from backend.inference import services, suggestions
+    from ml_worker.inference_run import smooth, summarize
+
+    run_id = run.id
     files = {"predictions_file": preds.save_npz(out_dir / "predictions.npz")}
     shown = preds
     if run.smoothing:
@@ -105,9 +113,11 @@ def _run(run_id: int) -> None:
         except Exception as exc:  # noqa: BLE001 - the predictions stand without the video
             log.exception("inference run %s: rendering the labeled video failed", run_id)
             summary["video_error"] = f"{type(exc).__name__}: {exc}"
+    prefix = services.run_prefix(run)
+    stored = {k: storage.save_file(f"{prefix}/{Path(v).name}", Path(v)) for k, v in files.items()}
     services.run_publish(
         run_id=run_id,
-        files={k: str(Path(v).relative_to(root)) for k, v in files.items()},
+        files=stored,
         summary=summary,
         ranked=ranked,
     )
@@ -134,4 +144,4 @@ def _render(run: Any, preds: Any, out: Path) -> Path:
     from ml_worker.inference_run import render
 
     edges = run.model_version.config.get("edges", [])
-    return render(Path(run.video.file.path), preds, out, edges)
+    return render(storage.local_path(run.video.file.name), preds, out, edges)

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError
 from backend.inference import exports, predictions, services, suggestions
 from backend.inference.models import InferenceRun, Suggestion
@@ -39,7 +37,6 @@ from backend.training.serializers import TrainingJobSerializer
 from backend.videos.views import video_for_user
 
 MAX_SUGGESTIONS_LISTED = 500
-RANGE_CHUNK = 256 * 1024
 
 
 def _run_for_user(request: Request, run_id: int, minimum: str = Role.VIEWER) -> InferenceRun:
@@ -155,9 +152,9 @@ class InferenceRunExportView(APIView):
     def get(self, request: Request, run_id: int, fmt: str) -> HttpResponseBase:
         run = _run_for_user(request, run_id)
         smoothed = _flag(request, "smoothed")
-        path = exports.export_path(run=run, fmt=fmt, smoothed=smoothed)
+        key = exports.export_key(run=run, fmt=fmt, smoothed=smoothed)
         name = exports.download_name(run, fmt, smoothed)
-        return ranged_file_response(request, path, exports.FORMATS[fmt][1], name)
+        return storage.serve(request, key, content_type=exports.FORMATS[fmt][1], filename=name)
 
 
 class InferenceRunRetrainView(APIView):
@@ -198,6 +195,7 @@ class SuggestionAcceptView(APIView):
             user=request.user,
             points_override=[dict(p) for p in points] if points is not None else None,
             version=serializer.validated_data.get("version"),
+            instances=serializer.validated_data.get("instances"),
         )
         return Response(SuggestionSerializer(row).data)
 
@@ -246,43 +244,3 @@ class ActiveLearningSettingsView(APIView):
             project=project, user=request.user, data=dict(request.data)
         )
         return Response(ActiveLearningSettingsSerializer(row).data)
-
-
-def ranged_file_response(
-    request: Request, path: Path, content_type: str, filename: str
-) -> HttpResponseBase:
-    """The file, or the byte range the browser asked for (a <video> seeks with Range)."""
-    size = path.stat().st_size
-    match = re.fullmatch(r"bytes=(\d*)-(\d*)", request.headers.get("Range", "").strip())
-    if match is None or match.groups() == ("", ""):
-        response = FileResponse(path.open("rb"), content_type=content_type, filename=filename)
-        response["Accept-Ranges"] = "bytes"
-        return response
-    first, last = match.groups()
-    if first:
-        start, end = int(first), min(int(last) if last else size - 1, size - 1)
-    else:  # "bytes=-N": the last N bytes
-        start, end = max(size - int(last), 0), size - 1
-    if start > end or start >= size:
-        response = StreamingHttpResponse([], status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    response = StreamingHttpResponse(
-        _read_range(path, start, end), status=206, content_type=content_type
-    )
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Length"] = str(end - start + 1)
-    response["Accept-Ranges"] = "bytes"
-    return response
-
-
-def _read_range(path: Path, start: int, end: int):
-    with path.open("rb") as handle:
-        handle.seek(start)
-        left = end - start + 1
-        while left > 0:
-            chunk = handle.read(min(RANGE_CHUNK, left))
-            if not chunk:
-                return
-            left -= len(chunk)
-            yield chunk

@@ -7,11 +7,13 @@ except ``ImageRef.load`` (which reads one image when asked).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ml_worker.poses import ABSENT, OCCLUDED, VISIBLE, FramePoses
 
 HUMAN = "human"
 MODEL = "model"
@@ -154,6 +156,43 @@ class InstanceData:
             if known.size:
                 return float(known.mean())
         return default
+
+
+def frame_poses(instances: Sequence[InstanceData], num_nodes: int) -> FramePoses:
+    """Instances -> the pose codec's arrays (one row each, in order; float64 kept).
+
+    A point is absent where it is NaN or its visibility is 0, occluded where it is
+    1, visible otherwise; an instance without model scores gets NaN scores.
+    """
+    if not instances:
+        return FramePoses.empty(num_nodes)
+    points = np.stack([i.points for i in instances]).astype(float)
+    given = np.stack([i.visibility for i in instances])
+    vis = np.select([np.isnan(points).any(-1) | (given == ABSENT), given == OCCLUDED],
+                    [ABSENT, OCCLUDED], VISIBLE)  # fmt: skip
+    scores = np.stack([np.full(num_nodes, np.nan) if i.scores is None else i.scores
+                       for i in instances])  # fmt: skip
+    score = [np.nan if i.score is None else i.score for i in instances]
+    return FramePoses(points, vis, [i.track for i in instances], scores, np.array(score))
+
+
+def instances_from_poses(poses: FramePoses, sources: Sequence[str]) -> list[InstanceData]:
+    """The codec's arrays -> instances; ``sources[i]`` says who made row i.
+
+    Model rows keep their scores (when any is known); human rows carry none.
+    """
+    assert poses.scores is not None and poses.instance_scores is not None
+    out = []
+    for i, source in enumerate(sources):
+        scores = poses.scores[i].astype(float)
+        model = source == MODEL and bool(np.isfinite(scores).any())
+        score = float(poses.instance_scores[i])
+        out.append(InstanceData(
+            points=poses.points[i].astype(float), visibility=poses.visibility[i].astype(int),
+            track=poses.tracks[i], source=source, scores=scores if model else None,
+            score=score if source == MODEL and np.isfinite(score) else None,
+        ))  # fmt: skip
+    return out
 
 
 @dataclass

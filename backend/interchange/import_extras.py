@@ -56,7 +56,7 @@ def _unusable(file: Path) -> str | None:
     return None
 
 
-def project_videos_import(*, project: Project, folder: Path, stored: list[Path]) -> dict[str, Any]:
+def project_videos_import(*, project: Project, folder: Path, stored: list[str]) -> dict[str, Any]:
     """Add every readable video in ``folder``; ``{"videos_added", "videos_skipped"}``."""
     added: list[str] = []
     skipped: list[dict[str, str]] = []
@@ -72,7 +72,7 @@ def project_videos_import(*, project: Project, folder: Path, stored: list[Path])
             except ApplicationError as exc:
                 reason = exc.message
             else:
-                stored.append(Path(video.file.path))
+                stored.append(video.file.name)
                 added.append(file.name)
                 continue
         skipped.append({"name": f"videos/{file.name}", "reason": reason})
@@ -80,7 +80,7 @@ def project_videos_import(*, project: Project, folder: Path, stored: list[Path])
 
 
 def import_extras(
-    *, project: Project, data: ProjectData, path: Path, stored: list[Path]
+    *, project: Project, data: ProjectData, path: Path, stored: list[str]
 ) -> dict[str, Any]:
     """Origin + (for DeepLabCut projects) the videos/ folder; the report for the job."""
     origin_record(project=project, data=data, format=data.format)

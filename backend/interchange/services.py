@@ -23,11 +23,12 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from backend.common import jobs
+from backend.common import jobs, storage
 from backend.common.exceptions import ApplicationError
 from backend.interchange import formats, safezip, sandbox
 from backend.interchange.data import (
     HUMAN,
+    MODEL,
     FormatError,
     FrameData,
     ImageRef,
@@ -36,6 +37,8 @@ from backend.interchange.data import (
     Skeleton,
     Suggestion,
     VideoData,
+    frame_poses,
+    instances_from_poses,
 )
 from backend.interchange.encode import FrameReader, encode_images
 from backend.interchange.export_options import (
@@ -53,6 +56,7 @@ from backend.projects.services import project_create, skeleton_update
 from backend.videos import media
 from backend.videos.models import Video
 from backend.videos.services import video_create_from_path
+from ml_worker import poses
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +98,7 @@ def project_import(
         except FormatError as exc:
             raise ApplicationError(str(exc)) from None
     _check_limits(data)
-    stored: list[Path] = []
+    stored: list[str] = []  # storage keys of the videos written so far
     with tempfile.TemporaryDirectory(prefix="poseforge-import-") as tmp:
         try:
             sources = _prepare_videos(data, Path(tmp), progress)
@@ -151,12 +155,12 @@ def _prepare_videos(data: ProjectData, tmp: Path, progress: Progress) -> list[tu
     return out
 
 
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
+def _remove(keys: list[str]) -> None:
+    for key in keys:
         try:
-            path.unlink(missing_ok=True)
-        except OSError:  # pragma: no cover - best effort
-            logger.warning("could not remove %s after a failed import", path)
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - best effort: the import failed already
+            logger.warning("could not remove %s after a failed import", key)
 
 
 def _write_project(
@@ -165,12 +169,14 @@ def _write_project(
     owner: Any,
     name: str | None,
     label_status: str,
-    stored: list[Path],
+    stored: list[str],
 ) -> Project:
     project = project_create(
         name=(name or data.name or "Imported project")[:200],
         description="Imported from a labeled project file.",
         owner=owner,
+        max_instances=max((len(f.instances) for f in data.frames), default=0) or 1,
+        tracks=[{"name": t} for t in dict.fromkeys(t[:100] for t in data.all_tracks())],
     )
     skeleton = skeleton_update(
         project=project,
@@ -184,7 +190,7 @@ def _write_project(
     videos: list[Video] = []
     for vd, (file, display) in zip(data.videos, sources, strict=True):
         video = video_create_from_path(project=project, path=file, name=display)
-        stored.append(Path(video.file.path))
+        stored.append(video.file.name)
         _fix_frame_count(video, vd, data, len(videos))
         videos.append(video)
         if vd.images is not None:
@@ -216,7 +222,7 @@ def _write_project(
     instances, history = [], []
     for frame in data.frames:
         row = by_key[(videos[frame.video].id, frame.frame_index)]
-        items = [_instance_row(inst, node_ids) for inst in frame.instances]
+        items = _instance_rows(frame.instances, node_ids)
         instances += [Instance(labeled_frame=row, **item) for item in items]
         history.append(
             LabelHistory(
@@ -245,7 +251,7 @@ def _fix_frame_count(video: Video, vd: VideoData, data: ProjectData, index: int)
     used += [s.frame_index for s in data.suggestions if s.video == index]
     exact = len(vd.images) if vd.images is not None else None
     if exact is None and used and max(used) >= video.frame_count:
-        exact = media.count_frames(Path(video.file.path))
+        exact = media.count_frames(storage.local_path(video.file.name))
     if exact is not None and exact != video.frame_count:
         video.frame_count = exact
         video.save(update_fields=["frame_count"])
@@ -256,21 +262,18 @@ def _fix_frame_count(video: Video, vd: VideoData, data: ProjectData, index: int)
         )
 
 
-def _instance_row(inst: InstanceData, node_ids: list[int]) -> dict[str, Any]:
-    points = []
-    for k in np.nonzero(inst.labeled)[0]:
-        vis = int(inst.visibility[k])
-        point = {
-            "node": node_ids[k],
-            "x": float(inst.points[k, 0]),
-            "y": float(inst.points[k, 1]),
-            "visibility": vis if vis in (0, 1, 2) else 2,
-        }
-        if inst.scores is not None and np.isfinite(inst.scores[k]):
-            point["score"] = float(inst.scores[k])  # model predictions only; JSON has no NaN
-        points.append(point)
-    track = inst.track[:100] if inst.track is not None else None
-    return {"track": track, "source": inst.source, "points": points}
+def _instance_rows(instances: list[InstanceData], node_ids: list[int]) -> list[dict[str, Any]]:
+    """Instance rows (track, source, points) through the pose codec; model points keep scores."""
+    arrays = frame_poses(instances, len(node_ids))
+    arrays.tracks = [t[:100] if t is not None else None for t in arrays.tracks]
+    rows = []
+    for i, inst in enumerate(instances):
+        scored = inst.source == MODEL and inst.scores is not None
+        for row in poses.to_stored(arrays.select([i]), node_ids, source=inst.source,
+                                   with_scores=scored):  # fmt: skip
+            row.pop("score", None)  # Instance rows keep point scores only
+            rows.append(row)
+    return rows
 
 
 # --- export ------------------------------------------------------------------
@@ -305,27 +308,10 @@ def project_to_data(
     for frame in frames.order_by("video_id", "frame_index"):
         fd = FrameData(video=position[frame.video_id], frame_index=frame.frame_index,
                        status=frame.status)  # fmt: skip
-        for inst in frame.instances.all():
-            pts = np.full((len(nodes), 2), np.nan)
-            vis = np.zeros(len(nodes), int)
-            scores = np.full(len(nodes), np.nan)
-            for p in inst.points:
-                k = index_of.get(p.get("node"))
-                if k is not None:
-                    pts[k] = (p["x"], p["y"])
-                    vis[k] = p.get("visibility", 2)
-                    if isinstance(p.get("score"), int | float):
-                        scores[k] = p["score"]
-            has_scores = inst.source == Instance.Source.MODEL and not np.isnan(scores).all()
-            fd.instances.append(
-                InstanceData(
-                    points=pts,
-                    visibility=vis,
-                    track=inst.track,
-                    source=inst.source,
-                    scores=scores if has_scores else None,
-                )  # fmt: skip
-            )
+        rows = list(frame.instances.all())
+        stored = [{"track": r.track, "points": r.points} for r in rows]
+        arrays = poses.from_stored(stored, index_of, dtype=np.float64)
+        fd.instances = instances_from_poses(arrays, [r.source for r in rows])
         data.frames.append(fd)
     data.tracks = sorted(data.all_tracks(), key=_natural)
     for s in FrameSuggestion.objects.filter(video__project=project):
@@ -338,7 +324,7 @@ def _natural(name: str) -> list:
 
 
 def _video_data(video: Video) -> VideoData:
-    path = Path(video.file.path)
+    path = storage.local_path(video.file.name)
     frame_reader = FrameReader(path)
 
     def reader(index: int) -> np.ndarray:
@@ -527,7 +513,7 @@ def _fail(job: ImportExportJob, exc: BaseException) -> None:
 def _unpack_upload(job: ImportExportJob, folder: Path) -> Path:
     """The upload as files under ``folder`` (nothing else is there); the path to import."""
     folder.mkdir()
-    source = Path(job.input_file.path)
+    source = storage.local_path(job.input_file.name)
     if job.format == "zip":
         safezip.extract_zip(source, folder)
         return safezip.project_root(folder)

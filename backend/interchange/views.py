@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypedDict
 
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError
 from backend.common.schema import typed_json
 from backend.interchange import formats, services
@@ -160,7 +161,7 @@ class JobDetailView(APIView):
 
 class JobDownloadView(APIView):
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
-    def get(self, request: Request, job_id: int) -> FileResponse:
+    def get(self, request: Request, job_id: int) -> HttpResponseBase:
         job = job_for_user(request, job_id)
         if job.kind != ImportExportJob.Kind.EXPORT:
             raise ApplicationError("Only export jobs have a file to download.", status_code=404)
@@ -170,5 +171,5 @@ class JobDownloadView(APIView):
         project = job.project.name if job.project else "project"
         slug = re.sub(r"[^\w\-]+", "_", project).strip("_") or "project"
         name = f"{slug}-{job.format.replace('.', '_')}.zip"
-        return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name,
-                            content_type="application/zip")  # fmt: skip
+        return storage.serve(request, job.result_file.name, content_type="application/zip",
+                             filename=name, as_attachment=True)  # fmt: skip

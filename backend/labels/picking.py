@@ -13,12 +13,11 @@ from __future__ import annotations
 import logging
 import secrets
 import socket
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
-from backend.common import jobs
+from backend.common import jobs, storage
 from backend.common.exceptions import ApplicationError
 from backend.labels.models import FramePickJob, LabeledFrame
 from backend.videos import media, picking
@@ -91,7 +90,7 @@ def _pick(job: FramePickJob, progress: picking.Progress) -> list[int]:
         return picking.pick_random(video.frame_count, job.count, job.seed)
     step = picking.sampling_step(video.frame_count, job.count)
     total = -(-video.frame_count // step)
-    frames = media.iter_frames(Path(video.file.path), step=step)
+    frames = media.iter_frames(storage.local_path(video.file.name), step=step)
     indices, features = picking.frame_features(frames, total, lambda f, m: progress(0.8 * f, m))
     progress(0.85, "Clustering frames")
     return picking.pick_kmeans(indices, features, min(job.count, len(indices)), job.seed)

@@ -180,7 +180,28 @@ def clean_instances(*, video: Video, instances: Any) -> list[dict[str, Any]]:
         if source not in Instance.Source.values:
             raise ApplicationError("source must be 'human' or 'model'.")
         cleaned.append({"track": track, "source": source, "points": clean})
+    _check_project_instances(video.project, cleaned)
     return cleaned
+
+
+def _check_project_instances(project: Any, instances: list[dict[str, Any]]) -> None:
+    """The project's animal count and track list bound what a frame may hold."""
+    cap = project.max_instances
+    if cap is not None and len(instances) > cap:
+        animals = "one animal" if cap == 1 else f"{cap} animals"
+        raise ApplicationError(
+            f"This project allows {animals} per frame; the frame has {len(instances)} instances."
+        )
+    given = {i["track"] for i in instances if i["track"] is not None}
+    if not given:
+        return  # untracked instances need no lookup: the save path keeps its query count
+    names = set(project.tracks.values_list("name", flat=True))
+    unknown = sorted(given - names)
+    if names and unknown:
+        raise ApplicationError(
+            f"Unknown track {', '.join(map(repr, unknown))}: use one of the project's tracks "
+            f"({', '.join(sorted(names))})."
+        )
 
 
 def labeled_frame_get(*, video: Video, frame_index: int) -> LabeledFrame | None:

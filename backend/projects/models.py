@@ -19,6 +19,8 @@ class Project(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Four-eyes review: off means nobody approves a frame they submitted or last edited.
     allow_self_review = models.BooleanField(default=False)
+    # Animals a frame may hold; null means "unknown" (no cap). 1 keeps the single-animal workspace.
+    max_instances = models.PositiveSmallIntegerField(null=True, blank=True, default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -92,6 +94,24 @@ class Symmetry(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class Track(models.Model):
+    """An animal's identity in a project; instances refer to it by name (``Instance.track``)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=100)
+    color = models.CharField(max_length=7, default="#e6194b")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="unique_track_name_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Invitation(models.Model):

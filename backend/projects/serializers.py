@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.schema import json_shape, returns
-from backend.projects.models import Invitation, Membership, Project
+from backend.projects.models import Invitation, Membership, Project, Track
 from backend.projects.services import project_counts
 
 User = get_user_model()
@@ -40,14 +40,36 @@ class ProjectCounts(TypedDict):
     by_status: FrameStatusCounts
 
 
+# The labels API's own cap (labels.services.MAX_INSTANCES_PER_FRAME, which sits above this app).
+MAX_INSTANCES_LIMIT = 64
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    """An animal identity: instances name it in their ``track``; drawn in ``color``."""
+
+    name = serializers.CharField(max_length=100)
+    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
+
+    class Meta:
+        model = Track
+        fields = ["name", "color"]
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     my_role = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
+    max_instances = serializers.IntegerField(
+        min_value=1, max_value=MAX_INSTANCES_LIMIT, allow_null=True, required=False,
+        help_text="Animals a frame may hold; null: unknown (no cap). 1: single-animal.",
+    )  # fmt: skip
+    # Written through services.tracks_replace (views pop it): the whole ordered list at once.
+    tracks = TrackSerializer(many=True, required=False)
 
     class Meta:
         model = Project
         fields = [
             "id", "name", "description", "created_at", "my_role", "counts", "allow_self_review",
+            "max_instances", "tracks",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at", "my_role", "counts"]
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, QuerySet
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError, ConflictError
-from backend.projects.models import Edge, Membership, Node, Project, Symmetry
+from backend.projects.models import Edge, Membership, Node, Project, Symmetry, Track
 
 User = get_user_model()
 
@@ -22,15 +20,56 @@ PALETTE = [
 ]  # fmt: skip
 
 
+# Track colours (matplotlib tab10): distinct from each other on video and from the node palette's order.
+TRACK_PALETTE = [
+    "#ff7f0e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#7f7f7f",
+]  # fmt: skip
+
+
 @transaction.atomic
 def project_create(
-    *, name: str, description: str = "", owner: Any, allow_self_review: bool = False
+    *,
+    name: str,
+    description: str = "",
+    owner: Any,
+    allow_self_review: bool = False,
+    max_instances: int | None = 1,
+    tracks: list[dict[str, Any]] | None = None,
 ) -> Project:
     project = Project.objects.create(
-        name=name, description=description, created_by=owner, allow_self_review=allow_self_review
+        name=name,
+        description=description,
+        created_by=owner,
+        allow_self_review=allow_self_review,
+        max_instances=max_instances,
     )
     Membership.objects.create(project=project, user=owner, role=Membership.Role.OWNER)
+    if tracks:
+        tracks_replace(project=project, tracks=tracks)
     return project
+
+
+@transaction.atomic
+def tracks_replace(*, project: Project, tracks: list[dict[str, Any]]) -> list[Track]:
+    """Make ``tracks`` (ordered ``{"name", "color"?}``) the project's track list.
+
+    Labels name their track, so a track kept by name keeps its labels; a
+    removed name stays on the instances that carry it until they are edited.
+    """
+    names = [t["name"] for t in tracks]
+    if len(set(names)) != len(names):
+        raise ApplicationError("Track names must be unique.")
+    project.tracks.exclude(name__in=names).delete()
+    existing = {t.name: t for t in project.tracks.all()}
+    out = []
+    for position, spec in enumerate(tracks):
+        color = spec.get("color") or TRACK_PALETTE[position % len(TRACK_PALETTE)]
+        track = existing.get(spec["name"]) or Track(project=project, name=spec["name"])
+        track.color, track.position = color, position
+        track.save()
+        out.append(track)
+    return out
 
 
 def project_counts(project: Project) -> dict[str, Any]:
@@ -221,26 +260,22 @@ def project_delete(*, project: Project) -> None:
         transaction.on_commit(lambda: _remove_folders(folders))
 
 
-def project_media_folders(project: Project) -> list[Path]:
-    """Every folder under MEDIA_ROOT that holds only this project's files."""
-    from backend.inference.services import project_predictions_dir
+def project_media_folders(project: Project) -> list[str]:
+    """Every storage folder (key prefix) that holds only this project's files."""
+    from backend.inference.services import project_predictions_prefix
     from backend.interchange.models import job_folder
-    from backend.training.services import project_models_dir
+    from backend.training.services import project_models_prefix
     from backend.videos.models import project_media_prefix
-    from backend.videos.services import frame_cache_dir
+    from backend.videos.services import frame_cache_prefix
 
-    root = Path(settings.MEDIA_ROOT)
-    folders = [root / project_media_prefix(project.id), project_models_dir(project.id),
-               project_predictions_dir(project.id)]  # fmt: skip
-    folders += [frame_cache_dir(video) for video in project.videos.all()]
-    folders += [root / job_folder(uid) for uid in project.interchange_jobs.values_list("uid", flat=True)]
+    folders = [project_media_prefix(project.id), project_models_prefix(project.id),
+               project_predictions_prefix(project.id)]  # fmt: skip
+    folders += [frame_cache_prefix(video) for video in project.videos.all()]
+    folders += [job_folder(uid) for uid in project.interchange_jobs.values_list("uid", flat=True)]
     return folders
 
 
-def _remove_folders(folders: list[Path]) -> None:
-    root = Path(settings.MEDIA_ROOT).resolve()
+def _remove_folders(folders: list[str]) -> None:
     for folder in folders:
-        resolved = folder.resolve()
-        # Defence in depth: only ever a strict sub-folder of MEDIA_ROOT.
-        if resolved != root and resolved.is_relative_to(root):
-            shutil.rmtree(resolved, ignore_errors=True)
+        # storage.delete_prefix refuses the root and anything outside the store.
+        storage.delete_prefix(folder)

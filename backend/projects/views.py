@@ -52,7 +52,10 @@ class ProjectDetailView(APIView):
         project, role = project_for_user(request.user, project_id, Role.OWNER)
         serializer = ProjectSerializer(project, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        tracks = serializer.validated_data.pop("tracks", None)
         serializer.save()
+        if tracks is not None:
+            services.tracks_replace(project=project, tracks=tracks)
         return Response(ProjectSerializer(project, context={"roles": {project.id: role}}).data)
 
     @extend_schema(responses={204: None})

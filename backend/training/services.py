@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from backend.common.exceptions import ApplicationError
 from backend.labels.models import LabeledFrame
 from backend.projects.models import Project
 from backend.training.models import LabelSnapshot, ModelVersion, TrainingJob
+from ml_worker.poses import stored_to_rows
 
 Status = TrainingJob.Status
 MIN_FRAMES = 2
@@ -55,11 +55,8 @@ def snapshot_freeze(
         .order_by("video_id", "frame_index")
     )
     for frame in labeled:
-        instances = [
-            _instance_row(instance.points, index, instance.track)
-            for instance in frame.instances.all()
-        ]
-        instances = [i for i in instances if any(p is not None for p in i["points"])]
+        stored = [{"track": i.track, "points": i.points} for i in frame.instances.all()]
+        instances = stored_to_rows(stored, index)  # instances left without a point are dropped
         if instances:
             frames.append(
                 {"video": frame.video_id, "frame_index": frame.frame_index, "instances": instances}
@@ -83,16 +80,6 @@ def snapshot_freeze(
         frame_count=len(frames),
         content=content,
     )
-
-
-def _instance_row(
-    points: list[dict[str, Any]], index: dict[int, int], track: str | None
-) -> dict[str, Any]:
-    row: list[list[float] | None] = [None] * len(index)
-    for point in points:
-        if point["node"] in index and point["visibility"] in (1, 2):
-            row[index[point["node"]]] = [point["x"], point["y"], point["visibility"]]
-    return {"track": track, "points": row}
 
 
 def training_config_validate(*, preset: str, advanced: dict[str, Any] | None) -> dict[str, Any]:
@@ -218,23 +205,23 @@ def job_mark_cancelled(*, job_id: int) -> None:
     jobs.mark_cancelled(TrainingJob, job_id)
 
 
-def project_models_dir(project_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "models" / f"project-{project_id}"
+def project_models_prefix(project_id: int) -> str:
+    return f"models/project-{project_id}"
 
 
-def model_dir(job: TrainingJob) -> Path:
-    return project_models_dir(job.project_id) / f"job-{job.id}"
+def model_prefix(job: TrainingJob) -> str:
+    """Storage folder of the files one training job publishes (weights, exports, zip)."""
+    return f"{project_models_prefix(job.project_id)}/job-{job.id}"
 
 
 @transaction.atomic
 def job_publish(
-    *, job_id: int, metrics: dict[str, Any], config: dict[str, Any], download: Path | None
+    *, job_id: int, metrics: dict[str, Any], config: dict[str, Any], download: str | None
 ) -> ModelVersion | None:
     """Succeed the job and publish its model version, unless it was cancelled meanwhile."""
     job = TrainingJob.objects.select_for_update().get(pk=job_id)
     if job.status != Status.RUNNING or job.cancel_requested:
         return None
-    root = Path(settings.MEDIA_ROOT)
     for _ in range(5):
         number = (
             ModelVersion.objects.filter(project_id=job.project_id).aggregate(n=Max("number"))["n"]
@@ -247,8 +234,8 @@ def job_publish(
                     job=job,
                     number=number,
                     parent=job.parent_version,
-                    artifact_dir=str(model_dir(job).relative_to(root)),
-                    download=str(download.relative_to(root)) if download else "",
+                    artifact_dir=model_prefix(job),
+                    download=download or "",
                     metrics=metrics,
                     config=config,
                 )

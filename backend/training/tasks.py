@@ -27,7 +27,7 @@ from typing import Any
 
 from celery import shared_task
 
-from backend.common import jobs
+from backend.common import jobs, storage
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,13 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
             else {"train": dataset.keys, "val": []}
         )
         services.job_set_split(job_id=job_id, split=split)
-        out_dir = services.model_dir(job)
         init = None
         if job.parent_version is not None:
-            init = Path(settings.MEDIA_ROOT) / job.parent_version.artifact_dir / "weights.pt"
+            init = storage.local_path(f"{job.parent_version.artifact_dir}/weights.pt")
+        # The child writes into a local folder; what it made is then stored under the
+        # job's prefix, so a web server on another machine can serve it.
         with tempfile.TemporaryDirectory(prefix="poseforge-train-") as tmp:
+            out_dir = Path(tmp) / "out"
             payload = Path(tmp) / "job.json"
             dataset_save(dataset, Path(tmp) / "dataset.npz")
             payload.write_text(json.dumps({
@@ -111,6 +113,7 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
             heartbeat.memory = lambda: child.peak_mb
             progress.memory = heartbeat.memory
             result = child.run(progress, progress.should_stop)
+            storage.save_dir(services.model_prefix(job), out_dir)
     except Cancelled:
         services.job_mark_cancelled(job_id=job_id)
         return
@@ -123,9 +126,8 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
         "train_seconds": round(result["seconds"], 1),
         "stop_reason": result["status"],
     }
-    services.job_publish(
-        job_id=job_id, metrics=metrics, config=result["config"], download=Path(result["zip_path"])
-    )
+    download = f"{services.model_prefix(job)}/{Path(result['zip_path']).name}"
+    services.job_publish(job_id=job_id, metrics=metrics, config=result["config"], download=download)
 
 
 def _decode(content: dict[str, Any], progress: _ProgressReporter, heartbeat: _Heartbeat,

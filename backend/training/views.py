@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -12,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError
 from backend.projects.access import (
     Role,
@@ -101,17 +99,17 @@ class ModelVersionDetailView(APIView):
 
 class ModelVersionDownloadView(APIView):
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
-    def get(self, request: Request, version_id: int) -> FileResponse:
+    def get(self, request: Request, version_id: int) -> HttpResponseBase:
         version = _version_for_user(request, version_id)
-        path = Path(settings.MEDIA_ROOT) / version.download
-        if not version.download or not path.is_file():
+        if not version.download or not storage.exists(version.download):
             raise Http404
         name = f"{version.project.name[:40]}-v{version.number}.zip".replace(" ", "_").replace(
             "/", "_"
         )
-        return FileResponse(
-            path.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
-        )
+        return storage.serve(
+            request, version.download, content_type="application/zip", filename=name,
+            as_attachment=True,
+        )  # fmt: skip
 
 
 class TrainingPresetsView(APIView):

@@ -29,6 +29,7 @@ import numpy as np
 from django.apps import apps
 from django.db import transaction
 
+from backend.common import storage
 from backend.videos import frame_index, media
 from backend.videos.models import Video
 
@@ -85,7 +86,7 @@ def frame_uses(video: Video) -> dict[int, list[str]]:
 def video_frames_check(*, video: Video) -> list[BadFrame]:
     """Frames in use whose old decode differs from the exact one, with their uses."""
     uses = frame_uses(video)
-    path = Path(video.file.path)
+    path = storage.local_path(video.file.name)
     count = len(frame_index.get(path))
     bad = [
         BadFrame(video.id, video.name, i, "past the end of the video", uses[i])

@@ -10,21 +10,24 @@ So the worker decodes each video once when it is processed and records, for ever
 frame it yields, its timestamp (pts) and whether the decoder flagged it as a
 keyframe. Readers seek to the keyframe at or before the frame they want and check
 every frame they decode against this list (``media.FrameReader``). The index is a
-sidecar file next to the video (``<video>.frames.npz``); a missing or stale one is
-rebuilt on first use, and kept in memory when the folder is read-only.
+sidecar stored beside the video in media storage (key ``<video key>.frames.npz``), so
+every machine reading the video from S3 finds it; a missing or stale one is rebuilt on
+first use. A file that is not stored media (shared sample data) gets no sidecar: its
+index is kept in memory.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-import os
-import tempfile
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
+
+from backend.common import storage
 
 # Bump when the way the index is built changes: older sidecars are then rebuilt.
 INDEX_VERSION = 1
@@ -71,6 +74,10 @@ def sidecar_path(video_path: Path) -> Path:
     return Path(video_path).with_name(Path(video_path).name + ".frames.npz")
 
 
+def sidecar_key(video_key: str) -> str:
+    return f"{video_key}.frames.npz"
+
+
 def build(video_path: Path) -> FrameIndex:
     """Decode the whole video once (no colour conversion) and record every frame."""
     pts: list[int] = []
@@ -85,30 +92,32 @@ def build(video_path: Path) -> FrameIndex:
     return FrameIndex(np.asarray(pts, np.int64), np.asarray(keys, np.int64))
 
 
-def save(index: FrameIndex, video_path: Path) -> Path:
-    """Write the sidecar atomically; raises OSError when the folder is not writable."""
-    path = sidecar_path(video_path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                version=INDEX_VERSION,
-                size=Path(video_path).stat().st_size,
-                pts=index.pts,
-                keyframes=index.keyframes,
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def save(index: FrameIndex, video_path: Path) -> str:
+    """Store the sidecar of the stored video at ``video_path`` (its file or cached copy).
+
+    Raises OSError when the store cannot be written, ValueError for a file outside it.
+    """
+    key = _key_of(video_path)
+    if key is None:
+        raise ValueError(f"{video_path} is not stored media: it gets no sidecar")
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        version=INDEX_VERSION,
+        size=Path(video_path).stat().st_size,
+        pts=index.pts,
+        keyframes=index.keyframes,
+    )
+    return storage.save_bytes(sidecar_key(key), buffer.getvalue())
 
 
 def _load(video_path: Path) -> FrameIndex | None:
     """The sidecar's index, or None when it is absent, unreadable or made for another file."""
+    key = _key_of(video_path)
+    if key is None:
+        return None
     try:
-        with np.load(sidecar_path(video_path)) as data:
+        with np.load(io.BytesIO(storage.read_bytes(sidecar_key(key)))) as data:
             if int(data["version"]) != INDEX_VERSION:
                 return None
             if int(data["size"]) != Path(video_path).stat().st_size:
@@ -118,19 +127,21 @@ def _load(video_path: Path) -> FrameIndex | None:
         return None
 
 
-def _ours(video_path: Path) -> bool:
-    """Only files under MEDIA_ROOT get a sidecar: never write beside someone else's data."""
-    from django.conf import settings
+def _key_of(video_path: Path) -> str | None:
+    """The media key of a stored video's local file; None for files that are not ours.
 
+    Only stored videos get a sidecar: never write beside someone else's data.
+    """
     try:
-        return Path(video_path).resolve().is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+        key = storage.key_of(Path(video_path))
     except Exception:  # settings not configured (a script): be conservative
-        return False
+        return None
+    return key
 
 
 def build_and_save(video_path: Path) -> FrameIndex:
     index = build(video_path)
-    if not _ours(video_path):
+    if _key_of(video_path) is None:
         return index  # e.g. shared sample data: get() keeps its index in memory
     try:
         save(index, video_path)
@@ -151,5 +162,5 @@ def get(video_path: Path) -> FrameIndex:
     return _cached(str(Path(video_path).resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-def delete(video_path: Path) -> None:
-    sidecar_path(video_path).unlink(missing_ok=True)
+def delete_stored(video_key: str) -> None:
+    storage.delete(sidecar_key(video_key))

@@ -10,7 +10,6 @@ H.264 4:4:4 videos, see ``media._prime``); ``manage.py check_frames`` purges the
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -20,6 +19,7 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError
 from backend.projects.models import Project
 from backend.videos import frame_index, media
@@ -107,12 +107,12 @@ def _video_store(*, project: Project, upload: File, info: media.VideoInfo) -> Vi
 
 
 def video_delete(*, video: Video) -> None:
-    cache = frame_cache_dir(video)
+    cache = frame_cache_prefix(video)
     if video.file:
-        frame_index.delete(Path(video.file.path))
+        frame_index.delete_stored(video.file.name)
     video.file.delete(save=False)
     video.delete()
-    shutil.rmtree(cache, ignore_errors=True)
+    storage.delete_prefix(cache)
 
 
 def video_process(*, video_id: int) -> None:
@@ -121,12 +121,10 @@ def video_process(*, video_id: int) -> None:
     if video is None:
         return
     try:
-        path = Path(video.file.path)
+        path = storage.local_path(video.file.name)
         video.frame_count = len(frame_index.build_and_save(path)) or video.frame_count
         jpeg = media.encode_jpeg(media.read_frame(path, 0), quality=80, max_width=320)
-        thumb = frame_cache_dir(video) / "thumbnail.jpg"
-        _write_atomic(thumb, jpeg)
-        video.thumbnail = str(thumb.relative_to(settings.MEDIA_ROOT))
+        video.thumbnail = storage.save_bytes(f"{frame_cache_prefix(video)}/thumbnail.jpg", jpeg)
         video.status = Video.Status.READY
         video.error = ""
     except Exception as exc:  # noqa: BLE001 - any failure is shown to the user on the video
@@ -135,57 +133,49 @@ def video_process(*, video_id: int) -> None:
     video.save(update_fields=["frame_count", "thumbnail", "status", "error"])
 
 
-def frame_cache_dir(video: Video) -> Path:
-    """The video's cache folder (thumbnail and, per cache version, frame JPEGs)."""
-    return Path(settings.MEDIA_ROOT) / "cache" / "frames" / video.uid
+def frame_cache_prefix(video: Video) -> str:
+    """The video's cache folder key (thumbnail and, per cache version, frame JPEGs)."""
+    return f"cache/frames/{video.uid}"
 
 
-def frame_jpeg_dir(video: Video) -> Path:
-    return frame_cache_dir(video) / f"v{FRAME_CACHE_VERSION}"
+def frame_jpeg_prefix(video: Video) -> str:
+    return f"{frame_cache_prefix(video)}/v{FRAME_CACHE_VERSION}"
 
 
 def frame_cache_purge_stale(*, video: Video) -> int:
     """Delete frame JPEGs cached by older versions; returns how many files went."""
-    cache, current = frame_cache_dir(video), frame_jpeg_dir(video)
-    if not cache.is_dir():
-        return 0
-    stale = [p for p in cache.iterdir() if p != current and p.name != "thumbnail.jpg"]
-    count = 0
-    for item in stale:
-        if item.is_dir():
-            count += sum(1 for f in item.rglob("*") if f.is_file())
-            shutil.rmtree(item, ignore_errors=True)
-        else:
-            item.unlink(missing_ok=True)
-            count += 1
-    return count
+    cache, current = frame_cache_prefix(video), frame_jpeg_prefix(video) + "/"
+    stale = [
+        key for key in storage.list_keys(cache)
+        if not key.startswith(current) and key != f"{cache}/thumbnail.jpg"
+    ]  # fmt: skip
+    for key in stale:
+        storage.delete(key)
+    return len(stale)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+def video_local_path(video: Video) -> Path:
+    """The video file on this machine (a cached copy when media live in S3), for PyAV."""
+    return storage.local_path(video.file.name)
 
 
-def frame_jpeg_path(*, video: Video, index: int) -> Path:
-    """Path of the cached JPEG of frame ``index``, decoding it on first use."""
+def frame_jpeg_key(*, video: Video, index: int) -> str:
+    """Storage key of the cached JPEG of frame ``index``, decoding it on first use."""
     if index < 0 or index >= video.frame_count:
         raise ApplicationError(
             f"Frame {index} is out of range (the video has {video.frame_count} frames).",
             status_code=404,
         )
-    path = frame_jpeg_dir(video) / f"{index:07d}.jpg"
-    if not path.exists():
+    key = f"{frame_jpeg_prefix(video)}/{index:07d}.jpg"
+    if not storage.exists(key):
         try:
-            rgb = media.read_frame(Path(video.file.path), index)
+            rgb = media.read_frame(video_local_path(video), index)
         except IndexError as exc:
             raise ApplicationError(str(exc), status_code=404) from exc
-        _write_atomic(path, media.encode_jpeg(rgb, quality=settings.FRAME_CACHE_JPEG_QUALITY))
-    return path
+        storage.save_bytes(key, media.encode_jpeg(rgb, quality=settings.FRAME_CACHE_JPEG_QUALITY))
+    return key
 
 
 def frame_rgb(*, video: Video, index: int):
     """Decoded RGB frame (numpy), for workers that need pixels rather than a JPEG."""
-    return media.read_frame(Path(video.file.path), index)
+    return media.read_frame(video_local_path(video), index)

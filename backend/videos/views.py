@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
-from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponseBase, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -14,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common import storage
 from backend.projects.access import Role, project_for_user, require_role, with_role
 from backend.videos import services
 from backend.videos.models import Video
@@ -55,19 +54,17 @@ class VideoDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _jpeg_response(request: Request, path: Path) -> HttpResponse:
-    stat = path.stat()
-    etag = (
-        '"'
-        + hashlib.blake2s(
-            f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode(), digest_size=12
-        ).hexdigest()
-        + '"'
-    )
+def _jpeg_response(request: Request, key: str) -> HttpResponseBase:
+    try:
+        version = storage.etag(key)
+    except FileNotFoundError:
+        raise Http404 from None
+    digest = hashlib.blake2s(f"{key}:{version}".encode(), digest_size=12).hexdigest()
+    etag = f'"{digest}"'
     if request.headers.get("If-None-Match") == etag:
-        response: HttpResponse = HttpResponseNotModified()
+        response: HttpResponseBase = HttpResponseNotModified()
     else:
-        response = FileResponse(path.open("rb"), content_type="image/jpeg")
+        response = storage.serve(request, key, content_type="image/jpeg")
     response["ETag"] = etag
     # Frames of a stored video never change; only members may fetch them.
     response["Cache-Control"] = "private, max-age=604800, immutable"
@@ -76,15 +73,15 @@ def _jpeg_response(request: Request, path: Path) -> HttpResponse:
 
 class FrameImageView(APIView):
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
-    def get(self, request: Request, video_id: int, index: int) -> HttpResponse:
+    def get(self, request: Request, video_id: int, index: int) -> HttpResponseBase:
         video = video_for_user(request, video_id)
-        return _jpeg_response(request, services.frame_jpeg_path(video=video, index=index))
+        return _jpeg_response(request, services.frame_jpeg_key(video=video, index=index))
 
 
 class ThumbnailView(APIView):
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
-    def get(self, request: Request, video_id: int) -> HttpResponse:
+    def get(self, request: Request, video_id: int) -> HttpResponseBase:
         video = video_for_user(request, video_id)
         if not video.thumbnail:
             raise Http404
-        return _jpeg_response(request, Path(settings.MEDIA_ROOT) / video.thumbnail)
+        return _jpeg_response(request, video.thumbnail)

@@ -1,7 +1,7 @@
-from pathlib import Path
 
 import pytest
 
+from backend.common import storage
 from backend.projects.models import Membership, Project
 
 pytestmark = pytest.mark.django_db
@@ -80,25 +80,25 @@ def test_annotator_cannot_add_members(client_for, project, bob):
     assert response.status_code == 403
 
 
+@pytest.mark.media
 def test_deleting_a_project_removes_its_files_and_only_its_files(
     client_for, project, video, alice, synthetic_video_file, django_capture_on_commit_callbacks
 ):
-    from django.conf import settings
 
     from backend.projects.services import project_create
-    from backend.videos.services import frame_cache_dir, video_create_from_path
+    from backend.videos.services import frame_cache_prefix, video_create_from_path
 
     client = client_for(alice)
     assert client.get(f"/api/videos/{video.id}/frames/3.jpg").status_code == 200
     other = project_create(owner=alice, name="Other lab")
     kept = video_create_from_path(project=other, path=synthetic_video_file[0])
-    files, cache = Path(video.file.path), frame_cache_dir(video)
-    assert files.is_file() and cache.is_dir()
+    files, cache = video.file.name, frame_cache_prefix(video)
+    assert storage.exists(files) and storage.list_keys(cache)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert client.delete(f"/api/projects/{project.id}/").status_code == 204
 
-    assert not files.exists() and not cache.exists()
-    assert not (Path(settings.MEDIA_ROOT) / "projects" / str(project.id)).exists()
-    assert Path(kept.file.path).is_file()
+    assert not storage.exists(files) and not storage.list_keys(cache)
+    assert storage.list_keys(f"projects/{project.id}") == []
+    assert storage.exists(kept.file.name)
     assert client.get(f"/api/projects/{other.id}/").status_code == 200

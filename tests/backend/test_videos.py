@@ -1,15 +1,15 @@
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from backend.common import storage
 from backend.videos import media
 from backend.videos.models import Video
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def _upload(client, project, name, content):
@@ -54,8 +54,7 @@ def test_bad_uploads_get_a_clear_400(client_for, project, alice, name, content, 
     assert response.status_code == 400
     assert message in response.json()["message"]
     assert not Video.objects.exists()
-    leftovers = [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
-    assert leftovers == []
+    assert storage.list_keys(f"projects/{project.id}") == []
 
 
 def test_truncated_video_is_refused(client_for, project, alice, synthetic_video_file):

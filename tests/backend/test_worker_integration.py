@@ -11,17 +11,16 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from backend.common import storage
 from backend.config.celery import app as celery_app
 from backend.videos.models import Video
 from tests.conftest import REPO, require
 from tests.workers import clean_redis_broker, redis_up, start_worker, stop_worker, worker_env
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.media, pytest.mark.django_db(transaction=True)]
 
 
 def _wait_ready(video: Video, timeout: float = 150) -> Video:
@@ -69,5 +68,5 @@ def test_real_worker_processes_an_uploaded_video(
         log = stop_worker(worker)
     assert video.status == Video.Status.READY, log[-3000:]
     assert video.frame_count == 60
-    assert (Path(settings.MEDIA_ROOT) / video.thumbnail).is_file()
+    assert storage.exists(video.thumbnail)
     assert "videos.process" in log and "succeeded" in log

@@ -42,8 +42,8 @@ def smooth_predictions(n: int = 60, seed: int = 0, features: np.ndarray | None =
 
 def test_low_confidence_frame_is_flagged_with_the_node_named():
     preds = smooth_predictions()
-    preds.scores[20, 3] = 0.21
-    preds.scores[20, 0] = 0.5
+    preds.scores[20, 0, 3] = 0.21
+    preds.scores[20, 0, 0] = 0.5
     (top,) = rank_frames(preds, n=1, weights={"uncertainty": 1.0})
     assert top.frame_index == 20
     assert top.reasons[0] == "low confidence on tail_base (0.21)"
@@ -104,7 +104,7 @@ def test_far_from_labeled_frames_is_a_reason():
 
 def test_exclude_candidates_and_min_gap_are_respected():
     preds = smooth_predictions(200)
-    preds.scores[100:110, 1] = 0.1
+    preds.scores[100:110, 0, 1] = 0.1
     picks = rank_frames(preds, n=8, exclude={100, 101, 102}, min_gap=15, candidates=range(50, 200))
     frames = sorted(s.frame_index for s in picks)
     assert len(frames) == 8 and not {100, 101, 102} & set(frames)
@@ -133,8 +133,8 @@ def test_rank_normalise_maps_to_unit_interval_with_ties():
 
 def test_animal_size_ignores_low_confidence_points():
     preds = smooth_predictions()
-    preds.points[:, 0] += 1000
-    preds.scores[:, 0] = 0.0
+    preds.points[:, 0, 0] += 1000
+    preds.scores[:, 0, 0] = 0.0
     assert 25 < animal_size(preds.points, preds.scores) < 35  # ears to tail
 
 
@@ -187,7 +187,7 @@ def test_tta_on_a_real_module_starts_with_the_plain_prediction():
     frames = frames[:, :64, :80].copy()
     tta = tta_predictions(artifact, frames, angles_deg=(10.0,), scales=())
     points, _ = predict_frames(artifact, frames, device="cpu")
-    np.testing.assert_allclose(tta.points[0], points, atol=1e-4)
+    np.testing.assert_allclose(tta.points[0], points[:, 0], atol=1e-4)  # one animal: no slot axis
     assert tta.variants == ["identity", "flip", "rotate +10"]
     assert np.isfinite(tta.spread).all() and (tta.spread >= 0).all()
 
@@ -213,3 +213,68 @@ def test_suggestions_are_topped_up_when_the_gap_empties_the_tta_shortlist(monkey
     assert len(frames) == 4 and len({10, 11, 12} & set(frames)) == 1
     assert 0 not in frames
     assert min(b - a for a, b in zip(frames, frames[1:], strict=False)) >= 5
+
+
+def two_mice(n: int = 60, seed: int = 0, tracked: bool = True) -> SimpleNamespace:
+    """Two mice walking apart, in slots whose order swaps every other frame."""
+    one = smooth_predictions(n, seed)
+    other = smooth_predictions(n, seed + 1)
+    points = np.stack([one.points[:, 0], other.points[:, 0] + [0.0, 200.0]], axis=1)
+    scores = np.stack([one.scores[:, 0], other.scores[:, 0]], axis=1)
+    track_ids = np.tile([0, 1], (n, 1)).astype(np.int32)
+    swap = np.arange(n) % 2 == 1
+    points[swap], scores[swap], track_ids[swap] = (
+        points[swap][:, ::-1], scores[swap][:, ::-1], track_ids[swap][:, ::-1]
+    )
+    return SimpleNamespace(
+        points=points, scores=scores, anchors=points.mean(axis=2), features=None,
+        frame_indices=np.arange(n), node_names=list(NODES),
+        track_ids=track_ids if tracked else None, track_names=["mouse-a", "mouse-b"],
+    )  # fmt: skip
+
+
+def test_one_animal_with_an_instance_axis_ranks_exactly_as_without():
+    flat = smooth_predictions(seed=3)
+    flat.points[40] += 80.0
+    flat.scores[20, 0, 2] = 0.1
+    single = SimpleNamespace(
+        points=flat.points[:, 0], scores=flat.scores[:, 0], anchors=flat.anchors[:, 0],
+        features=None, frame_indices=flat.frame_indices, node_names=list(NODES),
+    )  # fmt: skip
+    for preds in (flat, single):
+        assert "instance_count" not in score_frames(preds, expected_instances=1)
+    a = rank_frames(flat, n=6, min_gap=2, expected_instances=1)
+    b = rank_frames(single, n=6, min_gap=2)
+    assert [(s.frame_index, s.score, s.reasons) for s in a] == [
+        (s.frame_index, s.score, s.reasons) for s in b
+    ]
+
+
+@pytest.mark.parametrize("tracked", [True, False])
+def test_swapped_slots_are_not_jumps_and_a_real_jump_is(tracked):
+    preds = two_mice(tracked=tracked)
+    assert score_frames(preds)["temporal"].max() < 0.1  # matched by track, or by distance
+    row = int(np.flatnonzero(preds.track_ids[30] == 1)[0]) if tracked else 1
+    preds.points[30, row] += 80.0
+    (top,) = rank_frames(preds, n=1, weights={"temporal": 1.0})
+    assert top.frame_index in (30, 31) and "jump" in top.reasons[0]
+
+
+def test_the_least_confident_animal_makes_the_frame_uncertain_and_is_named():
+    preds = two_mice()
+    row = int(np.flatnonzero(preds.track_ids[20] == 1)[0])
+    preds.scores[20, row, 3] = 0.12
+    (top,) = rank_frames(preds, n=1, weights={"uncertainty": 1.0})
+    assert top.frame_index == 20
+    assert top.reasons[0] == "low confidence on tail_base of mouse-b (0.12)"
+
+
+def test_an_animal_missing_from_a_frame_is_an_instance_count_reason():
+    preds = two_mice()
+    preds.points[25, 0], preds.scores[25, 0] = np.nan, 0.0
+    raw = score_frames(preds, expected_instances=2)
+    assert raw["instance_count"].argmax() == 25 and raw["instance_count"][24] == 0.5
+    (top,) = rank_frames(preds, n=1, weights={"instance_count": 1.0}, expected_instances=2)
+    assert top.frame_index == 25
+    assert top.reasons[0] == "1 animal found, 2 in the previous frame"
+    assert "instance_count" not in score_frames(two_mice(), expected_instances=2)

@@ -83,7 +83,7 @@ def test_dlc_loader_reads_the_openfield_project(openfield_dir):
     first = ds.samples[0]
     assert first.key == "labeled-data/m4s1/img0000.png"
     assert first.image.shape == (480, 640, 3)
-    np.testing.assert_allclose(first.keypoints[0], [21.521, 265.428], atol=1e-3)
+    np.testing.assert_allclose(first.keypoints[0, 0], [21.521, 265.428], atol=1e-3)
 
 
 def test_dlc_loader_accepts_three_column_index(tmp_path):
@@ -98,8 +98,8 @@ def test_dlc_loader_accepts_three_column_index(tmp_path):
     ds = load_dlc_labeled_folder(tmp_path)
     assert ds.keys == ["labeled-data/v1/img0.png"]
     assert ds.edges == [(0, 1)]
-    np.testing.assert_allclose(ds.samples[0].keypoints[0], [1.5, 2.5])
-    assert list(ds.samples[0].visibility) == [2, 0]
+    np.testing.assert_allclose(ds.samples[0].keypoints[0, 0], [1.5, 2.5])
+    assert ds.samples[0].visibility.tolist() == [[2, 0]]
 
 
 def _snapshot(n_frames: int) -> dict:
@@ -117,8 +117,21 @@ def test_a_snapshot_becomes_a_dataset_and_skips_frames_of_deleted_videos():
     frame = np.zeros((32, 40, 3), np.uint8)
     ds = dataset_from_snapshot(_snapshot(4), lambda video, index: None if index == 2 else frame)
     assert ds.keys == ["video7/frame0", "video7/frame1", "video7/frame3"]
-    assert ds.samples[0].visibility.tolist() == [2, 2, 0]
+    assert ds.samples[0].visibility.tolist() == [[2, 2, 0]]
     assert ds.symmetries == [(1, 2)]
+
+
+def test_a_snapshot_keeps_every_instance_and_its_track():
+    snap = _snapshot(2)
+    second = [None, [30.0, 31.0, 1], [33.0, 35.0, 2]]
+    snap["frames"][0]["instances"] = [{"track": "a", "points": snap["frames"][0]["instances"][0][
+        "points"]}, {"track": "b", "points": second}, {"track": None, "points": [None] * 3}]
+    ds = dataset_from_snapshot(snap, lambda video, index: np.zeros((40, 40, 3), np.uint8))
+    first = ds.samples[0]
+    assert first.keypoints.shape == (2, 3, 2) and first.tracks == ["a", "b"]
+    assert first.visibility.tolist() == [[2, 2, 0], [0, 1, 2]]
+    assert ds.max_instances == 2 and ds.keypoints().shape == (2, 2, 3, 2)
+    assert np.isnan(ds.keypoints()[1, 1]).all() and ds.instance_keypoints().shape == (3, 3, 2)
 
 
 def test_cancel_stops_decoding_within_a_frame():
@@ -156,3 +169,17 @@ def test_dataset_save_load_round_trips_mixed_sizes_without_pickle(tmp_path):
         assert np.array_equal(a.image, b.image)
         np.testing.assert_array_equal(a.keypoints, b.keypoints)
         assert np.array_equal(a.visibility, b.visibility)
+
+
+def test_dataset_save_load_keeps_instances_and_tracks(tmp_path):
+    from ml_worker.dataset import PoseDataset, PoseSample, dataset_load, dataset_save
+
+    two = np.array([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [np.nan, np.nan]]], np.float32)
+    image = np.zeros((10, 10, 3), np.uint8)
+    original = PoseDataset([PoseSample.from_points(image, two, "two", tracks=["m1", None]),
+                            PoseSample.from_points(image, two[:0], "none")], ["a", "b"])
+    dataset_save(original, tmp_path / "d.npz")
+    back = dataset_load(tmp_path / "d.npz")
+    assert back.samples[0].tracks == ["m1", None] and back.samples[1].num_instances == 0
+    np.testing.assert_array_equal(back.samples[0].keypoints, two)
+    assert back.samples[0].visibility.tolist() == [[2, 2], [2, 0]]

@@ -25,12 +25,12 @@ def test_onnx_and_torchscript_match_the_platform_predictions(trained, tiny_datas
     frames = np.stack([s.image for s in tiny_dataset.samples[:5]])
     points, scores = predict_frames(trained, frames)
     onnx_path = export_onnx(trained, tmp_path / "model.onnx")
-    o_points, o_scores = ort.InferenceSession(str(onnx_path)).run(None, {"frames": frames})
+    o_points, o_scores, _ = ort.InferenceSession(str(onnx_path)).run(None, {"frames": frames})
     assert np.abs(o_points - points).max() < 0.5
     assert np.abs(o_scores - scores).max() < 1e-2
     ts = torch.jit.load(str(export_torchscript(trained, tmp_path / "weights.ts")))
     with torch.no_grad():
-        t_points, _ = ts(torch.from_numpy(frames))
+        t_points, _, _ = ts(torch.from_numpy(frames))
     assert np.abs(t_points.numpy() - points).max() < 0.5
 
 

@@ -83,7 +83,7 @@ def test_predict_video_matches_predict_frames(video, artifact):
     assert (preds.width, preds.height, round(preds.fps)) == (W, H, 25)
     np.testing.assert_allclose(preds.points, points, atol=1e-4)
     np.testing.assert_allclose(preds.scores, scores, atol=1e-4)
-    assert preds.anchors.shape == (N_FRAMES, 2) and preds.features is None
+    assert preds.anchors.shape == (N_FRAMES, 1, 2) and preds.features is None
     assert preds.node_names == NODES
     np.testing.assert_array_equal(preds.frame_indices, np.arange(N_FRAMES))
 
@@ -132,7 +132,8 @@ def test_npz_round_trip_is_exact(video, artifact, tmp_path):
     path = preds.save_npz(tmp_path / "preds.npz")
     assert path.is_file() and not (tmp_path / "preds.npz.tmp").exists()
     loaded = VideoPredictions.load_npz(path)
-    for name in ("points", "scores", "anchors", "features", "frame_indices"):
+    for name in ("points", "scores", "anchors", "features", "frame_indices", "instance_scores",
+                 "track_ids"):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(preds, name))
     assert (loaded.fps, loaded.frame_count, loaded.node_names) == (
         preds.fps,

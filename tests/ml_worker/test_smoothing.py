@@ -61,3 +61,17 @@ def test_it_rejects_an_even_window():
     _, noisy, scores = noisy_track(20)
     with pytest.raises(ValueError, match="window"):
         median_smooth(noisy, scores, window=4)
+
+
+@pytest.mark.parametrize("smooth", [median_smooth, savgol_smooth])
+def test_each_instance_is_smoothed_on_its_own(smooth):
+    _, first, scores = noisy_track(seed=1)
+    _, second, _ = noisy_track(seed=2)
+    second = second + 300  # far away: no mixing between animals shows as a big error
+    second[80:90] = np.nan  # this animal left the frame for a while
+    points = np.stack([first, second], axis=1)  # (F, I, K, 2)
+    out = smooth(points, np.stack([scores, scores], axis=1), window=7)
+    assert out.shape == points.shape
+    np.testing.assert_array_equal(out[:, 0], smooth(first, scores, window=7))
+    np.testing.assert_array_equal(out[:, 1], smooth(second, scores, window=7))
+    assert np.isnan(interpolate_gaps(points[:, 1:], max_gap=5)[80:90]).all()

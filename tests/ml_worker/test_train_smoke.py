@@ -30,7 +30,7 @@ def test_loss_decreases_and_an_artifact_is_saved(tiny_dataset, tmp_path):
     assert loaded.metrics["n_frames"] == 3 and (tmp_path / "checkpoint.pt").is_file()
     frames = np.stack([s.image for s in tiny_dataset.samples[:5]])
     points, scores = predict_frames(loaded, frames, batch_size=2)
-    assert points.shape == (5, 4, 2) and scores.shape == (5, 4)
+    assert points.shape == (5, 1, 4, 2) and scores.shape == (5, 1, 4)
 
 
 def test_same_seed_gives_same_weights(tiny_dataset, tmp_path):

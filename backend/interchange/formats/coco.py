@@ -21,6 +21,7 @@ from backend.interchange.data import (
     InstanceData,
     ProjectData,
     Skeleton,
+    frame_poses,
 )
 from backend.interchange.formats import register
 from backend.interchange.formats._common import (
@@ -33,6 +34,7 @@ from backend.interchange.formats._common import (
     unique,
     write_image,
 )
+from ml_worker.poses import ABSENT
 
 MAX_JSON_BYTES = 512 * 1024 * 1024
 
@@ -188,14 +190,15 @@ def _save(data: ProjectData, dest: Path) -> None:
         width, height = video.image_size(frame.frame_index) or (0, 0)
         images.append({"id": image_id, "file_name": rel, "width": width, "height": height,
                        "frame_index": frame.frame_index, "video": video.name})  # fmt: skip
-        for inst in frame.instances:
+        arrays = frame_poses(frame.instances, n_nodes)
+        for i, inst in enumerate(frame.instances):  # one annotation per animal
             kp = np.zeros((n_nodes, 3))
-            ok = inst.labeled & (inst.visibility > 0)
-            kp[ok, :2] = inst.points[ok]
-            kp[ok, 2] = inst.visibility[ok]
+            ok = arrays.visibility[i] != ABSENT
+            kp[ok, :2] = arrays.points[i, ok]
+            kp[ok, 2] = arrays.visibility[i, ok]
             if ok.any():
-                x0, y0 = inst.points[ok].min(axis=0)
-                x1, y1 = inst.points[ok].max(axis=0)
+                x0, y0 = arrays.points[i, ok].min(axis=0)
+                x1, y1 = arrays.points[i, ok].max(axis=0)
                 bbox = [float(x0), float(y0), float(x1 - x0), float(y1 - y0)]
             else:
                 bbox = [0.0, 0.0, 0.0, 0.0]

@@ -27,6 +27,8 @@ from backend.interchange.data import (
     InstanceData,
     ProjectData,
     Skeleton,
+    frame_poses,
+    instances_from_poses,
 )
 from backend.interchange.formats import register
 from backend.interchange.formats._common import (
@@ -41,6 +43,7 @@ from backend.interchange.formats._common import (
     write_image,
 )
 from backend.interchange.formats._hdf5 import read_pandas_hdf
+from ml_worker.poses import ABSENT, VISIBLE, FramePoses
 
 UNIQUE_TRACK = "single"
 
@@ -140,7 +143,7 @@ def table_instances(
             f"Body part {unknown[0]!r} appears in the labels but is not in the skeleton "
             "(config.yaml)."
         )
-    groups = [None]
+    groups: list[str | None] = [None]
     if multi:
         groups = list(dict.fromkeys(level_ind))
         allowed = set(individuals or []) | {UNIQUE_TRACK}
@@ -151,27 +154,16 @@ def table_instances(
                 "config.yaml individuals."
             )
     values = df.to_numpy(dtype=float, na_value=np.nan)
-    out: list[list[InstanceData]] = [[] for _ in range(len(df))]
-    for group in groups:
-        sel = np.ones(len(columns), bool) if group is None else (level_ind == group)
-        xcol = np.full(len(nodes), -1)
-        ycol = np.full(len(nodes), -1)
-        for j in np.nonzero(sel)[0]:
-            k = nodes.index(level_bp[j])
-            if level_coord[j] == "x":
-                xcol[k] = j
-            elif level_coord[j] == "y":
-                ycol[k] = j
-        has = (xcol >= 0) & (ycol >= 0)
-        for i in range(len(df)):
-            pts = np.full((len(nodes), 2), np.nan)
-            pts[has, 0] = values[i, xcol[has]]
-            pts[has, 1] = values[i, ycol[has]]
-            missing = np.isnan(pts).any(axis=1)
-            pts[missing] = np.nan
-            inst = InstanceData(points=pts, track=group, source=source)
-            if not inst.is_empty():
-                out[i].append(inst)
+    # Column j of the table is cell (row, individual, body part, x|y) of a pose grid.
+    grid = np.full((len(df), len(groups), len(nodes), 2), np.nan)
+    for j, coord in enumerate(level_coord):
+        if coord in ("x", "y"):
+            g = groups.index(level_ind[j]) if level_ind is not None else 0
+            grid[:, g, nodes.index(level_bp[j]), "xy".index(coord)] = values[:, j]
+    out = []
+    for row in grid:
+        arrays = FramePoses(row, np.full(row.shape[:2], VISIBLE), list(groups)).present()
+        out.append(instances_from_poses(arrays, [source] * arrays.num_instances))
     return out
 
 
@@ -308,17 +300,29 @@ def is_multi_animal(data: ProjectData) -> bool:
 
 
 def individuals_for(data: ProjectData) -> list[str]:
-    """Tracks first; then enough anonymous slots for the most untracked instances in a frame."""
+    """Tracks first; then ``individual1..n`` for the most untracked instances in a frame."""
     names = [t for t in data.all_tracks() if t != UNIQUE_TRACK]
     extra = max((sum(i.track is None for i in f.instances) for f in data.frames), default=0)
     n = 1
     while extra:
-        candidate = f"animal{n}"
+        candidate = f"individual{n}"
         n += 1
         if candidate not in names:
             names.append(candidate)
             extra -= 1
     return names
+
+
+def unique_parts_for(data: ProjectData) -> list[str]:
+    """Body parts labeled only on DeepLabCut's ``single`` pseudo-animal: its uniquebodyparts."""
+    on_single = np.zeros(len(data.skeleton.nodes), bool)
+    elsewhere = on_single.copy()
+    for frame in data.frames:
+        for inst in frame.instances:
+            target = on_single if inst.track == UNIQUE_TRACK else elsewhere
+            target |= inst.labeled
+    return [n for n, u, e in zip(data.skeleton.nodes, on_single, elsewhere, strict=True)
+            if u and not e]  # fmt: skip
 
 
 def frame_image_names(data: ProjectData, folder_for: dict[int, str]) -> dict[tuple[int, int], str]:
@@ -362,31 +366,26 @@ def build_table(
     col_of = {key[1:]: j for j, key in enumerate(columns)}
     values = np.full((len(frames), len(columns)), np.nan)
     for r, frame in enumerate(frames):
-        free = [i for i in (individuals or []) if i not in {x.track for x in frame.instances}]
-        for inst in frame.instances:
-            if individuals is None:
-                ind = None
-            elif inst.track is not None and (
-                inst.track in individuals or inst.track == UNIQUE_TRACK
-            ):
-                ind = inst.track
-            else:
-                ind = free.pop(0)
-            for k, node in enumerate(nodes):
-                x, y = inst.points[k]
-                if np.isnan(x) or inst.visibility[k] == 0:
-                    continue
-                if individuals is None:
-                    key_x, key_y = (node, "x"), (node, "y")
-                else:
-                    owner = UNIQUE_TRACK if node in unique_parts else ind
-                    if (ind == UNIQUE_TRACK) != (node in unique_parts):
-                        continue
-                    key_x, key_y = (owner, node, "x"), (owner, node, "y")
-                values[r, col_of[key_x]] = x
-                values[r, col_of[key_y]] = y
+        arrays = frame_poses(frame.instances, len(nodes))
+        for i, owner in enumerate(_owners(arrays.tracks, individuals)):
+            for k in np.flatnonzero(arrays.visibility[i] != ABSENT):
+                node = nodes[k]
+                if owner is not None and (owner == UNIQUE_TRACK) != (node in unique_parts):
+                    continue  # unique parts live on "single" only, animal parts never there
+                prefix = (node,) if owner is None else (owner, node)
+                values[r, col_of[(*prefix, "x")]] = arrays.points[i, k, 0]
+                values[r, col_of[(*prefix, "y")]] = arrays.points[i, k, 1]
     index = pd.Index([names[(f.video, f.frame_index)] for f in frames])
     return pd.DataFrame(values, index=index, columns=columns)
+
+
+def _owners(tracks: list[str | None], individuals: list[str] | None) -> list[str | None]:
+    """The individual each instance is written as: its track, else the next free one."""
+    if individuals is None:
+        return [None] * len(tracks)
+    known = set(individuals) | {UNIQUE_TRACK}
+    free = [i for i in individuals if i not in tracks]
+    return [t if t in known else free.pop(0) for t in tracks]
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -409,7 +408,8 @@ def project_folder(data: ProjectData, today: datetime.date) -> str:
     return f"{task[:80]}-{export_scorer(data)}-{today.isoformat()}"
 
 
-def _config(data: ProjectData, individuals: list[str] | None, project_path: str) -> dict:
+def _config(data: ProjectData, individuals: list[str] | None, unique_parts: list[str],
+            project_path: str) -> dict:
     config: dict = {
         "Task": data.task or data.name,
         "scorer": export_scorer(data),
@@ -439,8 +439,8 @@ def _config(data: ProjectData, individuals: list[str] | None, project_path: str)
     if individuals is not None:
         config |= {
             "individuals": individuals,
-            "uniquebodyparts": [],
-            "multianimalbodyparts": list(data.skeleton.nodes),
+            "uniquebodyparts": unique_parts,
+            "multianimalbodyparts": [n for n in data.skeleton.nodes if n not in unique_parts],
             "bodyparts": "MULTI!",
         }
     else:
@@ -466,6 +466,7 @@ def _write_labels(
     root: Path,
     folder_for: dict[int, str],
     individuals: list[str] | None,
+    unique_parts: list[str],
 ) -> None:
     names = frame_image_names(data, folder_for)
     for i, video in enumerate(data.videos):
@@ -474,7 +475,7 @@ def _write_labels(
             continue
         folder = root / "labeled-data" / folder_for[i]
         folder.mkdir(parents=True, exist_ok=True)
-        df = build_table(data, frames, names, individuals)
+        df = build_table(data, frames, names, individuals, unique_parts)
         base = folder / f"CollectedData_{export_scorer(data)}"
         write_csv(df, base.with_suffix(".csv"))  # text cells escaped for spreadsheets
         df.to_hdf(base.with_suffix(".h5"), key="df_with_missing", mode="w", format="table")
@@ -485,13 +486,14 @@ def _write_labels(
 def _save(data: ProjectData, dest: Path) -> None:
     """Write a DeepLabCut project folder (named Task-scorer-date, as DeepLabCut does) in dest."""
     individuals = individuals_for(data) if is_multi_animal(data) else None
+    unique_parts = unique_parts_for(data) if individuals is not None else []
     root = dest / project_folder(data, datetime.date.today())
     root.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     folder_for = {i: unique(stem(v.name), used) for i, v in enumerate(data.videos)}
-    config = _config(data, individuals, project_path=root.name)
+    config = _config(data, individuals, unique_parts, project_path=root.name)
     config["video_sets"] = _write_videos(data, root, folder_for)
-    _write_labels(data, root, folder_for, individuals)
+    _write_labels(data, root, folder_for, individuals, unique_parts)
     with (root / "config.yaml").open("w", encoding="utf-8") as handle:
         yaml.safe_dump(config, handle, sort_keys=False, allow_unicode=True)
 

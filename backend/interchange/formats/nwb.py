@@ -33,9 +33,10 @@ import ndx_pose  # noqa: F401 - an ImportError here leaves NWB out of the regist
 import numpy as np
 import pynwb  # noqa: F401
 
-from backend.interchange.data import HUMAN, MODEL, FormatError, ProjectData
+from backend.interchange.data import HUMAN, MODEL, FormatError, ProjectData, frame_poses
 from backend.interchange.formats import register_writer
 from backend.interchange.formats._common import clean_relative, stem, unique
+from ml_worker.poses import ABSENT
 
 
 def _nwb_name(text: str) -> str:
@@ -150,20 +151,17 @@ def _save(data: ProjectData, dest: Path) -> None:
         humans = [i for i in frame.instances if i.source == HUMAN]
         if not humans:
             continue
-        instances = []
-        for k, inst in enumerate(humans):
-            pts = inst.points.copy()
-            visible = inst.labeled & (inst.visibility > 0)
-            pts[~visible] = np.nan
-            instances.append(
-                SkeletonInstance(
-                    name=f"instance_{k}",
-                    id=np.uint8(k),
-                    node_locations=pts,
-                    node_visibility=visible,
-                    skeleton=skeleton,
-                )
+        arrays = frame_poses(humans, len(nodes))
+        instances = [
+            SkeletonInstance(
+                name=f"instance_{k}",
+                id=np.uint8(k),
+                node_locations=arrays.points[k],
+                node_visibility=arrays.visibility[k] != ABSENT,
+                skeleton=skeleton,
             )
+            for k in range(arrays.num_instances)
+        ]
         training.append(
             TrainingFrame(
                 name=f"frame_{fi:06d}",
@@ -194,26 +192,21 @@ def _save(data: ProjectData, dest: Path) -> None:
         for (track, source), items in groups.items():
             items.sort(key=lambda item: item[0])
             frames = np.array([f for f, _ in items], dtype=float)
+            # One row per frame of this animal: (frames, nodes, 2), NaN where not labeled.
+            arrays = frame_poses([inst for _, inst in items], len(nodes))
+            found = arrays.visibility != ABSENT
+            conf = np.where(found, 1.0 if source == HUMAN else arrays.scores.astype(float), np.nan)
             all_series = []
             for k, node in enumerate(nodes):
-                xy = np.full((len(items), 2), np.nan)
-                conf = np.full(len(items), np.nan)
-                for r, (_f, inst) in enumerate(items):
-                    if inst.labeled[k] and inst.visibility[k] > 0:
-                        xy[r] = inst.points[k]
-                        if source == HUMAN:
-                            conf[r] = 1.0
-                        elif inst.scores is not None and np.isfinite(inst.scores[k]):
-                            conf[r] = inst.scores[k]
                 all_series.append(
                     PoseEstimationSeries(
                         name=_nwb_name(node),
                         description=f"{node} ({'model prediction' if source == MODEL else 'human label'})",
-                        data=xy,
+                        data=arrays.points[:, k],
                         unit="pixels",
                         reference_frame="(0,0) is the top-left corner of the video frame",
                         timestamps=frames / fps,
-                        confidence=conf,
+                        confidence=conf[:, k],
                         confidence_definition=(
                             "Model score of the point"
                             if source == MODEL

@@ -24,6 +24,8 @@ from backend.interchange.data import (
     Skeleton,
     Suggestion,
     VideoData,
+    frame_poses,
+    instances_from_poses,
 )
 from backend.interchange.formats import register
 from backend.interchange.formats._common import (
@@ -35,6 +37,7 @@ from backend.interchange.formats._common import (
     stem,
     unique,
 )
+from ml_worker.poses import ABSENT, OCCLUDED, VISIBLE, FramePoses
 
 
 def _slp_in(path: Path) -> Path | None:
@@ -113,31 +116,28 @@ def _embedded_loader(video, frame_idx: int):
     return load
 
 
-def _instance_data(inst, nodes: list[str], skel_nodes: list[str], source: str) -> InstanceData:
-    xy = np.asarray(inst.points["xy"], dtype=float)
-    visible = np.asarray(inst.points["visible"], dtype=bool)
-    fields = inst.points.dtype.names or ()
-    point_scores = np.asarray(inst.points["score"], dtype=float) if "score" in fields else None
-    pts = np.full((len(nodes), 2), np.nan)
-    vis = np.zeros(len(nodes), int)
-    scores = np.full(len(nodes), np.nan) if point_scores is not None else None
-    for k, name in enumerate(skel_nodes):
-        j = nodes.index(name)
-        pts[j] = xy[k]
-        vis[j] = 2 if visible[k] else 1
-        if scores is not None:
-            scores[j] = point_scores[k]
-    if source == MODEL:
-        pts[vis != 2] = np.nan  # a prediction's invisible points are not predictions
-    score = getattr(inst, "score", None)
-    return InstanceData(
-        points=pts,
-        visibility=vis,
-        track=inst.track.name if inst.track is not None else None,
-        source=source,
-        score=float(score) if score is not None else None,
-        scores=scores if source == MODEL else None,
-    )
+def _frame_instances(lf, nodes: list[str]) -> list[InstanceData]:
+    """A labeled frame's user instances (human) then predicted ones (model), via the codec.
+
+    A prediction's invisible points are not predictions: they become absent.
+    """
+    found = [(i, HUMAN) for i in lf.user_instances] + [(i, MODEL) for i in lf.predicted_instances]
+    n, k = len(found), len(nodes)
+    points, vis = np.full((n, k, 2), np.nan), np.zeros((n, k), np.int8)
+    scores, score = np.full((n, k), np.nan), np.full(n, np.nan)
+    for row, (inst, source) in enumerate(found):
+        cols = [nodes.index(name) for name in inst.skeleton.node_names]
+        visible = np.asarray(inst.points["visible"], dtype=bool)
+        points[row, cols] = np.asarray(inst.points["xy"], dtype=float)
+        vis[row, cols] = np.where(visible, VISIBLE, OCCLUDED if source == HUMAN else ABSENT)
+        if source == MODEL and "score" in (inst.points.dtype.names or ()):
+            scores[row, cols] = np.asarray(inst.points["score"], dtype=float)
+        if getattr(inst, "score", None) is not None:
+            score[row] = float(inst.score)
+    tracks = [i.track.name if i.track is not None else None for i, _ in found]
+    arrays = FramePoses(points, vis, tracks, scores, score)
+    keep = np.flatnonzero((arrays.visibility != ABSENT).any(axis=1))
+    return instances_from_poses(arrays.select(keep), [found[r][1] for r in keep])
 
 
 def load(path: Path) -> ProjectData:
@@ -211,13 +211,8 @@ def load(path: Path) -> ProjectData:
         frame_index = int(lf.frame_idx) if pos is None else pos.get(int(lf.frame_idx))
         if frame_index is None:
             raise FormatError(f"Frame {lf.frame_idx} is labeled but not embedded in {slp.name}.")
-        instances = []
-        for inst in lf.user_instances:
-            instances.append(_instance_data(inst, nodes, list(inst.skeleton.node_names), HUMAN))
-        for inst in lf.predicted_instances:
-            instances.append(_instance_data(inst, nodes, list(inst.skeleton.node_names), MODEL))
-        instances = [i for i in instances if not i.is_empty()]
-        data.frames.append(FrameData(video=vi, frame_index=frame_index, instances=instances))
+        data.frames.append(FrameData(video=vi, frame_index=frame_index,
+                                     instances=_frame_instances(lf, nodes)))  # fmt: skip
     for suggestion in labels.suggestions:
         vi = video_index.get(id(suggestion.video))
         if vi is None:
@@ -295,19 +290,17 @@ def _to_labels(data: ProjectData, dest: Path, embed: bool):
     frames = []
     for frame in data.frames:
         instances = []
-        for inst in frame.instances:
-            pts = inst.points.copy()
-            pts[inst.visibility == 0] = np.nan
+        arrays = frame_poses(frame.instances, len(data.skeleton.nodes))
+        for i, inst in enumerate(frame.instances):  # one SLEAP instance per animal
             track = tracks.get(inst.track) if inst.track is not None else None
             if inst.source == MODEL:
                 new = sio.PredictedInstance.from_numpy(
-                    pts, skeleton, point_scores=_point_scores(inst), score=inst.model_score(),
-                    track=track,
+                    arrays.points[i], skeleton, point_scores=_point_scores(arrays, i),
+                    score=inst.model_score(), track=track,
                 )  # fmt: skip
             else:
-                new = sio.Instance.from_numpy(pts, skeleton, track=track)
-                occluded = (inst.visibility == 1) & ~np.isnan(pts).any(axis=1)
-                new.points["visible"][occluded] = False
+                new = sio.Instance.from_numpy(arrays.points[i], skeleton, track=track)
+                new.points["visible"][arrays.visibility[i] == OCCLUDED] = False
             instances.append(new)
         frames.append(
             sio.LabeledFrame(
@@ -331,11 +324,10 @@ def _to_labels(data: ProjectData, dest: Path, embed: bool):
     ), scratch
 
 
-def _point_scores(inst: InstanceData) -> np.ndarray:
+def _point_scores(arrays: FramePoses, row: int) -> np.ndarray:
     """Per-point scores for SLEAP (1.0 where a predicted point has no score, 0 where no point)."""
-    scores = np.ones(len(inst.points)) if inst.scores is None else inst.scores.copy()
-    scores[np.isnan(scores)] = 1.0
-    scores[~inst.labeled] = 0.0
+    scores = np.nan_to_num(arrays.scores[row].astype(float), nan=1.0)
+    scores[arrays.visibility[row] == ABSENT] = 0.0
     return scores
 
 

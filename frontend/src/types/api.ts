@@ -32,6 +32,8 @@ export type FrameStatusCounts = Schema['FrameStatusCounts'];
 export type ProjectCounts = Schema['ProjectCounts'];
 export type Project = Schema['Project'];
 export type ProjectCreate = Schema['ProjectRequest'];
+/** An animal identity of a project: instances name it in `track`; drawn in `color`. */
+export type Track = Schema['Track'];
 export type Member = Schema['Membership'];
 
 export type SkeletonNode = Schema['SkeletonNode'];

@@ -1070,7 +1070,7 @@ export interface components {
             run: number | null;
             model_version: components["schemas"]["ModelVersionRef"] | null;
             frame_index: number;
-            points: components["schemas"]["PredictionPoint"][];
+            instances: components["schemas"]["PredictedInstance"][];
         };
         FrameStatusCounts: {
             todo: number;
@@ -1340,6 +1340,8 @@ export interface components {
             readonly user: components["schemas"]["User"];
             role: components["schemas"]["RoleEnum"];
         };
+        /** @enum {string} */
+        ModelKindEnum: "top_down" | "bottom_up";
         /**
          * @description Held-out metrics (ml_worker.metrics.compute_metrics plus the run's totals); a value is
          *     None with no labeled validation point. ``pck_<t>px`` exists per threshold, hence open.
@@ -1396,6 +1398,9 @@ export interface components {
             train_config?: {
                 preset?: string;
                 seed?: number;
+                /** @enum {string} */
+                model_kind?: "top_down" | "bottom_up";
+                max_instances?: number | null;
                 /** Format: double */
                 max_seconds?: number | null;
                 max_steps?: number;
@@ -1482,6 +1487,9 @@ export interface components {
             name?: string;
             description?: string;
             allow_self_review?: boolean;
+            /** @description Animals a frame may hold; null: unknown (no cap). 1: single-animal. */
+            max_instances?: number | null;
+            tracks?: components["schemas"]["TrackRequest"][];
         };
         PickFramesRequest: {
             method: components["schemas"]["PickMethodEnum"];
@@ -1534,6 +1542,12 @@ export interface components {
             /** @default 2 */
             visibility?: components["schemas"]["VisibilityEnum"];
         };
+        PredictedInstance: {
+            track: string | null;
+            /** Format: double */
+            score: number | null;
+            points: components["schemas"]["PredictionPoint"][];
+        };
         PredictionPoint: {
             node: number;
             /** Format: double */
@@ -1553,7 +1567,12 @@ export interface components {
             stop: number;
             frames: {
                 frame_index: number;
-                points: ((number | null)[] | null)[];
+                instances: {
+                    track: string | null;
+                    /** Format: double */
+                    score: number | null;
+                    points: ((number | null)[] | null)[];
+                }[];
             }[];
         };
         /**
@@ -1572,6 +1591,9 @@ export interface components {
             readonly my_role: components["schemas"]["RoleEnum"];
             readonly counts: components["schemas"]["ProjectCounts"];
             allow_self_review: boolean;
+            /** @description Animals a frame may hold; null: unknown (no cap). 1: single-animal. */
+            max_instances: number | null;
+            tracks: components["schemas"]["Track"][];
         };
         ProjectCounts: {
             videos: number;
@@ -1589,6 +1611,9 @@ export interface components {
             name: string;
             description?: string;
             allow_self_review?: boolean;
+            /** @description Animals a frame may hold; null: unknown (no cap). 1: single-animal. */
+            max_instances?: number | null;
+            tracks?: components["schemas"]["TrackRequest"][];
         };
         /**
          * @description * `rejected` - rejected
@@ -1687,6 +1712,8 @@ export interface components {
             temporal: number;
             /** Format: double */
             diversity: number;
+            /** Format: double */
+            instance_count: number;
         };
         SubmitRequest: {
             version?: number;
@@ -1719,6 +1746,7 @@ export interface components {
         };
         SuggestionAcceptRequest: {
             points?: components["schemas"]["PointRequest"][] | null;
+            instances?: number[] | null;
             version?: number | null;
         };
         SuggestionAssignRequest: {
@@ -1743,6 +1771,8 @@ export interface components {
                 temporal: number;
                 /** Format: double */
                 diversity: number;
+                /** Format: double */
+                instance_count: number;
             };
             min_gap?: number;
         };
@@ -1751,9 +1781,21 @@ export interface components {
             /** Format: date-time */
             expires: string;
         };
+        /** @description An animal identity: instances name it in their ``track``; drawn in ``color``. */
+        Track: {
+            name: string;
+            color: string;
+        };
+        /** @description An animal identity: instances name it in their ``track``; drawn in ``color``. */
+        TrackRequest: {
+            name: string;
+            color?: string;
+        };
         TrainConfig: {
             preset?: string;
             seed?: number;
+            model_kind?: components["schemas"]["ModelKindEnum"];
+            max_instances?: number | null;
             /** Format: double */
             max_seconds?: number | null;
             max_steps?: number;

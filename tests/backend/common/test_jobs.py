@@ -11,7 +11,7 @@ import yaml
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from backend.common import jobs
+from backend.common import jobs, storage
 from backend.common.exceptions import ApplicationError
 from backend.interchange.models import ImportExportJob
 from backend.labels.models import FramePickJob
@@ -103,12 +103,12 @@ def test_the_reaper_fails_a_silent_pick_job_with_a_message(settings, pick_job, p
 
 
 def test_the_reaper_fails_a_lost_import_and_deletes_its_upload(settings, import_job):
-    path = import_job.input_file.path
+    key = import_job.input_file.name
     jobs.claim(ImportExportJob, import_job.id, worker="w")
     assert jobs.reap(now=_stale(settings)) == {"interchange.ImportExportJob": [import_job.id]}
     import_job.refresh_from_db()
     assert import_job.status == "failed" and "stopped while running" in import_job.error
-    assert not import_job.input_file and not __import__("os").path.exists(path)
+    assert not import_job.input_file and not storage.exists(key)
 
 
 def test_a_lost_job_that_was_being_cancelled_ends_cancelled(settings, pick_job):

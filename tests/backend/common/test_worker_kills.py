@@ -15,6 +15,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from backend.common import storage
 from backend.common.jobs import Job
 from backend.interchange.models import ImportExportJob
 from backend.labels.models import FramePickJob
@@ -124,11 +125,11 @@ def test_a_worker_killed_during_an_import_leaves_a_failed_job_and_no_upload(
         env, tmp_path, lambda: import_job_create(user=alice, upload=upload, project_name="Copy")
     )
     assert job.input_file  # the upload is still there: the worker died before its cleanup
-    upload_path = job.input_file.path
+    upload_key = job.input_file.name
     job, took = _reaped_by_beat(env, tmp_path, job)
     assert job.status == "failed", (job.status, job.message)
     assert f"The worker {job.worker} stopped while running this import/export job" in job.error
     assert took <= HEARTBEAT_TIMEOUT + REAPER_SECONDS + START_SLACK
-    assert not job.input_file and not __import__("os").path.exists(upload_path)
+    assert not job.input_file and not storage.exists(upload_key)
     assert set(Project.objects.values_list("id", flat=True)) == before  # nothing half-imported
     assert not ImportExportJob.objects.filter(status="running").exists()

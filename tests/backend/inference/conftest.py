@@ -4,15 +4,14 @@ and a helper that runs inference eagerly through the API."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from backend.common import storage
 from backend.inference import services
 from backend.inference.models import ActiveLearningSettings, InferenceRun
 from backend.training.models import ModelVersion, TrainingJob
-from backend.training.services import model_dir, snapshot_freeze, training_job_start
+from backend.training.services import model_prefix, snapshot_freeze, training_job_start
 from tests.backend.training import conftest as training_fixtures
 
 TINY = {"max_seconds": 6.0, "max_crop_size": 64, "filters": 8}
@@ -36,12 +35,12 @@ def _copy_cached_version(project, user) -> ModelVersion:
         config={},
         status=TrainingJob.Status.SUCCEEDED,
     )
-    shutil.copytree(_trained["dir"], model_dir(job))
+    storage.save_dir(model_prefix(job), _trained["dir"])
     return ModelVersion.objects.create(
         project=project,
         job=job,
         number=1,
-        artifact_dir=str(model_dir(job).relative_to(settings.MEDIA_ROOT)),
+        artifact_dir=model_prefix(job),
         config=_trained["config"],
     )
 
@@ -58,7 +57,7 @@ def model_version(
         assert job.status == "succeeded", job.error
         version = ModelVersion.objects.get(job=job)
         cache = tmp_path_factory.mktemp("tiny-model") / "model"
-        shutil.copytree(Path(settings.MEDIA_ROOT) / version.artifact_dir, cache)
+        shutil.copytree(storage.local_dir(version.artifact_dir), cache)
         _trained.update(dir=cache, config=version.config)
         return version
     return _copy_cached_version(project, alice)

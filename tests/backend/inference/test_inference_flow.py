@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from django.conf import settings
 
+from backend.common import storage
 from backend.inference.models import ActiveLearningSettings, Suggestion
 from ml_worker.infer import VideoPredictions
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 LABELED = set(range(0, 60, 5))
 
 
@@ -22,9 +20,9 @@ def test_a_run_predicts_every_frame_and_suggests_unlabeled_frames(
     ActiveLearningSettings.objects.update_or_create(project=project, defaults={"min_gap": 3})
     (run,) = infer(bob, project, model_version, [labeled_video], suggest=5)
     assert run.status == "succeeded", run.error
-    preds = VideoPredictions.load_npz(Path(settings.MEDIA_ROOT) / run.predictions_file)
-    assert preds.points.shape == (60, 3, 2)
-    assert preds.scores.shape == (60, 3)
+    preds = VideoPredictions.load_npz(storage.local_path(run.predictions_file))
+    assert preds.points.shape == (60, 1, 3, 2)  # one animal: one instance slot
+    assert preds.scores.shape == (60, 1, 3)
     assert run.predictions_file.startswith("predictions/")
     assert (run.progress, run.frames_done) == (1.0, 60)
     assert run.summary["frames"] == 60
@@ -55,7 +53,9 @@ def test_a_frame_range_of_predictions_is_served_as_a_layer(client_for, finished_
     body = response.json()
     assert body["node_names"] == ["snout", "left_ear", "right_ear"]
     assert [f["frame_index"] for f in body["frames"]] == list(range(10, 20))
-    assert len(body["frames"][0]["points"]) == 3 and len(body["frames"][0]["points"][0]) == 3
+    (instance,) = body["frames"][0]["instances"]  # one animal: one instance, no track
+    assert instance["track"] is None
+    assert len(instance["points"]) == 3 and len(instance["points"][0]) == 3
 
 
 def test_the_range_is_capped(client_for, finished_run, vic):
@@ -75,7 +75,8 @@ def test_the_latest_prediction_of_a_frame_uses_project_node_ids(
     body = response.json()
     assert body["run"] == finished_run.id and body["model_version"]["number"] == 1
     ids = list(project.nodes.order_by("position").values_list("id", flat=True))
-    assert [p["node"] for p in body["points"]] == ids
+    (instance,) = body["instances"]
+    assert [p["node"] for p in instance["points"]] == ids
 
 
 def test_renamed_nodes_are_skipped_and_the_rest_still_map(
@@ -83,13 +84,15 @@ def test_renamed_nodes_are_skipped_and_the_rest_still_map(
 ):
     project.nodes.filter(name="left_ear").update(name="ear_l")
     body = client_for(vic).get(f"/api/videos/{labeled_video.id}/predictions/7/").json()
-    assert len(body["points"]) == 2
+    assert len(body["instances"][0]["points"]) == 2
 
 
 def test_a_video_without_runs_has_an_empty_prediction(client_for, labeled_video, vic):
     response = client_for(vic).get(f"/api/videos/{labeled_video.id}/predictions/7/")
     assert response.status_code == 200  # not a 404 logged in the browser console
-    assert response.json() == {"run": None, "model_version": None, "frame_index": 7, "points": []}
+    assert response.json() == {
+        "run": None, "model_version": None, "frame_index": 7, "instances": []
+    }  # fmt: skip
 
 
 def test_smoothing_writes_a_second_file_and_keeps_the_raw_one(
@@ -101,8 +104,8 @@ def test_smoothing_writes_a_second_file_and_keeps_the_raw_one(
     )  # fmt: skip
     assert run.status == "succeeded", run.error
     assert run.smoothed_file and run.smoothed_file != run.predictions_file
-    raw = VideoPredictions.load_npz(Path(settings.MEDIA_ROOT) / run.predictions_file)
-    smooth = VideoPredictions.load_npz(Path(settings.MEDIA_ROOT) / run.smoothed_file)
+    raw = VideoPredictions.load_npz(storage.local_path(run.predictions_file))
+    smooth = VideoPredictions.load_npz(storage.local_path(run.smoothed_file))
     assert raw.points.shape == smooth.points.shape
     assert not np.allclose(raw.points, smooth.points, equal_nan=True)
     body = (

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from backend.common import storage
 from backend.inference import services
 from backend.inference.models import InferenceRun
 from backend.training.models import TrainingJob
@@ -26,7 +27,7 @@ def test_one_run_is_queued_per_video(client_for, project, model_version, video, 
     from backend.videos.services import video_create_from_path
 
     second = video_create_from_path(
-        project=project, path=__import__("pathlib").Path(video.file.path)
+        project=project, path=storage.local_path(video.file.name)
     )
     response = client_for(bob).post(
         f"/api/projects/{project.id}/inference-runs/",

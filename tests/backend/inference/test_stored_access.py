@@ -6,23 +6,25 @@ whatever they started there; Range requests are checked the same way.
 
 from __future__ import annotations
 
+import io
 import zipfile
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from backend.common import storage
 from backend.projects.models import Membership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def _model_zip(version) -> str:
     """The version's download zip (the tiny test model may not have written one)."""
     if not version.download:
         rel = f"{version.artifact_dir}/download.zip"
-        with zipfile.ZipFile(Path(settings.MEDIA_ROOT) / rel, "w") as archive:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("README.md", "model")
+        storage.save_bytes(rel, buffer.getvalue())
         version.download = rel
         version.save(update_fields=["download"])
     return f"/api/model-versions/{version.id}/download/"

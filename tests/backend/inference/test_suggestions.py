@@ -54,7 +54,9 @@ def test_accepting_with_corrected_points_marks_them_human(client_for, finished_r
     assert note == "from model v1, corrected by alice"
 
 
-def test_a_frame_labeled_meanwhile_is_a_conflict(client_for, finished_run, alice, bob):
+def test_a_frame_labeled_meanwhile_is_a_conflict_and_its_label_stays(
+    client_for, finished_run, project, alice, bob
+):
     from backend.labels.services import labels_save
 
     suggestion = _top(finished_run)
@@ -68,10 +70,17 @@ def test_a_frame_labeled_meanwhile_is_a_conflict(client_for, finished_run, alice
     assert response.status_code == 409
     stale = client.post(f"/api/suggestions/{suggestion.id}/accept/", {"version": 0}, format="json")
     assert stale.status_code == 409
+    full = client.post(f"/api/suggestions/{suggestion.id}/accept/", {"version": 1}, format="json")
+    assert full.status_code == 400  # one animal per frame, and alice's label is not replaced
+    assert "already holds 1" in full.json()["message"]
+    project.max_instances = None
+    project.save()
     current = client.post(
         f"/api/suggestions/{suggestion.id}/accept/", {"version": 1}, format="json"
     )
     assert current.status_code == 200, current.json()
+    frame = LabeledFrame.objects.get(video=suggestion.video, frame_index=suggestion.frame_index)
+    assert [i.source for i in frame.instances.all()] == ["human", "model"]
 
 
 def test_a_suggestion_is_decided_once(client_for, finished_run, bob):
@@ -122,7 +131,7 @@ def test_settings_have_defaults_and_validate(client_for, project, alice, rita, b
     url = f"/api/projects/{project.id}/active-learning-settings/"
     body = client_for(bob).get(url).json()
     assert body["n_suggestions"] == 20 and set(body["weights"]) == {
-        "uncertainty", "disagreement", "temporal", "diversity"
+        "uncertainty", "disagreement", "temporal", "diversity", "instance_count"
     }  # fmt: skip
     assert client_for(bob).put(url, {"n_suggestions": 5}, format="json").status_code == 403
     response = client_for(rita).put(

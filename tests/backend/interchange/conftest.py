@@ -13,3 +13,11 @@ def _run_on_commit(django_capture_on_commit_callbacks):
     helpers._capture = django_capture_on_commit_callbacks
     yield
     helpers._capture = None
+
+
+@pytest.fixture
+def project(project):
+    """The shared project, without a cap on animals: these tests label several per frame."""
+    project.max_instances = None
+    project.save(update_fields=["max_instances"])
+    return project

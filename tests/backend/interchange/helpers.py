@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -63,10 +63,14 @@ def unzip(path: Path, dest: Path) -> Path:
     return entries[0] if len(entries) == 1 and entries[0].is_dir() else dest
 
 
-def media_files(media_root: Path) -> list[Path]:
-    if not media_root.exists():
-        return []
-    return [p for p in media_root.rglob("*") if p.is_file()]
+MEDIA_FOLDERS = ("projects", "interchange", "cache", "models", "predictions")
+
+
+def media_files() -> list[PurePosixPath]:
+    """Every stored media file (local disk or S3), as keys."""
+    from backend.common import storage
+
+    return [PurePosixPath(key) for folder in MEDIA_FOLDERS for key in storage.list_keys(folder)]
 
 
 # Set for each test by conftest's autouse fixture (pytest-django's on-commit capture).

@@ -5,7 +5,6 @@ import json
 import zipfile
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.interchange.models import ImportExportJob
@@ -18,6 +17,8 @@ from tests.backend.interchange.helpers import (
     post_committed,
     zip_dir,
 )
+
+pytestmark = pytest.mark.media
 
 
 def _upload(client, name: str, data: bytes):
@@ -63,7 +64,7 @@ def test_bad_project_fails_job_with_message(shared_data_dir, alice, client_for, 
     job = client_for(alice).get(f"/api/import-export-jobs/{response.data['id']}/").data
     assert job["status"] == "failed" and "config.yaml is missing" in job["error"]
     assert Project.objects.count() == 0
-    assert [p for p in media_files(settings.MEDIA_ROOT) if "videos" in p.parts] == []
+    assert [p for p in media_files() if "videos" in p.parts] == []
 
 
 def _zip_bytes(entries: dict[str, bytes]) -> bytes:
@@ -89,7 +90,7 @@ def test_hostile_zips_are_refused(alice, client_for, settings, entries, message,
     assert response.status_code == 400
     assert message in response.data["message"]
     assert ImportExportJob.objects.count() == 0
-    assert media_files(settings.MEDIA_ROOT) == []
+    assert media_files() == []
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
@@ -101,7 +102,7 @@ def test_too_many_entries_and_not_a_zip(alice, client_for, settings):
     assert response.status_code == 400 and "not a valid zip" in response.data["message"]
     response = _upload(client_for(alice), "x.txt", b"hello")
     assert response.status_code == 400 and ".slp" in response.data["message"]
-    assert media_files(settings.MEDIA_ROOT) == []
+    assert media_files() == []
 
 
 def test_export_permissions_and_download(project, video, alice, vic, eve, client_for):

@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from django.conf import settings
 from PIL import Image
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError
 from backend.interchange.models import ImportedFrameSource
 from backend.interchange.services import project_export, project_import
@@ -22,6 +22,8 @@ from tests.backend.interchange.helpers import (
     original_table,
     unzip,
 )
+
+pytestmark = pytest.mark.media
 
 
 def _points(project) -> dict[str, list[dict]]:
@@ -58,7 +60,7 @@ def test_import_openfield_frames_nodes_and_pixels(shared_data_dir, alice):
                 shared_data_dir / OPENFIELD / f"labeled-data/m4s1/img{index:04d}.png"
             ).convert("RGB")
         )
-        assert np.array_equal(media.read_frame(video.file.path, index), png)
+        assert np.array_equal(media.read_frame(storage.local_path(video.file.name), index), png)
     original = by_image(original_table(shared_data_dir / OPENFIELD,
                                        "labeled-data/m4s1/CollectedData_Pranav.csv"))  # fmt: skip
     got = _points(project)
@@ -83,7 +85,7 @@ def test_reaching_mixed_sizes_and_missing_points(shared_data_dir, alice):
     }
     assert sizes.filter(width=832, height=747).count() == 40
     small_one = sizes.get(original_path="labeled-data/reachingvideo1/img033.png")
-    frame = media.read_frame(video.file.path, small_one.frame_index)
+    frame = media.read_frame(storage.local_path(video.file.name), small_one.frame_index)
     png = np.asarray(
         Image.open(shared_data_dir / REACHING / small_one.original_path).convert("RGB")
     )
@@ -178,7 +180,7 @@ def test_dlc_three_column_index_and_h5(shared_data_dir, alice, tmp_path, variant
 
 def _assert_nothing_imported():
     assert Project.objects.count() == 0
-    assert media_files(settings.MEDIA_ROOT) == []
+    assert media_files() == []
 
 
 def test_missing_config_yaml(alice, tmp_path, shared_data_dir):

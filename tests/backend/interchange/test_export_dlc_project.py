@@ -32,7 +32,7 @@ from tests.backend.interchange.helpers import (
     zip_dir,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 Status = LabeledFrame.Status
 
 

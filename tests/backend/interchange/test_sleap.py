@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sleap_io as sio
-from django.conf import settings
 
+from backend.common import storage
 from backend.common.exceptions import ApplicationError
 from backend.interchange.models import ImportedFrameSource
 from backend.interchange.services import project_export, project_import
@@ -13,6 +13,8 @@ from backend.labels.services import labels_save
 from backend.projects.models import Project
 from backend.videos import media
 from tests.backend.interchange.helpers import PAIR, media_files, unzip
+
+pytestmark = pytest.mark.media
 
 
 def _coords(labels, user=True):
@@ -58,7 +60,7 @@ def test_pkg_slp_embedded_frame_round_trip(shared_data_dir, alice, tmp_path):
     assert (source.frame_index, source.original_frame_index, source.grayscale) == (0, 0, True)
     assert Instance.objects.filter(labeled_frame__video=video).count() == 2
     embedded = original.labeled_frames[0].image[:, :, 0]
-    assert np.array_equal(media.read_frame(video.file.path, 0)[:, :, 0], embedded)
+    assert np.array_equal(media.read_frame(storage.local_path(video.file.name), 0)[:, :, 0], embedded)
     out = unzip(project_export(project=project, format="pkg.slp", dest=tmp_path), tmp_path / "o")
     pkg = next(out.glob("*.pkg.slp"))
     assert not (out / ".frames").exists()
@@ -96,6 +98,10 @@ def test_predictions_are_model_instances_and_round_trip(shared_data_dir, alice, 
         == 1100
     )  # predictions are not reviewed labels
     assert set(instances.values_list("track", flat=True)) == {str(i) for i in range(1, 28)}
+    # The tracker's identities become the project's tracks; the cap is the most seen in a frame.
+    assert set(project.tracks.values_list("name", flat=True)) == {str(i) for i in range(1, 28)}
+    most = max(len(lf.predicted_instances) for lf in sio.load_slp(str(src)).labeled_frames)
+    assert project.max_instances == most
     out = unzip(project_export(project=project, format="slp", labels="all", dest=tmp_path),
                 tmp_path / "o")  # fmt: skip
     ours = sio.load_slp(str(next(out.glob("*.slp"))), open_videos=False)
@@ -176,7 +182,7 @@ def test_unsupported_slp_file_is_refused(alice, tmp_path):
     bad.write_text('{"version": "1.0", "labels": []}')  # SLEAP's old JSON format
     with pytest.raises(ApplicationError, match="unsupported SLEAP version or format"):
         project_import(path=bad, owner=alice)
-    assert Project.objects.count() == 0 and media_files(settings.MEDIA_ROOT) == []
+    assert Project.objects.count() == 0 and media_files() == []
 
 
 def test_slp_whose_video_is_missing_names_it(shared_data_dir, alice, tmp_path):

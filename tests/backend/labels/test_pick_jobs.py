@@ -3,7 +3,7 @@ import pytest
 from backend.labels.models import FramePickJob, LabeledFrame
 from tests.backend.labels.conftest import make_todo, save
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 @pytest.fixture

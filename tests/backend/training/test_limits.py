@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from backend.common import storage
 from backend.training import services
 from backend.training.models import ModelVersion, TrainingJob
 from backend.training.tasks import train_model
@@ -75,4 +76,4 @@ def test_cancel_while_labeled_frames_are_decoded_acts_within_seconds(
     assert job.status == "cancelled"
     assert time.monotonic() - cancelled_at[0] < 3
     assert len(decoded) <= 5 < job.snapshot.frame_count  # it stopped decoding, not after it
-    assert not services.model_dir(job).exists()  # training never started
+    assert storage.list_keys(services.model_prefix(job)) == []  # training never started

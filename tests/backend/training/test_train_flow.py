@@ -13,10 +13,11 @@ import zipfile
 import numpy as np
 import pytest
 
+from backend.common import storage
 from backend.training.models import ModelVersion, TrainingJob
 from backend.videos.services import frame_rgb
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 TINY = {"max_seconds": 6.0, "max_crop_size": 64, "filters": 8}
 
 
@@ -57,9 +58,8 @@ def test_one_click_training_publishes_a_downloadable_model(
         archive.read("model.onnx"), providers=["CPUExecutionProvider"]
     )
     onnx_points = session.run(None, {session.get_inputs()[0].name: frames})[0]
-    from django.conf import settings
 
-    artifact = ModelArtifact.from_dir(settings.MEDIA_ROOT / version.artifact_dir)
+    artifact = ModelArtifact.from_dir(storage.local_dir(version.artifact_dir))
     points, _ = predict_frames(artifact, frames)
     assert np.abs(onnx_points - points).max() < 0.5
 

@@ -8,12 +8,12 @@ timestamps are decode order); a few of its frames (keyframe starts) came out rig
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 from django.core.management import call_command
 
+from backend.common import storage
 from backend.inference.models import InferenceRun, Suggestion
 from backend.labels.models import LabeledFrame
 from backend.labels.services import labels_save
@@ -23,7 +23,7 @@ from backend.videos import frame_check, media, services
 from tests.backend.videos.helpers import SPECS, write_video
 from tests.conftest import node_ids
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def avi_video(project, tmp_path):
 
 
 def _old_reader_was_right(video, index: int) -> bool:
-    path = Path(video.file.path)
+    path = storage.local_path(video.file.name)
     return np.array_equal(frame_check.legacy_read_frame(path, index), media.read_frame(path, index))
 
 
@@ -107,7 +107,7 @@ def test_flag_sends_wrong_labeled_frames_back_for_re_review_once(avi_video, work
 
 
 def test_it_deletes_jpegs_an_older_version_cached(avi_video, work):
-    stale = services.frame_cache_dir(avi_video) / "0000005.jpg"
-    stale.write_bytes(b"\xff\xd8 old green frame")
+    stale = f"{services.frame_cache_prefix(avi_video)}/0000005.jpg"
+    storage.save_bytes(stale, b"\xff\xd8 old green frame")
     assert "1 stale cached frames deleted" in _check("--project", str(avi_video.project_id))
-    assert not stale.exists()
+    assert not storage.exists(stale)

@@ -28,7 +28,7 @@ export function LabelingRoute() {
       <nav className="crumbs">
         <Link to={`/projects/${project.id}`}>← {project.name}</Link>
       </nav>
-      <LabelingPage key={video.id} video={video} skeleton={skeleton} role={project.my_role} me={user} />
+      <LabelingPage key={video.id} video={video} skeleton={skeleton} role={project.my_role} me={user} project={project} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { useAsync } from '../../lib/useAsync';
 import { getProject } from '../../features/projects/api/projects';
+import { AnimalsSettingsPanel } from '../../features/projects/components/AnimalsSettingsPanel';
 import { ReviewSettingsPanel } from '../../features/projects/components/ReviewSettingsPanel';
 import { getDashboard, getProjectVideos } from '../../features/team/api/team';
 import { DashboardPanel } from '../../features/team/components/DashboardPanel';
@@ -38,6 +39,7 @@ export function TeamRoute() {
       </div>
       {role === 'owner' && <InvitePanel projectId={projectId} />}
       {role === 'owner' && <ReviewSettingsPanel project={project.data} />}
+      {role === 'owner' && <AnimalsSettingsPanel project={project.data} />}
       <DashboardPanel dashboard={dashboard.data} error={dashboard.error} />
       {(role === 'owner' || role === 'reviewer') && videos.data && (
         <PickFramesPanel videos={videos.data} onFinished={onPicked} />

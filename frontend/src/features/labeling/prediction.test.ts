@@ -11,16 +11,14 @@ const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({
   key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods,
 });
 
-const api = {
-  run: 5,
-  model_version: { id: 11, number: 2 },
-  frame_index: 3,
-  points: [
-    { node: 1, x: 10.5, y: 20, score: 0.9 },
-    { node: 2, x: 30, y: 40, score: null },
-    { node: 99, x: 1, y: 1, score: 0.5 }, // not in the skeleton
-  ],
-};
+const points = [
+  { node: 1, x: 10.5, y: 20, score: 0.9 },
+  { node: 2, x: 30, y: 40, score: null },
+  { node: 99, x: 1, y: 1, score: 0.5 }, // not in the skeleton
+];
+const api = { run: 5, model_version: { id: 11, number: 2 }, frame_index: 3, instances: [{ track: null, score: 0.7, points }] };
+/** A server from before multi-animal predictions: one `points` list. */
+const legacyApi = { run: 5, model_version: { id: 11, number: 2 }, frame_index: 3, points };
 
 function editable(frameIndex = 3): EditorState {
   return { ...editorLoadFrame(editorCreate({ skeleton, frameIndex, frameCount: 10 }), []), editable: true };
@@ -31,11 +29,12 @@ describe('prediction helpers', () => {
     const p = predictionFromApi(api, [1, 2, 3]);
     expect(p).toEqual({
       frameIndex: 3, run: 5, modelVersionNumber: 2,
-      points: { 1: { x: 10.5, y: 20, score: 0.9 }, 2: { x: 30, y: 40, score: null } },
+      instances: [{ track: null, score: 0.7, points: { 1: { x: 10.5, y: 20, score: 0.9 }, 2: { x: 30, y: 40, score: null } } }],
     });
-    expect(predictionPose(p)).toEqual({ 1: { x: 10.5, y: 20, visibility: 2 }, 2: { x: 30, y: 40, visibility: 2 } });
+    expect(predictionFromApi(legacyApi, [1, 2, 3]).instances[0]!.points).toEqual(p.instances[0]!.points);
+    expect(predictionPose(p.instances[0]!)).toEqual({ 1: { x: 10.5, y: 20, visibility: 2 }, 2: { x: 30, y: 40, visibility: 2 } });
     expect(hasPredictedPoints(p)).toBe(true);
-    expect(hasPredictedPoints({ ...p, points: {} })).toBe(false);
+    expect(hasPredictedPoints({ ...p, instances: [] })).toBe(false);
     expect(hasPredictedPoints(null)).toBe(false);
   });
 

@@ -64,7 +64,8 @@ describe('editor frame load and instances', () => {
   it('loads the first human instance and activates the first unplaced node', () => {
     const s = editorLoadFrame(editorCreate({ skeleton, frameIndex: 0, frameCount: 10 }), [model, mine]);
     expect(currentPose(s).points).toEqual({ 2: { x: 10.5, y: 20.25, visibility: 1 } });
-    expect(s.base.mineIndex).toBe(1);
+    expect(s.activeInstance).toBe(0);
+    expect(s.history.present.instances.map((i) => i.origin)).toEqual([mine]); // the model instance is not editable
     expect(s.activeNodeId).toBe(1);
   });
 

@@ -1,15 +1,21 @@
 /**
  * Editor state of the labeling tool, and its undo history. Pure: no React, no I/O.
  *
- * Flow: the page loads a frame's instances → `editorLoadFrame` picks the one
- * human instance we edit (first `source: "human"` instance) and keeps every
- * other instance untouched in `base` → actions produce new states → when the
- * pose changed, `editorInstances` rebuilds the full `instances` list to PUT.
+ * Flow: the page loads a frame's instances → `editorLoadFrame` makes every
+ * human instance editable (`FrameDoc`) and keeps the others (model instances)
+ * untouched in `base` → actions produce new states → when the document
+ * changed, `editorInstances` rebuilds the full `instances` list to PUT.
  *
- * Only the pose (`PoseDoc`) is undoable; the active node, help panel and frame
- * index are UI state and live beside the history, not inside it.
+ * Several animals: the document holds one `InstanceDoc` per animal and the
+ * state names the active one (`activeInstance`). Point actions work on the
+ * active instance through `currentPose` / `editorCommit`, so single-animal
+ * editing is the case of one instance, not a separate path.
+ *
+ * Only the document is undoable; the active instance and node, help panel and
+ * frame index are UI state and live beside the history, not inside it.
  */
-import type { Instance, Point, Skeleton, Visibility } from '../../types/api';
+import type { Instance, Point, Skeleton, Track, Visibility } from '../../types/api';
+import type { PoseTemplate } from './meanPose';
 import type { FramePredictionState } from './prediction';
 
 /** One labeled keypoint in image pixels. */
@@ -22,6 +28,23 @@ export interface PointValue {
 /** The pose being edited: node id → point. A missing node is "not labeled". */
 export interface PoseDoc {
   readonly points: Readonly<Record<number, PointValue>>;
+}
+
+/** One editable animal on the frame. */
+export interface InstanceDoc {
+  /** Track (identity) name from the project's list; null: not assigned. */
+  readonly track: string | null;
+  readonly points: Readonly<Record<number, PointValue>>;
+  /**
+   * The loaded server instance this one edits (its id and the points of nodes
+   * no longer in the skeleton are written back); null for a new instance.
+   */
+  readonly origin: Instance | null;
+}
+
+/** The undoable content of a frame: its editable (human) instances, in order. */
+export interface FrameDoc {
+  readonly instances: readonly InstanceDoc[];
 }
 
 export interface History<T> {
@@ -58,21 +81,22 @@ export function historyRedo<T>(h: History<T>): History<T> {
 export const canUndo = <T>(h: History<T>) => h.past.length > 0;
 export const canRedo = <T>(h: History<T>) => h.future.length > 0;
 
-/** Server instances around the one we edit; written back as they came. */
+/** The frame's instances as loaded (or as last replaced); the non-human ones are written back as they came. */
 export interface FrameBase {
-  /** The instances of the frame as loaded (or as last replaced). */
   readonly instances: readonly Instance[];
-  /** Index in `instances` of the human instance we edit, or -1 if none yet. */
-  readonly mineIndex: number;
-  /** Points of the edited instance whose node is not in the skeleton (kept as is). */
-  readonly foreignPoints: readonly Point[];
 }
 
 export interface EditorState {
   /** Skeleton node ids in display order. */
   readonly nodeIds: readonly number[];
-  readonly history: History<PoseDoc>;
+  readonly history: History<FrameDoc>;
   readonly base: FrameBase;
+  /** Index in the document of the instance point actions edit (may point past the end: none yet). */
+  readonly activeInstance: number;
+  /** Animals a frame may hold (null: unknown). 1 is the single-animal workspace. */
+  readonly maxInstances: number | null;
+  /** The project's track list, in order (empty: no list, any name goes). */
+  readonly tracks: readonly Track[];
   readonly activeNodeId: number | null;
   readonly frameIndex: number;
   /** Number of frames in the video; null while unknown. */
@@ -86,17 +110,27 @@ export interface EditorState {
   readonly frameSize: { readonly width: number; readonly height: number } | null;
   /** Keyboard placement mode: the crosshair in image pixels; null when the mode is off. */
   readonly crosshair: { readonly x: number; readonly y: number } | null;
-  /** Points of the nearest earlier labeled frame's human instance ("copy previous"). */
-  readonly previous: { readonly frameIndex: number; readonly points: Readonly<Record<number, PointValue>> } | null;
+  /** The human instances of the nearest earlier labeled frame ("copy previous"). */
+  readonly previous: PreviousFrame | null;
   readonly historyOpen: boolean;
   /** The model's prediction for the current frame (null: none, or not loaded yet). */
   readonly prediction: FramePredictionState | null;
   /** Whether the prediction layer is drawn (P). */
   readonly predictionsShown: boolean;
+  /** The predicted instance picked in the prediction bar (U uses it); null: U uses every predicted instance. */
+  readonly activePrediction: number | null;
+  /** The skeleton's mean pose from the labels so far (null: none yet); "stamp" places it. */
+  readonly meanPose: PoseTemplate | null;
 }
 
-const EMPTY_DOC: PoseDoc = { points: {} };
-const EMPTY_BASE: FrameBase = { instances: [], mineIndex: -1, foreignPoints: [] };
+export interface PreviousFrame {
+  readonly frameIndex: number;
+  readonly instances: readonly { readonly track: string | null; readonly points: Readonly<Record<number, PointValue>> }[];
+}
+
+const EMPTY_POINTS: Readonly<Record<number, PointValue>> = Object.freeze({});
+const EMPTY_DOC: FrameDoc = { instances: [] };
+const EMPTY_BASE: FrameBase = { instances: [] };
 
 export function editorCreate(opts: {
   skeleton: Skeleton;
@@ -105,12 +139,17 @@ export function editorCreate(opts: {
   editable?: boolean;
   canLabel?: boolean;
   frameSize?: { width: number; height: number } | null;
+  maxInstances?: number | null;
+  tracks?: readonly Track[];
 }): EditorState {
   const nodeIds = opts.skeleton.nodes.map((n) => n.id);
   return {
     nodeIds,
     history: historyCreate(EMPTY_DOC),
     base: EMPTY_BASE,
+    activeInstance: 0,
+    maxInstances: opts.maxInstances === undefined ? 1 : opts.maxInstances,
+    tracks: opts.tracks ?? [],
     activeNodeId: nodeIds[0] ?? null,
     frameIndex: opts.frameIndex,
     frameCount: opts.frameCount,
@@ -123,46 +162,98 @@ export function editorCreate(opts: {
     historyOpen: false,
     prediction: null,
     predictionsShown: true,
+    activePrediction: null,
+    meanPose: null,
   };
 }
 
-export const currentPose = (s: EditorState): PoseDoc => s.history.present;
+/** Several animals per frame (or an unknown number): the instance tools are shown. */
+export const isMultiAnimal = (s: Pick<EditorState, 'maxInstances'>): boolean => s.maxInstances !== 1;
+
+export const currentDoc = (s: EditorState): FrameDoc => s.history.present;
+
+/** The instance point actions edit; undefined when the frame has none yet. */
+export const activeInstanceDoc = (s: EditorState): InstanceDoc | undefined =>
+  s.history.present.instances[s.activeInstance];
+
+/** The active instance's pose (empty when there is none yet: the first placed point creates it). */
+export const currentPose = (s: EditorState): PoseDoc => ({ points: activeInstanceDoc(s)?.points ?? EMPTY_POINTS });
 
 export const isPlaced = (s: EditorState, nodeId: number): boolean =>
   currentPose(s).points[nodeId] !== undefined;
 
-/** Index of the instance we edit: the first human instance. */
+/** Whether another instance may be added (the project's cap, when known). */
+export const canAddInstance = (s: EditorState): boolean =>
+  s.maxInstances === null || currentDoc(s).instances.length < s.maxInstances;
+
+/** Index of the first human instance (the one single-animal views show as "the" pose). */
 export function findMineIndex(instances: readonly Instance[]): number {
   return instances.findIndex((i) => i.source === 'human');
 }
 
+/** A server instance's points on the skeleton's nodes, as a point map. */
+export function pointMap(points: readonly Point[], nodeIds: readonly number[]): Record<number, PointValue> {
+  const known = new Set(nodeIds);
+  const out: Record<number, PointValue> = {};
+  for (const p of points) if (known.has(p.node)) out[p.node] = { x: p.x, y: p.y, visibility: p.visibility };
+  return out;
+}
+
 /**
  * Replace the frame content (after a load, "take theirs", or a restored draft).
- * Resets undo history and activates the first unplaced node.
+ * Resets undo history, activates the first instance and its first unplaced node.
  */
 export function editorLoadFrame(s: EditorState, instances: readonly Instance[], frameIndex = s.frameIndex): EditorState {
-  const mineIndex = findMineIndex(instances);
-  const mine = instances[mineIndex];
-  const known = new Set(s.nodeIds);
-  const points: Record<number, PointValue> = {};
-  const foreignPoints: Point[] = [];
-  for (const p of mine?.points ?? []) {
-    if (known.has(p.node)) points[p.node] = { x: p.x, y: p.y, visibility: p.visibility };
-    else foreignPoints.push(p);
-  }
+  const docs: InstanceDoc[] = instances
+    .filter((i) => i.source === 'human')
+    .map((i) => ({ track: i.track, points: pointMap(i.points, s.nodeIds), origin: i }));
   const loaded: EditorState = {
     ...s,
     frameIndex,
-    history: historyCreate({ points }),
-    base: { instances: [...instances], mineIndex, foreignPoints },
+    history: historyCreate({ instances: docs }),
+    base: { instances: [...instances] },
+    activeInstance: 0,
+    activePrediction: null,
   };
   return { ...loaded, activeNodeId: nextUnplacedNode(loaded, null) ?? s.nodeIds[0] ?? null };
 }
 
-/** Commit a new pose to the history (no-op for viewers). */
+/** The first project track no instance of the document carries (null when all are taken or there are none). */
+export function freeTrack(s: EditorState, doc: FrameDoc = currentDoc(s)): string | null {
+  if (!isMultiAnimal(s)) return null;
+  const used = new Set(doc.instances.map((i) => i.track));
+  return s.tracks.find((t) => !used.has(t.name))?.name ?? null;
+}
+
+/** Commit a new document (no-op for viewers); `activeInstance` defaults to the current one, kept in range. */
+export function editorCommitDoc(s: EditorState, doc: FrameDoc, activeInstance = s.activeInstance): EditorState {
+  if (!s.editable || doc === s.history.present) return s;
+  return withActiveInRange({ ...s, history: historyCommit(s.history, doc), activeInstance });
+}
+
+/**
+ * Commit a new pose for the active instance (no-op for viewers). On a frame
+ * without instances the first point creates one (with the first free track).
+ */
 export function editorCommit(s: EditorState, pose: PoseDoc): EditorState {
   if (!s.editable) return s;
-  return { ...s, history: historyCommit(s.history, pose) };
+  const doc = currentDoc(s);
+  const active = doc.instances[s.activeInstance];
+  if (active) {
+    if (active.points === pose.points) return s;
+    const instances = doc.instances.map((inst, i) => (i === s.activeInstance ? { ...inst, points: pose.points } : inst));
+    return editorCommitDoc(s, { instances });
+  }
+  if (Object.keys(pose.points).length === 0) return s;
+  const created: InstanceDoc = { track: freeTrack(s, doc), points: pose.points, origin: null };
+  return editorCommitDoc(s, { instances: [...doc.instances, created] }, doc.instances.length);
+}
+
+/** After undo / redo the active instance may be gone: keep the index on an existing one. */
+export function withActiveInRange(s: EditorState): EditorState {
+  const n = currentDoc(s).instances.length;
+  const activeInstance = Math.max(0, Math.min(s.activeInstance, n - 1));
+  return activeInstance === s.activeInstance ? s : { ...s, activeInstance };
 }
 
 export function withPoint(pose: PoseDoc, nodeId: number, value: PointValue): PoseDoc {
@@ -181,8 +272,9 @@ export function nextVisibility(v: Visibility): Visibility {
 }
 
 /**
- * The first unplaced node after `afterNodeId` in display order (wrapping), or
- * null when every node is placed. With `afterNodeId` null, search from the start.
+ * The first unplaced node of the active instance after `afterNodeId` in display
+ * order (wrapping), or null when every node is placed. With `afterNodeId` null,
+ * search from the start.
  */
 export function nextUnplacedNode(s: EditorState, afterNodeId: number | null): number | null {
   const ids = s.nodeIds;
@@ -203,61 +295,82 @@ export function stepNode(s: EditorState, nodeId: number | null, step: 1 | -1): n
   return s.nodeIds[(i + step + n) % n] ?? null;
 }
 
-/** Points of the edited instance, in skeleton order, followed by foreign points. */
-export function posePoints(s: EditorState): Point[] {
-  const pose = currentPose(s);
+/** An instance's points in skeleton order, then the points of nodes the skeleton lost (kept as they came). */
+function instancePoints(s: EditorState, inst: InstanceDoc): Point[] {
   const points: Point[] = [];
   for (const node of s.nodeIds) {
-    const p = pose.points[node];
+    const p = inst.points[node];
     if (p) points.push({ node, x: p.x, y: p.y, visibility: p.visibility });
   }
-  return [...points, ...s.base.foreignPoints];
+  const known = new Set(s.nodeIds);
+  return [...points, ...(inst.origin?.points ?? []).filter((p) => !known.has(p.node))];
+}
+
+/** Points of the active instance, in skeleton order, followed by foreign points. */
+export function posePoints(s: EditorState): Point[] {
+  const active = activeInstanceDoc(s);
+  return active ? instancePoints(s, active) : [];
+}
+
+function toInstance(s: EditorState, inst: InstanceDoc): Instance | null {
+  const points = instancePoints(s, inst);
+  if (!points.length) return null;
+  return inst.origin ? { ...inst.origin, track: inst.track, points } : { track: inst.track, source: 'human', points };
 }
 
 /**
- * The full `instances` list to PUT: every loaded instance unchanged, except
- * the edited human instance, which gets the current points. A new human
- * instance (track null) is appended when there was none; an edited instance
- * left with no points is dropped.
+ * The full `instances` list to PUT: non-human instances unchanged and in
+ * place, each loaded human instance where it was (dropped when deleted or
+ * left with no points), new instances appended.
  */
 export function editorInstances(s: EditorState): Instance[] {
-  const points = posePoints(s);
-  const { instances, mineIndex } = s.base;
-  const mine = instances[mineIndex];
-  if (!mine) {
-    return points.length ? [...instances, { track: null, source: 'human', points }] : [...instances];
+  const docs = currentDoc(s).instances;
+  const byOrigin = new Map(docs.filter((d) => d.origin).map((d) => [d.origin, d]));
+  const out: Instance[] = [];
+  const written = new Set<InstanceDoc>();
+  for (const inst of s.base.instances) {
+    if (inst.source !== 'human') {
+      out.push(inst);
+      continue;
+    }
+    const doc = byOrigin.get(inst);
+    if (!doc) continue;
+    written.add(doc);
+    const next = toInstance(s, doc);
+    if (next) out.push(next);
   }
-  const out = [...instances];
-  if (points.length) out[mineIndex] = { ...mine, points };
-  else out.splice(mineIndex, 1);
+  for (const doc of docs) {
+    if (written.has(doc)) continue;
+    // Not matched to a loaded instance (new, or a second copy of one): saved as a new instance, without an id.
+    const next = toInstance(s, doc.origin ? { ...doc, origin: null } : doc);
+    if (next) out.push(next);
+  }
   return out;
 }
 
-/** The human instance of a frame as a point map (for "copy previous"). */
+/** The human instance of a frame as a point map (single-animal views: the read-only frame, the conflict panel). */
 export function humanPointMap(instances: readonly Instance[] | undefined, nodeIds: readonly number[]): Record<number, PointValue> {
   const mine = instances?.[findMineIndex(instances)];
-  const known = new Set(nodeIds);
-  const points: Record<number, PointValue> = {};
-  for (const p of mine?.points ?? []) {
-    if (known.has(p.node)) points[p.node] = { x: p.x, y: p.y, visibility: p.visibility };
-  }
-  return points;
+  return pointMap(mine?.points ?? [], nodeIds);
 }
 
 /**
- * The nearest labeled frame before `frameIndex` whose human instance has points,
- * from the video's labeled-frame list; null when there is none.
+ * The nearest labeled frame before `frameIndex` with human points, from the
+ * video's labeled-frame list (all its human instances); null when there is none.
  */
 export function previousLabeledPose(
   frames: readonly { frame_index: number; instances?: readonly Instance[] }[],
   frameIndex: number,
   nodeIds: readonly number[],
-): EditorState['previous'] {
-  let best: EditorState['previous'] = null;
+): PreviousFrame | null {
+  let best: PreviousFrame | null = null;
   for (const f of frames) {
     if (f.frame_index >= frameIndex || (best && f.frame_index <= best.frameIndex)) continue;
-    const points = humanPointMap(f.instances, nodeIds);
-    if (Object.keys(points).length) best = { frameIndex: f.frame_index, points };
+    const instances = (f.instances ?? [])
+      .filter((i) => i.source === 'human')
+      .map((i) => ({ track: i.track, points: pointMap(i.points, nodeIds) }))
+      .filter((i) => Object.keys(i.points).length > 0);
+    if (instances.length) best = { frameIndex: f.frame_index, instances };
   }
   return best;
 }

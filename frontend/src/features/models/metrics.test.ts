@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelMetrics, ModelVersion } from '../../types/api';
 import {
-  betterIndex, configDiff, evaluatedFrames, flatten, formatMetric, formatPck, formatPx, formatSeconds, joinNodeErrors,
+  betterIndex, compareMetricsFor, configDiff, evaluatedFrames, isMultiAnimalMetrics, flatten, formatMetric, formatPck, formatPx, formatSeconds, joinNodeErrors,
   perNodeErrors, trainPresetOf,
 } from './metrics';
 
@@ -99,5 +99,31 @@ describe('configDiff', () => {
     expect(trainPresetOf({ config: { train_config: { preset: 'accurate' } } })).toBe('accurate');
     expect(trainPresetOf({ config: { train_config: { preset: 'weird' } } })).toBe('balanced');
     expect(trainPresetOf({ config: {} })).toBe('balanced');
+  });
+});
+
+describe('multi-animal metrics', () => {
+  const multi = {
+    rmse_px: 3.5, rmse_matched_px: 3.5, map_oks: 0.72, mar_oks: 0.8, pck: 0.9, pck_threshold_px: 5,
+    missed_instances: 2, spurious_instances: 1,
+    per_node: { snout: { rmse_px: 2.5, pck: 1 }, tail: { rmse_px: null, pck: null } },
+  } as ModelMetrics;
+
+  it('adds the OKS and instance rows only when a version has them', () => {
+    const single = compareMetricsFor([version({ rmse_px: 1 })]).map((m) => m.key);
+    expect(single).not.toContain('map_oks');
+    const rows = compareMetricsFor([version({ rmse_px: 1 }), version(multi)]);
+    expect(rows.map((m) => m.key)).toEqual(expect.arrayContaining(['map_oks', 'mar_oks', 'rmse_matched_px', 'pck', 'missed_instances', 'spurious_instances']));
+    expect(rows.find((m) => m.key === 'pck')!.label).toBe('PCK@5px, matched instances');
+    expect(formatMetric(multi, 'map_oks', rows.find((m) => m.key === 'map_oks')!.format)).toBe('72.0%');
+    expect(betterIndex(2, 0, rows.find((m) => m.key === 'missed_instances')!.better)).toBe(1);
+    expect(isMultiAnimalMetrics(multi)).toBe(true);
+  });
+
+  it('reads per_node (name → {rmse_px, pck}) as the per-node errors', () => {
+    expect(perNodeErrors(version(multi, { node_names: ['snout', 'tail'] }))).toEqual([
+      { node: 'snout', value: 2.5 },
+      { node: 'tail', value: null },
+    ]);
   });
 });

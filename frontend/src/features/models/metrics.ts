@@ -13,6 +13,8 @@ export interface MetricDef {
   label: string;
   better: Better | null;
   format: (v: number) => string;
+  /** Written only for multi-animal models: the row is left out when no version has it. */
+  multi?: boolean;
 }
 
 const px = (v: number) => `${v.toFixed(2)} px`;
@@ -27,10 +29,35 @@ export const COMPARE_METRICS: readonly MetricDef[] = [
   { key: 'pck_2px', label: 'PCK@2px', better: 'higher', format: pct },
   { key: 'pck_5px', label: 'PCK@5px', better: 'higher', format: pct },
   { key: 'pck_10px', label: 'PCK@10px', better: 'higher', format: pct },
+  { key: 'map_oks', label: 'mAP (OKS)', better: 'higher', format: pct, multi: true },
+  { key: 'mar_oks', label: 'mAR (OKS)', better: 'higher', format: pct, multi: true },
+  { key: 'rmse_matched_px', label: 'RMSE, matched instances', better: 'lower', format: px, multi: true },
+  { key: 'pck', label: 'PCK, matched instances', better: 'higher', format: pct, multi: true },
+  { key: 'missed_instances', label: 'Missed instances', better: 'lower', format: int, multi: true },
+  { key: 'spurious_instances', label: 'Spurious instances', better: 'lower', format: int, multi: true },
   { key: 'n_points', label: 'Evaluated points', better: null, format: int },
   { key: 'steps', label: 'Steps', better: null, format: int },
   { key: 'train_seconds', label: 'Train time', better: null, format: (v) => formatSeconds(v) },
 ];
+
+/** Whether a version was evaluated as a multi-animal model (OKS-matched metrics). */
+export function isMultiAnimalMetrics(metrics: ModelMetrics | undefined): boolean {
+  return metrics !== undefined && metrics !== null && 'map_oks' in metrics;
+}
+
+/** The comparison rows for these versions: the multi-animal ones only when one of them has them. */
+export function compareMetricsFor(versions: readonly Pick<ModelVersion, 'metrics'>[]): readonly MetricDef[] {
+  const multi = versions.some((v) => isMultiAnimalMetrics(v.metrics));
+  return COMPARE_METRICS.filter((m) => multi || !m.multi).map((m) =>
+    m.key === 'pck' ? { ...m, label: `PCK@${pckThreshold(versions)}px, matched instances` } : m,
+  );
+}
+
+/** The PCK threshold the multi-animal metrics used (`pck_threshold_px`), shown in the label. */
+function pckThreshold(versions: readonly Pick<ModelVersion, 'metrics'>[]): string {
+  const t = versions.map((v) => metricNumber(v.metrics, 'pck_threshold_px')).find((x) => x !== undefined);
+  return t === undefined ? '?' : String(t);
+}
 
 /** A finite number metric, else undefined. */
 export function metricNumber(metrics: ModelMetrics | undefined, key: string): number | undefined {
@@ -72,10 +99,11 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 /**
  * Per-node RMSE as a list in skeleton order. Accepts a name → value map, a
  * list of numbers (named by `config.node_names`), of [name, value] pairs or of
- * {node|name, rmse_px|value} objects.
+ * {node|name, rmse_px|value} objects. Multi-animal models write `per_node`
+ * (name → {rmse_px, pck}), read when `per_node_rmse_px` is absent.
  */
 export function perNodeErrors(version: Pick<ModelVersion, 'metrics' | 'config'>): NodeError[] {
-  const raw: unknown = version.metrics?.per_node_rmse_px;
+  const raw: unknown = version.metrics?.per_node_rmse_px ?? version.metrics?.per_node;
   const names = Array.isArray(version.config?.node_names) ? version.config.node_names : [];
   if (Array.isArray(raw)) {
     return raw.map((item: unknown, i): NodeError => {
@@ -91,7 +119,8 @@ export function perNodeErrors(version: Pick<ModelVersion, 'metrics' | 'config'>)
     const map = raw as Record<string, unknown>;
     const ordered = names.filter((n) => n in map);
     const rest = Object.keys(map).filter((n) => !ordered.includes(n));
-    return [...ordered, ...rest].map((node) => ({ node, value: num(map[node]) }));
+    const value = (v: unknown) => (v && typeof v === 'object' ? num((v as Record<string, unknown>).rmse_px) : num(v));
+    return [...ordered, ...rest].map((node) => ({ node, value: value(map[node]) }));
   }
   return [];
 }

@@ -1,7 +1,7 @@
 /** Pure helpers of the suggestions page: ordering, sub-scores, predicted points, who may be assigned, AL settings. */
 import type { ActiveLearningSettings, ALStrategy, Member, PredictedPoint, PredictionRange, Role, Suggestion } from '../../types/api';
 
-export const STRATEGIES: readonly ALStrategy[] = ['uncertainty', 'disagreement', 'temporal', 'diversity'];
+export const STRATEGIES: readonly ALStrategy[] = ['uncertainty', 'disagreement', 'temporal', 'diversity', 'instance_count'];
 
 /** What each strategy means, for tooltips and the settings panel. */
 export const STRATEGY_HELP: Record<ALStrategy, string> = {
@@ -9,6 +9,7 @@ export const STRATEGY_HELP: Record<ALStrategy, string> = {
   disagreement: 'augmented copies of the frame disagree',
   temporal: 'implausible jump between neighbouring frames',
   diversity: 'unlike the frames labeled so far',
+  instance_count: 'number of animals differs from the neighbouring frames or the expected count',
 };
 
 /** Highest score first; ties by id (the backend's order). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADVANCED_FIELDS, buildAdvanced, fieldValue } from './advanced';
+import { ADVANCED_FIELDS, buildAdvanced, fieldValue, MODEL_KINDS, withModelKind } from './advanced';
 
 const preset = { preset: 'fast', max_seconds: 120, batch_size: 8, learning_rate: 0.003, seed: 0, aug_flip: true };
 const field = (name: string) => ADVANCED_FIELDS.find((f) => f.name === name)!;
@@ -35,5 +35,14 @@ describe('advanced settings', () => {
       'learning_rate: expected a number, got "fast"',
       'seed: required',
     ]);
+  });
+});
+
+describe('model kind', () => {
+  it('proposes top-down and sends the kind only when it differs from the preset', () => {
+    expect(MODEL_KINDS[0]!.kind).toBe('top_down');
+    expect(withModelKind({}, preset, 'top_down')).toEqual({});
+    expect(withModelKind({ seed: 1 }, preset, 'bottom_up')).toEqual({ seed: 1, model_kind: 'bottom_up' });
+    expect(withModelKind({}, { ...preset, model_kind: 'bottom_up' }, 'top_down')).toEqual({ model_kind: 'top_down' });
   });
 });

@@ -63,3 +63,23 @@ export function buildAdvanced(
   }
   return { advanced, errors };
 }
+
+export type ModelKind = NonNullable<TrainConfig['model_kind']>;
+
+/**
+ * The model kinds the form offers, default first. Top-down (centroid, then a
+ * crop per animal) is the default: it is the one the single-animal projects
+ * and small label sets train well with; bottom-up (part affinity fields) is
+ * the choice for many animals that touch or overlap.
+ */
+export const MODEL_KINDS: readonly { kind: ModelKind; label: string; hint: string }[] = [
+  { kind: 'top_down', label: 'Top-down', hint: 'find each animal, then its pose in a crop (default; best for one or a few animals)' },
+  { kind: 'bottom_up', label: 'Bottom-up', hint: 'all body parts at once, grouped into animals (crowded or touching animals)' },
+];
+
+export const DEFAULT_MODEL_KIND: ModelKind = 'top_down';
+
+/** `advanced` with `model_kind` when it differs from the preset's (presets default to top-down). */
+export function withModelKind(advanced: Record<string, unknown>, preset: TrainConfig | undefined, kind: ModelKind): Record<string, unknown> {
+  return kind === (preset?.model_kind ?? DEFAULT_MODEL_KIND) ? advanced : { ...advanced, model_kind: kind };
+}

@@ -3,7 +3,7 @@
  * move `frameIndex`; the page notices and loads the new frame. Save and fit
  * are declared as effects the page performs.
  */
-import { canRedo, canUndo, historyRedo, historyUndo, type EditorState } from '../state';
+import { canRedo, canUndo, historyRedo, historyUndo, withActiveInRange, type EditorState } from '../state';
 import { modKey, plainKey, type Action } from './types';
 
 const lastFrame = (s: EditorState) => (s.frameCount ?? Infinity) - 1;
@@ -42,7 +42,7 @@ export const undo: Action = {
   shortcuts: ['Ctrl+Z'],
   keyTest: (e) => modKey(e, 'z', false),
   predicate: (s) => s.editable && canUndo(s.history),
-  perform: (s) => ({ ...s, history: historyUndo(s.history) }),
+  perform: (s) => withActiveInRange({ ...s, history: historyUndo(s.history) }),
 };
 
 export const redo: Action = {
@@ -51,7 +51,7 @@ export const redo: Action = {
   shortcuts: ['Ctrl+Shift+Z', 'Ctrl+Y'],
   keyTest: (e) => modKey(e, 'z', true) || modKey(e, 'y', false),
   predicate: (s) => s.editable && canRedo(s.history),
-  perform: (s) => ({ ...s, history: historyRedo(s.history) }),
+  perform: (s) => withActiveInRange({ ...s, history: historyRedo(s.history) }),
 };
 
 export const save: Action = {

@@ -11,8 +11,11 @@
  * change frames).
  */
 import {
+  currentDoc,
   currentPose,
   editorCommit,
+  editorCommitDoc,
+  isMultiAnimal,
   nextUnplacedNode,
   withPoint,
   type EditorState,
@@ -111,14 +114,22 @@ export const placeAtCrosshair: Action = {
 
 export const copyPrevious: Action = {
   name: 'copyPrevious',
-  label: 'Copy the previous labeled frame’s instance onto this frame (undoable)',
+  label: 'Copy the previous labeled frame’s instances onto this frame (undoable)',
   short: 'Copy previous',
   shortcuts: ['C'],
   keyTest: (e) => plainKey(e, 'c'),
-  predicate: (s) => s.editable && s.previous !== null && Object.keys(s.previous.points).length > 0,
+  predicate: (s) => s.editable && s.previous !== null && s.previous.instances.length > 0,
   perform(s) {
     if (!s.previous) return s;
-    const next = editorCommit(s, { points: { ...s.previous.points } });
+    const doc = currentDoc(s);
+    const cap = isMultiAnimal(s) ? (s.maxInstances ?? Infinity) : 1;
+    // Copies take the place of the frame's instances in order, so saved instances keep their ids.
+    const instances = s.previous.instances.slice(0, cap).map((copy, i) => ({
+      track: copy.track,
+      points: { ...copy.points },
+      origin: doc.instances[i]?.origin ?? null,
+    }));
+    const next = editorCommitDoc(s, { instances }, 0);
     return followActive({ ...next, activeNodeId: nextUnplacedNode(next, null) ?? s.activeNodeId });
   },
 };

@@ -75,7 +75,7 @@ export const deletePoint: Action = {
   name: 'deletePoint',
   label: 'Delete the active node’s point',
   shortcuts: ['Delete', 'Backspace'],
-  keyTest: (e) => plainKey(e, 'Delete', 'Backspace'),
+  keyTest: (e) => plainKey(e, 'Delete', 'Backspace') && !e.shiftKey,
   predicate: (s) => s.editable && s.activeNodeId !== null && isPlaced(s, s.activeNodeId),
   perform: (s) => (s.activeNodeId === null ? s : editorCommit(s, withoutPoint(currentPose(s), s.activeNodeId))),
 };

@@ -11,8 +11,19 @@ import {
   placeAtCrosshair,
   toggleKeyboardMode,
 } from './keyboardActions';
+import {
+  addInstance,
+  deleteInstance,
+  moveInstance,
+  nextInstance,
+  previousInstance,
+  selectInstance,
+  selectInstanceByNumber,
+  setTrack,
+  stampInstance,
+} from './instanceActions';
 import { cyclePointVisibility, cycleVisibility, deletePoint, movePoint, placePoint } from './pointActions';
-import { togglePredictions, usePrediction } from './predictionActions';
+import { selectPrediction, togglePredictions, usePrediction } from './predictionActions';
 import { nextFrameForMe, submitFrame, toggleHistory } from './teamActions';
 import type { Action, KeyInput } from './types';
 import type { EditorState } from '../state';
@@ -39,8 +50,18 @@ export const ACTIONS: readonly Action<any>[] = [
   previousNode,
   cycleVisibility,
   deletePoint,
+  addInstance,
+  stampInstance,
+  selectInstance,
+  nextInstance,
+  previousInstance,
+  selectInstanceByNumber,
+  moveInstance,
+  setTrack,
+  deleteInstance,
   copyPrevious,
   usePrediction,
+  selectPrediction,
   togglePredictions,
   nextFrame,
   previousFrame,
@@ -74,6 +95,16 @@ export function findKeyAction(e: KeyInput, s?: EditorState): Action<any> | undef
 }
 
 export {
+  addInstance,
+  deleteInstance,
+  moveInstance,
+  nextInstance,
+  previousInstance,
+  selectInstance,
+  selectInstanceByNumber,
+  selectPrediction,
+  setTrack,
+  stampInstance,
   closeHelp,
   copyPrevious,
   leaveKeyboardMode,

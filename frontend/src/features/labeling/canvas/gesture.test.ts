@@ -37,3 +37,12 @@ describe('gestures', () => {
     expect(down(1, 1, 3, { editable: false }).kind).toBe('press');
   });
 });
+
+describe('whole-instance drag', () => {
+  it('Shift+drag on a point moves the instance from the press to the release', () => {
+    const g = gestureMove(down(10, 10, 2, { shiftKey: true }), screenPoint(40, 30)).gesture;
+    expect(gestureEnd(g, screenPoint(40, 30))).toEqual({ type: 'moveInstance', from: { x: 10, y: 10 }, to: { x: 40, y: 30 } });
+    const still = down(10, 10, 2, { shiftKey: true });
+    expect(gestureEnd(still, screenPoint(11, 10))).toEqual({ type: 'select', nodeId: 2 });
+  });
+});

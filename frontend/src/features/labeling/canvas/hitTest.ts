@@ -30,3 +30,26 @@ export function hitTestPoint(
   }
   return best;
 }
+
+/**
+ * The instance (index in `instances`) with a drawn point closest to `screen`
+ * within `radius`, and that node; null when none is. Used to pick another
+ * animal by clicking it.
+ */
+export function hitTestInstances(
+  instances: readonly { readonly points: Readonly<Record<number, PointValue>> }[],
+  screen: ScreenPoint,
+  vp: Viewport,
+  radius = HIT_RADIUS,
+): { index: number; nodeId: number } | null {
+  let best: { index: number; nodeId: number; d: number } | null = null;
+  instances.forEach((inst, index) => {
+    const nodeId = hitTestPoint(inst.points, screen, vp, best?.d ?? radius);
+    if (nodeId === null) return;
+    const p = inst.points[nodeId]!;
+    const d = distance(imageToScreen(imagePoint(p.x, p.y), vp), screen);
+    if (!best || d < best.d) best = { index, nodeId, d };
+  });
+  const hit = best as { index: number; nodeId: number; d: number } | null;
+  return hit ? { index: hit.index, nodeId: hit.nodeId } : null;
+}

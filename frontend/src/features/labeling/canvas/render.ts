@@ -36,7 +36,13 @@ export function renderFrame(ctx: Ctx2D, image: CanvasImageSource | null, imageSi
   ctx.drawImage(image, vp.offsetX, vp.offsetY, imageSize.width * vp.scale, imageSize.height * vp.scale);
 }
 
-function drawEdges(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, alpha: number): void {
+/** How an instance of a multi-animal frame is told apart: its track's colour and name. */
+export interface InstanceStyle {
+  color: string;
+  label: string;
+}
+
+function drawEdges(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, alpha: number, color?: string): void {
   ctx.lineWidth = 2;
   ctx.globalAlpha = alpha;
   for (const [a, b] of skeleton.edges) {
@@ -46,7 +52,7 @@ function drawEdges(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewpor
     const sa = toScreen(pa, vp);
     const sb = toScreen(pb, vp);
     ctx.setLineDash(pa.visibility === 1 || pb.visibility === 1 ? [5, 4] : []);
-    ctx.strokeStyle = skeleton.nodes.find((n) => n.id === a)?.color ?? '#ffffff';
+    ctx.strokeStyle = color ?? skeleton.nodes.find((n) => n.id === a)?.color ?? '#ffffff';
     ctx.beginPath();
     ctx.moveTo(sa.x, sa.y);
     ctx.lineTo(sb.x, sb.y);
@@ -56,7 +62,7 @@ function drawEdges(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewpor
   ctx.globalAlpha = 1;
 }
 
-function drawNode(ctx: Ctx2D, p: PointValue, color: string, vp: Viewport, label: string | null): void {
+function drawNode(ctx: Ctx2D, p: PointValue, color: string, vp: Viewport, label: string | null, ring?: string): void {
   if (p.visibility === 0) return;
   const s = toScreen(p, vp);
   ctx.beginPath();
@@ -65,8 +71,8 @@ function drawNode(ctx: Ctx2D, p: PointValue, color: string, vp: Viewport, label:
     ctx.fillStyle = color;
     ctx.fill();
     ctx.setLineDash([]);
-    ctx.strokeStyle = '#000000';
-    ctx.lineWidth = 1;
+    ctx.strokeStyle = ring ?? '#000000';
+    ctx.lineWidth = ring ? 2 : 1;
   } else {
     ctx.setLineDash([3, 2]);
     ctx.strokeStyle = color;
@@ -84,13 +90,51 @@ function drawNode(ctx: Ctx2D, p: PointValue, color: string, vp: Viewport, label:
   }
 }
 
-/** The pose being edited: edges as lines, each node a coloured circle with its name. */
-export function renderSkeleton(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport): void {
-  drawEdges(ctx, skeleton, points, vp, 0.9);
+/**
+ * The pose being edited: edges as lines, each node a coloured circle with its
+ * name. With a `style` (several animals), edges and node rings take the
+ * track's colour and the instance's name is written above it.
+ */
+export function renderSkeleton(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, style?: InstanceStyle | null): void {
+  drawEdges(ctx, skeleton, points, vp, 0.9, style?.color);
   for (const node of skeleton.nodes) {
     const p = points[node.id];
-    if (p) drawNode(ctx, p, node.color, vp, node.name);
+    if (p) drawNode(ctx, p, node.color, vp, node.name, style?.color);
   }
+  if (style) renderInstanceLabel(ctx, points, vp, style, true);
+}
+
+/** An editable instance that is not the active one: all in its track's colour, with its name. */
+export function renderTrackedInstance(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, style: InstanceStyle): void {
+  drawEdges(ctx, skeleton, points, vp, 0.75, style.color);
+  ctx.globalAlpha = 0.85;
+  for (const node of skeleton.nodes) {
+    const p = points[node.id];
+    if (p) drawNode(ctx, p, style.color, vp, null);
+  }
+  ctx.globalAlpha = 1;
+  renderInstanceLabel(ctx, points, vp, style, false);
+}
+
+/** Where an instance's name goes: above its topmost drawn point, centred; null when nothing is drawn. */
+export function instanceLabelAnchor(points: PointMap, vp: Viewport): { x: number; y: number } | null {
+  const shown = Object.values(points).filter((p) => p.visibility !== 0).map((p) => toScreen(p, vp));
+  if (!shown.length) return null;
+  const x = shown.reduce((a, p) => a + p.x, 0) / shown.length;
+  const y = Math.min(...shown.map((p) => p.y)) - POINT_RADIUS - 22;
+  return { x, y };
+}
+
+function renderInstanceLabel(ctx: Ctx2D, points: PointMap, vp: Viewport, style: InstanceStyle, active: boolean): void {
+  const at = instanceLabelAnchor(points, vp);
+  if (!at) return;
+  ctx.font = `${active ? 'bold ' : ''}14px system-ui, sans-serif`;
+  const width = ctx.measureText?.(style.label).width ?? style.label.length * 7;
+  ctx.lineWidth = 4;
+  ctx.strokeStyle = 'rgba(0,0,0,0.85)';
+  ctx.strokeText(style.label, at.x - width / 2, at.y);
+  ctx.fillStyle = style.color;
+  ctx.fillText(style.label, at.x - width / 2, at.y);
 }
 
 /** Instances we do not edit (other tracks, model predictions), drawn faint and unlabeled. */
@@ -161,12 +205,17 @@ export interface HandleState {
   hoverNodeId: number | null;
   /** A point being dragged: drawn at its live position (hidden from the static layer). */
   drag: { nodeId: number; point: PointValue } | null;
+  /** The whole instance being dragged (Shift+drag), at its live position (hidden from the static layer). */
+  dragInstance?: { points: PointMap; style: InstanceStyle | null } | null;
 }
 
-/** Interactive layer: the dragged point and its edges, hover and active rings. */
+/** Interactive layer: the dragged point or instance and its edges, hover and active rings. */
 export function renderHandles(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, h: HandleState): void {
   let shown = points;
-  if (h.drag) {
+  if (h.dragInstance) {
+    shown = h.dragInstance.points;
+    renderSkeleton(ctx, skeleton, shown, vp, h.dragInstance.style);
+  } else if (h.drag) {
     const { nodeId, point } = h.drag;
     shown = { ...points, [nodeId]: point };
     const touching = { ...skeleton, edges: skeleton.edges.filter(([a, b]) => a === nodeId || b === nodeId) };

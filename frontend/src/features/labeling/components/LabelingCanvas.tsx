@@ -24,7 +24,7 @@ import {
   type Viewport,
 } from '../canvas/geometry';
 import { gestureEnd, gestureMove, gestureStart, IDLE, type Gesture } from '../canvas/gesture';
-import { hitTestPoint } from '../canvas/hitTest';
+import { hitTestInstances, hitTestPoint } from '../canvas/hitTest';
 import {
   renderFrame,
   renderHandles,
@@ -32,7 +32,9 @@ import {
   renderMarkers,
   renderPredictions,
   renderSkeleton,
+  renderTrackedInstance,
   withoutNode,
+  type InstanceStyle,
   type PointMap,
   type PredictionMap,
 } from '../canvas/render';
@@ -53,13 +55,26 @@ export interface LabelingCanvasProps {
   crosshair?: { x: number; y: number } | null;
   /** Node a review comment is pinned to (highlighted). */
   pinnedNodeId?: number | null;
-  /** The model's prediction, drawn faint under the pose (null / absent: none). */
-  predictions?: PredictionMap | null;
+  /** The model's predicted instances, drawn faint under the pose (null / absent: none). */
+  predictions?: readonly PredictionMap[] | null;
+  /** The predicted instance picked for U (drawn stronger). */
+  activePrediction?: number | null;
+  /** Several animals: the active instance's track colour and name (null: single-animal look). */
+  activeStyle?: InstanceStyle | null;
+  /** Several animals: the other editable instances, each in its track colour; `index` in the frame's list. */
+  instances?: readonly { index: number; points: PointMap; style: InstanceStyle }[];
   onPlace(point: ImagePoint): void;
   onMove(nodeId: number, point: ImagePoint): void;
   onSelect(nodeId: number): void;
   onCycleVisibility(nodeId: number): void;
+  /** A click on another instance's point. */
+  onSelectInstance?(index: number, nodeId: number): void;
+  /** Shift+drag: the active instance moved by (dx, dy) image pixels. */
+  onMoveInstance?(dx: number, dy: number): void;
 }
+
+const NO_INSTANCES: NonNullable<LabelingCanvasProps['instances']> = [];
+
 
 export function LabelingCanvas(props: LabelingCanvasProps) {
   const containerRef = useRef<HTMLDivElement>(null);
@@ -87,7 +102,8 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
   const imageSizeRef = useRef(imageSize);
   imageSizeRef.current = imageSize;
 
-  const draggedNode = () => (gesture.current.kind === 'drag' ? gesture.current.nodeId : null);
+  const draggedNode = () => (gesture.current.kind === 'drag' && !gesture.current.whole ? gesture.current.nodeId : null);
+  const draggingWhole = () => gesture.current.kind === 'drag' && gesture.current.whole === true;
 
   function draw() {
     frameRequest.current = 0;
@@ -109,8 +125,12 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
       sctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       renderFrame(sctx, image, imageSizeRef.current(), vp, size.current);
       renderInstances(sctx, p.skeleton, p.otherInstances, vp);
-      if (p.predictions) renderPredictions(sctx, p.skeleton, p.predictions, vp, predictionAlpha);
-      renderSkeleton(sctx, p.skeleton, withoutNode(p.points, draggedNode()), vp);
+      (p.predictions ?? []).forEach((pred, i) => {
+        const picked = p.activePrediction === i;
+        renderPredictions(sctx, p.skeleton, pred, vp, picked ? (score) => Math.min(1, predictionAlpha(score) + 0.3) : predictionAlpha);
+      });
+      for (const inst of p.instances ?? NO_INSTANCES) renderTrackedInstance(sctx, p.skeleton, inst.points, vp, inst.style);
+      if (!draggingWhole()) renderSkeleton(sctx, p.skeleton, withoutNode(p.points, draggedNode()), vp, p.activeStyle);
       staticDirty.current = false;
     }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -119,14 +139,29 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const g = gesture.current;
     const drag =
-      g.kind === 'drag' && p.points[g.nodeId]
+      g.kind === 'drag' && !g.whole && p.points[g.nodeId]
         ? {
             nodeId: g.nodeId,
             point: { ...p.points[g.nodeId]!, ...clampToImage(screenToImage(g.current, vp), imageSizeRef.current()) },
           }
         : null;
-    renderHandles(ctx, p.skeleton, p.points, vp, { activeNodeId: p.activeNodeId, hoverNodeId: hover.current, drag });
+    const dragInstance = g.kind === 'drag' && g.whole ? { points: shifted(p.points, g.start, g.current), style: p.activeStyle ?? null } : null;
+    renderHandles(ctx, p.skeleton, p.points, vp, { activeNodeId: p.activeNodeId, hoverNodeId: hover.current, drag, dragInstance });
     renderMarkers(ctx, p.points, vp, { crosshair: p.crosshair ?? null, pinnedNodeId: p.pinnedNodeId ?? null });
+  }
+
+  /** The points moved by a screen drag from `from` to `to` (image-space delta). */
+  function shifted(points: PointMap, from: ScreenPoint, to: ScreenPoint): PointMap {
+    const { dx, dy } = imageDelta(from, to);
+    const out: Record<number, PointMap[number]> = {};
+    for (const [node, pt] of Object.entries(points)) out[Number(node)] = { ...pt, x: pt.x + dx, y: pt.y + dy };
+    return out;
+  }
+
+  function imageDelta(from: ScreenPoint, to: ScreenPoint) {
+    const a = screenToImage(from, viewport.current);
+    const b = screenToImage(to, viewport.current);
+    return { dx: b.x - a.x, dy: b.y - a.y };
   }
 
   const drawRef = useRef(draw);
@@ -180,7 +215,10 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
     if (props.fitRequest > 0) fit();
   }, [props.fitRequest]);
 
-  useEffect(() => requestDraw(true), [props.points, props.otherInstances, props.skeleton, props.predictions]);
+  useEffect(
+    () => requestDraw(true),
+    [props.points, props.otherInstances, props.skeleton, props.predictions, props.instances, props.activeStyle, props.activePrediction],
+  );
   useEffect(() => requestDraw(false), [props.activeNodeId, props.crosshair, props.pinnedNodeId]);
 
   // Track the element size; keep the backing store at devicePixelRatio.
@@ -251,10 +289,30 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
     if (e.button === 2) return; // handled by onContextMenu
     const screen = toScreen(e);
     const hit = hitTestPoint(props.points, screen, viewport.current);
-    gesture.current = gestureStart({ button: e.button, screen, hitNodeId: hit, spaceHeld: spaceHeld.current, editable: props.editable });
+    if (hit === null && e.button === 0 && !spaceHeld.current && pickOther(screen)) return;
+    gesture.current = gestureStart({
+      button: e.button,
+      screen,
+      hitNodeId: hit,
+      spaceHeld: spaceHeld.current,
+      editable: props.editable,
+      shiftKey: e.shiftKey && props.onMoveInstance !== undefined,
+    });
     if (gesture.current.kind !== 'idle') capturePointer(e.currentTarget, e.pointerId, true);
     if (gesture.current.kind === 'pan') setCursor('grabbing');
     if (gesture.current.kind === 'drag') requestDraw(true);
+  }
+
+  /**
+   * A press on another instance's point picks that instance instead of placing
+   * a point (predicted instances are picked in the prediction bar, so a click
+   * on a good prediction still places the node there).
+   */
+  function pickOther(screen: ScreenPoint): boolean {
+    const other = hitTestInstances(props.instances ?? NO_INSTANCES, screen, viewport.current);
+    if (!other || !props.onSelectInstance) return false;
+    props.onSelectInstance(props.instances![other.index]!.index, other.nodeId);
+    return true;
   }
 
   function onPointerMove(e: React.PointerEvent<HTMLCanvasElement>) {
@@ -293,11 +351,15 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
       if (isInsideImage(p, imgSize)) props.onPlace(p);
     } else if (outcome?.type === 'move') {
       props.onMove(outcome.nodeId, clampToImage(screenToImage(outcome.screen, vp), imgSize));
+    } else if (outcome?.type === 'moveInstance') {
+      const { dx, dy } = imageDelta(outcome.from, outcome.to);
+      props.onMoveInstance?.(dx, dy);
     } else if (outcome?.type === 'select') {
       props.onSelect(outcome.nodeId);
     }
     requestDraw(g.kind === 'drag');
   }
+
 
   function onContextMenu(e: React.MouseEvent<HTMLCanvasElement>) {
     e.preventDefault();

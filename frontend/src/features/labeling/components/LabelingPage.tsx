@@ -14,16 +14,22 @@
  * "my frames" and the labeled-frame list are polled (useWorkspaceLists); N
  * claims the next frame, Ctrl+Enter submits.
  *
- * Each concern with its own effect lives in a hook under ../hooks: the URL
- * (useFrameUrlSync, one-way per change so it cannot loop), the lock, the
- * prediction and the side lists. A claim that lands in another video navigates
- * there; LabelingRoute then mounts a fresh page for that video.
+ * Several animals: the project says how many a frame may hold
+ * (`max_instances`, null = unknown) and which tracks exist; with more than one
+ * the instance panel appears and each instance is drawn in its track's colour
+ * with its name (instanceStyle). A project of one animal looks as it always did.
+ *
+ * Each concern with its own effect lives in a hook under ../hooks: loading the
+ * frame (useFrameLabels), the URL (useFrameUrlSync, one-way per change so it
+ * cannot loop), the lock, the prediction, the side lists and what the labels
+ * teach ("copy previous", the mean pose: useLabelTemplates). A claim that lands
+ * in another video navigates there; LabelingRoute then mounts a fresh page for
+ * that video.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ErrorMessage } from '../../../components/ErrorMessage';
-import type { LabeledFrameTeam, Role, Skeleton, User, Video } from '../../../types/api';
-import { getFrameLabels, putFrameLabels } from '../api/frameLabels';
+import type { LabeledFrameTeam, Project, Role, Skeleton, User, Video } from '../../../types/api';
 import { frameImageUrl } from '../api/frameImage';
 import { acceptCorrectedSuggestion } from '../api/predictions';
 import { nextFrameForMe as claimNextFrame, submitFrame as postSubmit } from '../api/team';
@@ -33,6 +39,7 @@ import {
   findKeyAction,
   fitToScreen,
   goToFrame,
+  moveInstance,
   movePoint,
   nextFrame,
   nextFrameForMe,
@@ -40,7 +47,9 @@ import {
   previousFrame,
   redo,
   save,
+  selectInstance,
   selectNode,
+  selectPrediction,
   submitFrame,
   toggleHelp,
   toggleHistory,
@@ -51,39 +60,34 @@ import {
 } from '../actions/register';
 import { currentPrediction } from '../actions/predictionActions';
 import { modKey, runAction, type Action } from '../actions/types';
-import { browserStorage } from '../drafts';
+import { useFrameLabels } from '../hooks/useFrameLabels';
 import { useFrameLock } from '../hooks/useFrameLock';
 import { useFramePrediction } from '../hooks/useFramePrediction';
 import type { ModelPrediction } from '../api/predictions';
 import { parseFrameParam, useFrameUrlSync } from '../hooks/useFrameUrlSync';
+import { useLabelTemplates } from '../hooks/useLabelTemplates';
 import { PRESENCE_POLL_MS, useWorkspaceLists } from '../hooks/useWorkspaceLists';
+import { instanceViews } from '../instanceStyle';
 import {
   currentPose,
   editorCreate,
   editorInstances,
   editorLoadFrame,
+  isMultiAnimal,
   posePoints,
-  previousLabeledPose,
   type EditorState,
 } from '../state';
 import { predictionFromApi } from '../prediction';
-import { FrameSync, resendDrafts, type SyncDeps, type SyncSnapshot } from '../sync';
 import { ConflictPanel } from './ConflictPanel';
 import { FrameNav } from './FrameNav';
 import { HelpPanel } from './HelpPanel';
+import { InstancePanel } from './InstancePanel';
 import { LabeledFrameList } from './LabeledFrameList';
 import { isTextInput, LabelingCanvas } from './LabelingCanvas';
 import { NodeList } from './NodeList';
 import { SaveBar } from './SaveBar';
 import { HistoryPanel, LockBanner, MyFramesStrip, PresenceList, ReviewCommentBanner } from './TeamPanels';
 import { Toolbar } from './Toolbar';
-
-const syncDeps: SyncDeps = {
-  load: getFrameLabels,
-  save: putFrameLabels,
-  storage: browserStorage(),
-  isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine),
-};
 
 export { parseFrameParam, PRESENCE_POLL_MS };
 
@@ -96,7 +100,24 @@ export function parseSuggestionParam(value: string | null): number | null {
   return value && /^\d+$/.test(value) ? Number(value) : null;
 }
 
-export function LabelingPage({ video, skeleton, role, me = null }: { video: Video; skeleton: Skeleton; role: Role; me?: User | null }) {
+/** The project settings the workspace needs: how many animals, which tracks (absent: one animal). */
+export type LabelingProject = Pick<Project, 'max_instances' | 'tracks'>;
+
+const SINGLE_ANIMAL: LabelingProject = { max_instances: 1, tracks: [] };
+
+export function LabelingPage({
+  video,
+  skeleton,
+  role,
+  me = null,
+  project = SINGLE_ANIMAL,
+}: {
+  video: Video;
+  skeleton: Skeleton;
+  role: Role;
+  me?: User | null;
+  project?: LabelingProject;
+}) {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const urlFrame = parseFrameParam(params.get('frame'), video.frame_count);
@@ -111,6 +132,8 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
       editable: false,
       canLabel: canEdit,
       frameSize: video.width && video.height ? { width: video.width, height: video.height } : null,
+      maxInstances: project.max_instances ?? null,
+      tracks: project.tracks,
     }),
   );
   const editorRef = useRef(editor);
@@ -119,24 +142,20 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     setEditorState(s);
   }, []);
 
-  const syncRef = useRef<FrameSync | null>(null);
-  const [sync, setSync] = useState<SyncSnapshot | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const [fitRequest, setFitRequest] = useState(0);
-  /** Bumped to retry loading the frame (after a failed load, when back online). */
-  const [loadAttempt, setLoadAttempt] = useState(0);
-  const loadFailed = useRef(false);
-  /** The node list appears once the first frame has loaded, so a click right after it shows is not lost. */
-  const [firstLoaded, setFirstLoaded] = useState(false);
-  /** The frame whose labels are loaded (editing waits for it). */
-  const [loadedFrame, setLoadedFrame] = useState<number | null>(null);
   const frameIndex = editor.frameIndex;
+  const lockBlocksRef = useRef(false);
+  const { syncRef, sync, loadError, firstLoaded, loadedFrame, reload } = useFrameLabels({
+    videoId: video.id,
+    frameIndex,
+    canEdit,
+    lockBlocksRef,
+    editorRef,
+    setEditor,
+  });
   // The holder left: reload so we edit on top of what they saved.
-  const { lock, override: lockOverride, setOverride: setLockOverride } = useFrameLock(video.id, frameIndex, canEdit, () =>
-    setLoadAttempt((n) => n + 1),
-  );
+  const { lock, override: lockOverride, setOverride: setLockOverride } = useFrameLock(video.id, frameIndex, canEdit, reload);
   const lockBlocks = lock?.status === 'locked' && !lockOverride;
-  const lockBlocksRef = useRef(lockBlocks);
   lockBlocksRef.current = lockBlocks;
   const [teamMessage, setTeamMessage] = useState<string | null>(null);
   const [teamError, setTeamError] = useState<unknown>(null);
@@ -166,41 +185,6 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
   );
   const effectsRef = useRef({ claimNext: async () => {}, submit: async () => {} });
 
-  // Load the current frame's labels; one FrameSync per frame.
-  useEffect(() => {
-    const frameSync = new FrameSync(video.id, frameIndex, syncDeps);
-    syncRef.current = frameSync;
-    setSync(frameSync.snapshot);
-    const unsubscribe = frameSync.subscribe(setSync);
-    setLoadError(null);
-    loadFailed.current = false;
-    setLoadedFrame(null);
-    setEditor({ ...editorLoadFrame(editorRef.current, [], frameIndex), editable: false });
-    let live = true;
-    frameSync.load().then(
-      ({ instances }) => {
-        if (!live) return;
-        setEditor({
-          ...editorLoadFrame(editorRef.current, instances, frameIndex),
-          editable: canEdit && !lockBlocksRef.current,
-        });
-        setFirstLoaded(true);
-        setLoadedFrame(frameIndex);
-      },
-      (err: unknown) => {
-        if (!live) return;
-        loadFailed.current = true;
-        setLoadError(err);
-      },
-    );
-    return () => {
-      live = false;
-      unsubscribe();
-      frameSync.dispose();
-      if (syncRef.current === frameSync) syncRef.current = null;
-    };
-  }, [video.id, frameIndex, canEdit, setEditor, loadAttempt]);
-
   // Messages belong to the frame they were about.
   useEffect(() => {
     setTeamMessage(null);
@@ -216,21 +200,6 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
 
   const goToFrameIndex = useCallback((n: number) => dispatch(goToFrame, { frameIndex: n }), [dispatch]);
   useFrameUrlSync(frameIndex, video.frame_count, goToFrameIndex);
-
-  // Back online: retry this frame and resend drafts of other frames.
-  useEffect(() => {
-    const resend = () => {
-      if (canEdit) void resendDrafts(video.id, editorRef.current.frameIndex, syncDeps).catch(() => undefined);
-    };
-    const onOnline = () => {
-      if (loadFailed.current) setLoadAttempt((n) => n + 1);
-      syncRef.current?.retry();
-      resend();
-    };
-    resend();
-    window.addEventListener('online', onOnline);
-    return () => window.removeEventListener('online', onOnline);
-  }, [video.id, canEdit]);
 
   // Keyboard shortcuts from the action registry.
   useEffect(() => {
@@ -288,7 +257,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
       await acceptCorrectedSuggestion(suggestion.id, points, s.snapshot.version);
       setSuggestionAccepted(true);
       setTeamMessage(`Suggestion accepted: frame ${suggestion.frameIndex} is labeled with your corrected points.`);
-      setLoadAttempt((n) => n + 1); // the accept saved a new version of the frame
+      reload(); // the accept saved a new version of the frame
     } catch (err) {
       setTeamError(err);
     } finally {
@@ -303,10 +272,11 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
   }, [video.id, video.frame_count, frameIndex]);
 
   const points = currentPose(editor).points;
-  const others = useMemo(
-    () => editor.base.instances.filter((_, i) => i !== editor.base.mineIndex),
-    [editor.base],
-  );
+  const multi = isMultiAnimal(editor);
+  // Instances we do not edit (model instances): drawn faint, as before.
+  const others = useMemo(() => editor.base.instances.filter((i) => i.source !== 'human'), [editor.base]);
+  const doc = editor.history.present;
+  const views = useMemo(() => instanceViews(editorRef.current), [doc, editor.activeInstance, editor.tracks, editor.maxInstances]);
 
   // Refreshed after each successful save (the server version changes), after a submit and on a poll.
   const savedVersion = sync?.server?.version ?? 0;
@@ -323,11 +293,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
     [labeledFrames.data],
   );
 
-  // "Copy previous": the nearest earlier labeled frame's pose.
-  useEffect(() => {
-    const previous = previousLabeledPose(labeledFrames.data ?? [], frameIndex, editorRef.current.nodeIds);
-    setEditor({ ...editorRef.current, previous });
-  }, [labeledFrames.data, frameIndex, setEditor]);
+  useLabelTemplates(labeledFrames.data, frameIndex, editorRef, setEditor);
 
   useEffect(() => reloadPresence(), [lock?.status, reloadPresence]);
 
@@ -392,7 +358,10 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
   const videoName = (id: number) => myFrames.data?.find((f) => f.video === id)?.video_name ?? `video ${id}`;
   const crosshair = editor.crosshair;
   const activeName = skeleton.nodes.find((n) => n.id === editor.activeNodeId)?.name ?? null;
-  const predictionPoints = editor.predictionsShown && framePrediction ? framePrediction.points : null;
+  const predictionLayer = useMemo(
+    () => (editor.predictionsShown && framePrediction ? framePrediction.instances.map((i) => i.points) : null),
+    [editor.predictionsShown, framePrediction],
+  );
 
   return (
     <div className="labeling">
@@ -468,7 +437,32 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
           >
             Model v{framePrediction.modelVersionNumber} prediction
           </button>
+          {multi && framePrediction.instances.length > 1 && (
+            <span className="predicted-instances" data-testid="predicted-instances">
+              {framePrediction.instances.map((inst, i) => (
+                <button
+                  key={i}
+                  type="button"
+                  className={editor.activePrediction === i ? 'secondary checked' : 'secondary'}
+                  aria-pressed={editor.activePrediction === i}
+                  data-testid={`predicted-${i}`}
+                  onClick={(e) => {
+                    dispatch(selectPrediction, { index: editor.activePrediction === i ? null : i });
+                    e.currentTarget.blur();
+                  }}
+                >
+                  {inst.track ?? `#${i + 1}`}
+                  {inst.score !== null ? ` ${inst.score.toFixed(2)}` : ''}
+                </button>
+              ))}
+            </span>
+          )}
           <Toolbar actions={PREDICTION_TOOLBAR} state={editor} run={(a) => dispatch(a, undefined)} />
+          {multi && framePrediction.instances.length > 1 && (
+            <span className="muted small">
+              {editor.activePrediction === null ? 'U uses every predicted instance' : 'U uses the picked instance'}
+            </span>
+          )}
         </div>
       )}
       {crosshair && (
@@ -502,11 +496,18 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
           fitRequest={fitRequest}
           crosshair={crosshair}
           pinnedNodeId={pinnedNodeId}
-          predictions={predictionPoints}
+          predictions={predictionLayer}
+          activePrediction={editor.activePrediction}
+          activeStyle={views.activeStyle}
+          instances={multi ? views.others : undefined}
           onPlace={(point) => dispatch(placePoint, { point })}
           onMove={(nodeId, point) => dispatch(movePoint, { nodeId, point })}
           onSelect={(nodeId) => dispatch(selectNode, { nodeId })}
           onCycleVisibility={(nodeId) => dispatch(cyclePointVisibility, { nodeId })}
+          onSelectInstance={multi ? (index, nodeId) => dispatch(selectInstance, { index, nodeId }) : undefined}
+          onMoveInstance={
+            multi ? (dx, dy) => dispatch(moveInstance, { index: editorRef.current.activeInstance, dx, dy }) : undefined
+          }
         />
         <aside className="labeling-side">
           {sync?.conflict && (
@@ -518,6 +519,7 @@ export function LabelingPage({ video, skeleton, role, me = null }: { video: Vide
               onTakeTheirs={takeTheirs}
             />
           )}
+          {multi && firstLoaded && <InstancePanel editor={editor} nodeCount={skeleton.nodes.length} dispatch={dispatch} />}
           <h2>Nodes</h2>
           {firstLoaded ? (
             <NodeList

@@ -37,7 +37,7 @@ function fakeFetch() {
     if (url === '/api/videos/5/predictions/3/') {
       return json(200, {
         run: 9, model_version: { id: 12, number: 2 }, frame_index: 3,
-        points: [{ node: 1, x: 10, y: 20, score: 0.9 }, { node: 2, x: 30, y: 40, score: 0.4 }],
+        instances: [{ track: null, score: 0.8, points: [{ node: 1, x: 10, y: 20, score: 0.9 }, { node: 2, x: 30, y: 40, score: 0.4 }] }],
       });
     }
     if (/\/labels\/$/.test(url)) {

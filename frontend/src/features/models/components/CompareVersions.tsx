@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { ModelVersion } from '../../../types/api';
 import {
-  betterIndex, COMPARE_METRICS, configDiff, DASH, formatMetric, joinNodeErrors, metricNumber, perNodeErrors,
+  betterIndex, compareMetricsFor, configDiff, DASH, formatMetric, joinNodeErrors, metricNumber, perNodeErrors,
 } from '../metrics';
 import { PerNodeChart } from './PerNodeChart';
 
@@ -58,7 +58,7 @@ export function CompareVersions({ versions, aId, bId, onChange }: Props) {
               </tr>
             </thead>
             <tbody>
-              {COMPARE_METRICS.map((m) => {
+              {compareMetricsFor([a, b]).map((m) => {
                 const win = betterIndex(metricNumber(a.metrics, m.key), metricNumber(b.metrics, m.key), m.better);
                 return (
                   <tr key={m.key} data-metric={m.key}>

@@ -1,5 +1,5 @@
 import type { ModelVersion } from '../../../types/api';
-import { DASH, evaluatedFrames, formatPck, formatPx, formatSeconds, metricNumber } from '../metrics';
+import { DASH, evaluatedFrames, formatPck, formatPx, formatSeconds, isMultiAnimalMetrics, metricNumber } from '../metrics';
 
 interface Props {
   versions: readonly ModelVersion[];
@@ -25,6 +25,9 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
     );
   }
   const numberOf = (id: number | null) => versions.find((v) => v.id === id)?.number;
+  // Multi-animal models add detection quality (OKS) and instance counts; single-animal tables stay as they were.
+  const multi = versions.some((v) => isMultiAnimalMetrics(v.metrics));
+  const count = (v: ModelVersion, key: string) => metricNumber(v.metrics, key) ?? DASH;
   // The wrapper scrolls sideways on a narrow card instead of the table spilling out of it.
   return (
     <div className="table-scroll">
@@ -38,6 +41,10 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
             <th title="Root-mean-square keypoint error on the validation frames">RMSE</th>
             <th title="Share of points within 5 px">PCK@5</th>
             <th title="Share of points within 10 px">PCK@10</th>
+            {multi && <th title="COCO mean average precision over OKS thresholds 0.5–0.95">mAP (OKS)</th>}
+            {multi && <th title="COCO mean average recall over OKS thresholds">mAR (OKS)</th>}
+            {multi && <th title="PCK on instances matched to a label (Hungarian on OKS)">PCK matched</th>}
+            {multi && <th title="Labeled animals no prediction matched / predictions that matched no label">Missed / spurious</th>}
             <th>Val frames</th>
             <th>Train time</th>
             <th>Stop reason</th>
@@ -66,6 +73,14 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
                 <td>{formatPx(metricNumber(v.metrics, 'rmse_px'))}</td>
                 <td>{formatPck(metricNumber(v.metrics, 'pck_5px'))}</td>
                 <td>{formatPck(metricNumber(v.metrics, 'pck_10px'))}</td>
+                {multi && <td data-testid={`map-oks-${v.number}`}>{formatPck(metricNumber(v.metrics, 'map_oks'))}</td>}
+                {multi && <td>{formatPck(metricNumber(v.metrics, 'mar_oks'))}</td>}
+                {multi && <td>{formatPck(metricNumber(v.metrics, 'pck'))}</td>}
+                {multi && (
+                  <td data-testid={`missed-spurious-${v.number}`}>
+                    {count(v, 'missed_instances')} / {count(v, 'spurious_instances')}
+                  </td>
+                )}
                 <td>{evaluatedFrames(v.metrics) ?? DASH}</td>
                 <td>{formatSeconds(metricNumber(v.metrics, 'train_seconds'))}</td>
                 <td>{typeof v.metrics?.stop_reason === 'string' ? v.metrics.stop_reason.replace(/_/g, ' ') : DASH}</td>

@@ -9,6 +9,6 @@ export const getProject = (projectId: number, signal?: AbortSignal) =>
 
 export const createProject = (body: ProjectCreate) => api.post<Project>('/api/projects/', body);
 
-/** PATCH /api/projects/:id/ (owners): name, description, allow_self_review. */
+/** PATCH /api/projects/:id/ (owners): name, description, allow_self_review, max_instances, tracks. */
 export const updateProject = (projectId: number, body: Partial<ProjectCreate>) =>
   api.patch<Project>(`/api/projects/${projectId}/`, body);

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import type { TrainingJobCreate, TrainingPresets, TrainPreset } from '../../../types/api';
-import { buildAdvanced, type AdvancedEdits } from '../advanced';
+import { buildAdvanced, DEFAULT_MODEL_KIND, MODEL_KINDS, withModelKind, type AdvancedEdits, type ModelKind } from '../advanced';
 import { formatBudget } from '../format';
 import { AdvancedSettings } from './AdvancedSettings';
 
@@ -27,12 +27,15 @@ export function TrainForm({ presets, versions, onStart, starting, error }: Props
   const [preset, setPreset] = useState<TrainPreset>('balanced');
   const [includeUnreviewed, setIncludeUnreviewed] = useState(true);
   const [edits, setEdits] = useState<AdvancedEdits>({});
+  const [modelKind, setModelKind] = useState<ModelKind>(DEFAULT_MODEL_KIND);
   const [parent, setParent] = useState('');
   const [localError, setLocalError] = useState<Error | null>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const { advanced, errors } = buildAdvanced(presets?.[preset], edits);
+    const built = buildAdvanced(presets?.[preset], edits);
+    const { errors } = built;
+    const advanced = withModelKind(built.advanced, presets?.[preset], modelKind);
     if (errors.length) {
       setLocalError(new Error(`Invalid training settings: ${errors.join('; ')}`));
       return;
@@ -63,6 +66,22 @@ export function TrainForm({ presets, versions, onStart, starting, error }: Props
           </label>
         ))}
       </fieldset>
+      <label>
+        Model{' '}
+        <select
+          name="model_kind"
+          value={modelKind}
+          onChange={(e) => setModelKind(e.target.value as ModelKind)}
+          data-testid="model-kind"
+        >
+          {MODEL_KINDS.map((k) => (
+            <option key={k.kind} value={k.kind} title={k.hint}>
+              {k.label}
+            </option>
+          ))}
+        </select>{' '}
+        <span className="muted small">{MODEL_KINDS.find((k) => k.kind === modelKind)?.hint}</span>
+      </label>
       <label>
         <input
           type="checkbox"
