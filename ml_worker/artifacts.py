@@ -198,9 +198,10 @@ class ModelArtifact:
         if self.model_kind == "bottom_up":
             from ml_worker.bottomup import BottomUpModel
 
-            model = BottomUpModel.from_config(self.bottom_up)
+            assert self.bottom_up is not None
+            model = BottomUpModel.from_dict(self.bottom_up)
             model.load_state_dict(self.state["bottom_up"])
-            return model.eval()
+            return BottomUpPredictor(model, self.max_instances).eval()
         assert self.geometry is not None
         centroid = build_model(self.geometry.centroid)
         instance = build_model(self.geometry.instance)
@@ -209,17 +210,45 @@ class ModelArtifact:
         return TopDownModel(centroid, instance, self.geometry).eval()
 
 
-def run_batch(module: nn.Module, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """One forward pass of either model kind: ``(N, H, W, 3)`` uint8 ->
-    ``points (N, I, K, 2)``, ``scores (N, I, K)``, ``instance_scores (N, I)``,
-    ``anchors (N, I, 2)``."""
-    if isinstance(module, TopDownModel):
-        return module(frames)
-    from ml_worker.bottomup import predict
+class BottomUpPredictor(nn.Module):
+    """A bottom-up model plus its grouping, with the outputs of :class:`TopDownModel`.
 
-    points, scores, instance_scores = (torch.as_tensor(np.asarray(a)) for a in predict(
-        module, frames.cpu().numpy()))
-    return points, scores, instance_scores, _bbox_centres(points)
+    The grouping (:func:`ml_worker.bottomup.predict`) is numpy, so unlike the
+    top-down model this is not one traceable graph; the instance axis is
+    padded or cut to ``max_instances`` so both kinds give the same shapes.
+    """
+
+    def __init__(self, model: nn.Module, max_instances: int) -> None:
+        super().__init__()
+        self.model = model
+        self.max_instances = max_instances
+
+    @property
+    def num_nodes(self) -> int:
+        return int(self.model.geometry.num_nodes)
+
+    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Like :meth:`TopDownModel.forward`; empty slots: NaN points, zero scores."""
+        from ml_worker.bottomup import predict
+
+        points, scores, inst = predict(self.model, frames.cpu().numpy(),
+                                       max_instances=self.max_instances)
+        n, i, k = len(points), self.max_instances, self.num_nodes
+        out_p = np.full((n, i, k, 2), np.nan, np.float32)
+        out_s = np.zeros((n, i, k), np.float32)
+        out_i = np.zeros((n, i), np.float32)
+        m = min(points.shape[1], i)
+        out_p[:, :m], out_s[:, :m], out_i[:, :m] = points[:, :m], scores[:, :m], inst[:, :m]
+        out_s, out_i = np.nan_to_num(out_s), np.nan_to_num(out_i)
+        p = torch.from_numpy(out_p)
+        return p, torch.from_numpy(out_s), torch.from_numpy(out_i), _bbox_centres(p)
+
+
+def run_batch(module: nn.Module, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """One forward pass of either model kind (:class:`TopDownModel` or
+    :class:`BottomUpPredictor`): ``(N, H, W, 3)`` uint8 -> ``points (N, I, K, 2)``,
+    ``scores (N, I, K)``, ``instance_scores (N, I)``, ``anchors (N, I, 2)``."""
+    return module(frames)
 
 
 def _bbox_centres(points: Tensor) -> Tensor:
@@ -236,9 +265,9 @@ def output_shape(module: nn.Module) -> tuple[int, int]:
     """``(I, K)``: instance slots and nodes the module reports (before any batch ran)."""
     if isinstance(module, TopDownModel):
         return module.geometry.max_instances, module.geometry.num_nodes
-    geometry = getattr(module, "geometry", None)
-    nodes = getattr(geometry, "node_names", None) or []
-    return int(getattr(geometry, "max_instances", None) or 1), len(nodes)
+    if isinstance(module, BottomUpPredictor):
+        return module.max_instances, module.num_nodes
+    raise TypeError(f"not a pose model: {type(module).__name__}")
 
 
 def predict_instances(

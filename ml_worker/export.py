@@ -42,9 +42,28 @@ class _PointsAndScores(nn.Module):
         return points, scores, instance_scores
 
 
+BOTTOM_UP_OUTPUTS = ["confmaps", "pafs"]
+
+
+def _frame_hw(artifact: ModelArtifact) -> tuple[int, int]:
+    if artifact.geometry is not None:
+        return artifact.geometry.frame_height, artifact.geometry.frame_width
+    h, w = artifact.extra.get("frame_size") or (512, 512)
+    return int(h), int(w)
+
+
 def _example(artifact: ModelArtifact, n: int = 2) -> Tensor:
-    g = artifact.geometry
-    return torch.zeros(n, g.frame_height, g.frame_width, 3, dtype=torch.uint8)
+    return torch.zeros(n, *_frame_hw(artifact), 3, dtype=torch.uint8)
+
+
+def _exportable(artifact: ModelArtifact) -> tuple[nn.Module, list[str]]:
+    """The traceable module and its output names. Top-down: the whole inference.
+    Bottom-up: the network (confidence maps and part affinity fields); the peak
+    grouping is numpy (:func:`ml_worker.bottomup.predict`) and is not in the graph."""
+    module = artifact.build_module()
+    if isinstance(module, TopDownModel):
+        return _PointsAndScores(module).eval(), OUTPUTS
+    return module.model.eval(), BOTTOM_UP_OUTPUTS
 
 
 def export_torchscript(artifact: ModelArtifact, path: str | Path) -> Path:
@@ -57,7 +76,7 @@ def export_torchscript(artifact: ModelArtifact, path: str | Path) -> Path:
     Returns:
         The path.
     """
-    module = _PointsAndScores(artifact.build_module()).eval()
+    module, _ = _exportable(artifact)
     with torch.no_grad():
         traced = torch.jit.trace(module, (_example(artifact),), check_trace=False)
     out = Path(path)
@@ -69,7 +88,7 @@ def export_torchscript(artifact: ModelArtifact, path: str | Path) -> Path:
 
 def export_onnx(artifact: ModelArtifact, path: str | Path) -> Path:
     """Export the full inference to ONNX (input ``frames``; outputs ``points``,
-    ``scores``, ``instance_scores``).
+    ``scores``, ``instance_scores``; bottom-up: ``confmaps``, ``pafs``).
 
     Args:
         artifact: the model.
@@ -78,14 +97,14 @@ def export_onnx(artifact: ModelArtifact, path: str | Path) -> Path:
     Returns:
         The path.
     """
-    module = _PointsAndScores(artifact.build_module()).eval()
+    module, names = _exportable(artifact)
     out = Path(path)
     tmp = out.with_name(out.name + ".tmp")
     with torch.no_grad():
         torch.onnx.export(
             module, (_example(artifact),), str(tmp), dynamo=False, opset_version=OPSET,
-            input_names=["frames"], output_names=OUTPUTS,
-            dynamic_axes={name: {0: "n"} for name in ("frames", *OUTPUTS)},
+            input_names=["frames"], output_names=names,
+            dynamic_axes={name: {0: "n"} for name in ("frames", *names)},
         )
     os.replace(tmp, out)
     return out
@@ -131,6 +150,22 @@ points back. `weights.ts` is the same model in TorchScript:
 """
 
 
+BOTTOM_UP_README = """# PoseForge model: {nodes}
+
+Bottom-up pose model: one U-Net finds every node of every animal (confidence
+maps) and part affinity fields along the edges {edges} (node index pairs),
+which say which nodes belong to the same animal. Input: RGB uint8 frames of
+{h}x{w} (height x width), shape (N, H, W, 3). Outputs: `confmaps` (N, K, h, w)
+in [0, 1] and `pafs` (N, 2E, h, w) (x, y per edge) at the network's output
+stride. Grouping the peaks into animals is not part of the graph: PoseForge
+does it with `ml_worker.bottomup.predict` (config.json `bottom_up` holds the
+scale, stride and edge lengths it uses). Node order: {nodes}.
+
+Held-out metrics: see `metrics.json` (RMSE on matched animals {rmse} px).
+`weights.ts` is the same network in TorchScript.
+"""
+
+
 def write_download_zip(artifact_dir: str | Path, zip_path: str | Path) -> Path:
     """Write the model-version download zip.
 
@@ -151,10 +186,17 @@ def write_download_zip(artifact_dir: str | Path, zip_path: str | Path) -> Path:
     export_onnx(artifact, work / "model.onnx")
     g = artifact.geometry
     rmse = artifact.metrics.get("rmse_px")
-    readme = README.format(nodes=", ".join(artifact.node_names), down=g.centroid_downsample,
-                           instances=g.max_instances,
-                           crop=g.crop_size, scale=g.input_scale, h=g.frame_height,
-                           w=g.frame_width, rmse="n/a" if rmse is None else f"{rmse:.2f}")
+    rmse_text = "n/a" if rmse is None else f"{rmse:.2f}"
+    if g is None:
+        h, w = _frame_hw(artifact)
+        readme = BOTTOM_UP_README.format(nodes=", ".join(artifact.node_names), h=h, w=w,
+                                         edges=[list(e) for e in artifact.bottom_up["edges"]]
+                                         if artifact.bottom_up else [], rmse=rmse_text)
+    else:
+        readme = README.format(nodes=", ".join(artifact.node_names),
+                               down=g.centroid_downsample, instances=g.max_instances,
+                               crop=g.crop_size, scale=g.input_scale, h=g.frame_height,
+                               w=g.frame_width, rmse=rmse_text)
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.write(work / "weights.ts", "weights.ts")

@@ -324,29 +324,38 @@ def _train_bottom_up(cfg: TrainConfig, dataset: PoseDataset, train_ds: PoseDatas
         cancelled = cancelled or bool(should_stop and should_stop())
         return cancelled
 
+    from ml_worker.guard import Cancelled
+
     budget = cfg.max_seconds if cfg.max_seconds else LIMITS_BOTTOM_UP_BUDGET_S
-    reserve = min(15.0, 0.03 * budget)
+    reserve = min(15.0, 0.03 * budget)  # room for the held-out metrics, as top-down keeps
     images, points = arrays(train_ds)
-    model = bottomup.fit(images, points, node_names=list(dataset.node_names),
-                         edges=list(dataset.edges), symmetries=list(dataset.symmetries), cfg=cfg,
-                         budget_s=max(budget - reserve, 1.0), device=device, emit=on_progress,
-                         should_stop=stop, val=arrays(val_ds) if len(val_ds) else None)
+    try:
+        model = bottomup.fit(images, points, node_names=list(dataset.node_names),
+                             edges=list(dataset.edges), symmetries=list(dataset.symmetries),
+                             cfg=cfg, budget_s=max(budget - reserve, 1.0), device=device,
+                             emit=on_progress, should_stop=stop,
+                             val=arrays(val_ds) if len(val_ds) else None)
+    except Cancelled:
+        cancelled = True
     if cancelled:
         return TrainResult("cancelled", None, out, seconds=time.monotonic() - t0)
     state = {"bottom_up": {n: t.detach().cpu().contiguous()
                            for n, t in model.state_dict().items()}}
     artifact = ModelArtifact(cfg, None, list(dataset.node_names), list(dataset.edges),
                              list(dataset.symmetries), state, model_kind="bottom_up",
-                             bottom_up=model.geometry.to_dict(), max_instances=max_instances)
+                             bottom_up=model.to_dict(), max_instances=max_instances)
     if len(val_ds):
         artifact.metrics = held_out_metrics(artifact, val_ds, device)
-    steps = int(getattr(model, "steps", 0))
+    history = list(getattr(model, "history", []))
+    steps = int(history[-1]["step"]) if history else 0
     artifact.extra = {"split": {"train": list(split["train"]), "val": list(split.get("val", []))},
                       "steps": steps, "train_seconds": time.monotonic() - t0,
-                      "device": str(device), "n_train": len(train_ds)}
+                      "device": str(device), "n_train": len(train_ds),
+                      "frame_size": [max(i.shape[0] for i in images),
+                                     max(i.shape[1] for i in images)]}
     artifact.save(out)
     return TrainResult("completed", artifact, out, artifact.metrics, steps,
-                       time.monotonic() - t0)
+                       time.monotonic() - t0, [{"stage": "bottom_up", **h} for h in history])
 
 
 def _batches(n: int, batch: int, gen: torch.Generator) -> Iterator[Tensor]:

@@ -6,15 +6,11 @@ import pytest
 import torch
 from torch import nn
 
-from ml_worker.active_learning import (
-    animal_size,
-    rank_frames,
-    rank_normalise,
-    score_frames,
-    tta_predictions,
-)
+from ml_worker.active_learning import rank_frames, rank_normalise
 from ml_worker.artifacts import predict_frames
+from ml_worker.frame_scores import animal_size, score_frames
 from ml_worker.infer import VideoPredictions
+from ml_worker.tta import tta_predictions
 from tests.ml_worker.test_infer import random_artifact
 
 NODES = ["snout", "leftear", "rightear", "tail_base"]

@@ -1,5 +1,6 @@
 """Top-down with several animals per frame: peak finding, training, inference, export."""
 
+import zipfile
 from dataclasses import replace
 
 import numpy as np
@@ -141,3 +142,56 @@ def test_training_finds_every_animal_and_none_on_empty_frames(trained):
     # an artifact reloaded from disk predicts the same
     again = predict_instances(ModelArtifact.from_dir(trained.out_dir), frames, device="cpu")
     np.testing.assert_allclose(again.points, preds.points, atol=1e-4)
+
+
+def test_bottom_up_trains_saves_predicts_and_exports_through_the_same_entry_points(tmp_path):
+    from ml_worker.export import write_download_zip
+
+    ds = multi_dataset(2, [2, 3, 1, 0, 2, 3, 2, 2, 3, 1])
+    cfg = replace(preset("fast"), model_kind="bottom_up", max_seconds=12.0, filters=8,
+                  num_threads=2, batch_size=4)
+    result = train(cfg, ds, make_split(ds.keys, 0.2, seed=0), tmp_path / "bu")
+    assert result.status == "completed" and result.steps > 0
+    loaded = ModelArtifact.from_dir(tmp_path / "bu")
+    assert loaded.model_kind == "bottom_up" and loaded.max_instances == 3
+    assert loaded.geometry is None and {"map_oks", "rmse_px"} <= set(loaded.metrics)
+    frames = np.stack([s.image for s in ds.samples[:4]])
+    preds = predict_instances(loaded, frames, device="cpu")
+    assert preds.points.shape == (4, 3, 4, 2) and preds.instance_scores.shape == (4, 3)
+    assert np.isfinite(preds.scores).all() and np.isfinite(preds.instance_scores).all()
+    with zipfile.ZipFile(write_download_zip(tmp_path / "bu", tmp_path / "bu.zip")) as zf:
+        assert {"weights.ts", "model.onnx", "config.json"} <= set(zf.namelist())
+        assert "pafs" in zf.read("README.md").decode()
+
+
+def write_video(path, frames: np.ndarray):
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.options = {"crf": "18"}
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, "rgb24")))
+        container.mux(stream.encode(None))
+    return path
+
+
+def test_video_inference_keeps_the_instance_axis_with_torch_and_onnx(trained, tmp_path):
+    from ml_worker.infer import VideoPredictions, iter_frames, onnx_session, predict_video
+
+    frames = np.stack([s.image for s in multi_dataset(3, [2, 3, 0, 2, 1, 3]).samples])
+    video = write_video(tmp_path / "multi.mp4", frames)
+    decoded = np.stack([f for _, f in iter_frames(video)])
+    preds = predict_video(trained.artifact, video, batch_size=4, with_features=True)
+    direct = predict_instances(trained.artifact, decoded, device="cpu")
+    assert preds.points.shape == (6, 3, 4, 2) and preds.features.shape[0] == 6
+    np.testing.assert_allclose(preds.points, direct.points, atol=1e-3)
+    np.testing.assert_allclose(preds.instance_scores, direct.instance_scores, atol=1e-4)
+    assert (preds.track_ids == -1).all()
+    back = VideoPredictions.load_npz(preds.save_npz(tmp_path / "p.npz"))
+    np.testing.assert_array_equal(back.instance_scores, preds.instance_scores)
+    session = onnx_session(trained.artifact, tmp_path / "m.onnx", num_threads=1)
+    via_onnx = predict_video(session, video, batch_size=4, with_features=True)
+    np.testing.assert_allclose(via_onnx.points, preds.points, atol=1e-2)
+    np.testing.assert_allclose(via_onnx.features, preds.features, atol=1e-2)
