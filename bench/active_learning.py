@@ -89,9 +89,10 @@ def test_rmse(artifact: ModelArtifact, ds: PoseDataset, test: list[str]) -> floa
     """RMSE in pixels on the test frames."""
     sub = ds.subset(test)
     frames = np.stack([s.image for s in sub.samples])
-    points, _ = predict_frames(artifact, frames, device="cpu")
-    vis = np.stack([s.visibility for s in sub.samples])
-    rmse = compute_metrics(points, sub.keypoints(), vis, test, ds.node_names)["rmse_px"]
+    points, _ = predict_frames(artifact, frames, device="cpu")  # (N, 1, K, 2): one animal
+    vis = sub.visibility(1)[:, 0]
+    rmse = compute_metrics(points[:, 0], sub.keypoints(1)[:, 0], vis, test,
+                           ds.node_names)["rmse_px"]
     return float("inf") if rmse is None else float(rmse)
 
 
@@ -106,7 +107,7 @@ def predict_pool(artifact: ModelArtifact, ds: PoseDataset, keys: list[str]) -> V
     points, scores, anchors = [], [], []
     with torch.inference_mode():
         for i in range(0, len(frames), 16):
-            p, s, a = module(torch.from_numpy(frames[i : i + 16]))
+            p, s, _, a = module(torch.from_numpy(frames[i : i + 16]))
             points.append(p.numpy()), scores.append(s.numpy()), anchors.append(a.numpy())
     hook.remove()
     h, w = frames.shape[1:3]

@@ -131,16 +131,16 @@ def warm_frame_cache(video_id: int, frames: int) -> None:
     """Decode the picked frames once, in order, into the frame cache the server reads."""
     from django.conf import settings
 
+    from backend.common import storage
     from backend.videos import media
     from backend.videos.models import Video
-    from backend.videos.services import frame_jpeg_dir
+    from backend.videos.services import frame_jpeg_prefix, video_local_path
 
     video = Video.objects.get(pk=video_id)
-    folder = frame_jpeg_dir(video)
-    folder.mkdir(parents=True, exist_ok=True)
+    prefix = frame_jpeg_prefix(video)
     quality = settings.FRAME_CACHE_JPEG_QUALITY
-    for index, rgb in media.iter_frames(Path(video.file.path), stop=frames):
-        (folder / f"{index:07d}.jpg").write_bytes(media.encode_jpeg(rgb, quality=quality))
+    for index, rgb in media.iter_frames(video_local_path(video), stop=frames):
+        storage.save_bytes(f"{prefix}/{index:07d}.jpg", media.encode_jpeg(rgb, quality=quality))
 
 
 # --- the server -----------------------------------------------------------------------

@@ -313,13 +313,7 @@ def predict_frames(
     batch_size: int = 16,
     device: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Predict keypoints on frames, in batches.
-
-    Args:
-        artifact: a loaded artifact (or an already built module, to reuse it).
-        frames: ``(N, H, W, 3)`` uint8 RGB (one video's frames: same size).
-        batch_size: frames per forward pass.
-        device: ``"cpu"``/``"cuda"``; default: CUDA when available.
+    """Predict keypoints on frames, in batches (arguments as :func:`predict_instances`).
 
     Returns:
         ``points (N, I, K, 2)`` float32 frame pixels (x, y), NaN for empty

@@ -44,7 +44,9 @@ class TrainConfig:
     seed: int = 0
     # model: top-down (centroid + centered instance) or bottom-up (confmaps + PAFs)
     model_kind: ModelKind = "top_down"
-    max_instances: int | None = None  # animals per frame; None: the most in any labeled frame
+    # animals per frame the model reports: at least this many, and never fewer than the
+    # most in one labeled frame (None: from the labels alone)
+    max_instances: int | None = None
     # budget and optimisation
     max_seconds: float | None = 600.0
     max_steps: int = 20000

@@ -430,3 +430,33 @@ def _finish(peaks: Peaks, slots: list[np.ndarray], edge_scores: list[np.ndarray]
     score = (node_scores.sum(1) + edge.sum(1)) / (num_nodes + edge.shape[1])
     first = ids[np.arange(len(ids)), found.argmax(1)]
     return Assembly(peaks.frame[first].astype(np.int64), ids, score.astype(np.float32))
+
+
+def group_maps(
+    confmaps: Tensor,
+    pafs: np.ndarray,
+    edges: Sequence[tuple[int, int]],
+    max_length: Sequence[float],
+    *,
+    peak_threshold: float = 0.2,
+    min_edge_score: float = 0.05,
+    min_peaks: int = 2,
+) -> tuple[Peaks, Assembly]:
+    """Peaks, connections and instances of a batch of predicted maps.
+
+    Args:
+        confmaps: ``(N, K, h, w)`` confidence maps.
+        pafs: ``(N, 2E, h, w)`` fields.
+        edges: the E edges of the fields.
+        max_length: per edge, the longest plausible length in bins.
+        peak_threshold: lowest peak value kept.
+        min_edge_score: lowest accepted line score.
+        min_peaks: instances with fewer nodes are dropped.
+
+    Returns:
+        The peaks and the instances built from them.
+    """
+    peaks = find_all_peaks(confmaps, peak_threshold)
+    conns = [score_connections(pafs, peaks, edge, e, max_length[e], min_score=min_edge_score)
+             for e, edge in enumerate(edges)]
+    return peaks, assemble(peaks, conns, edges, confmaps.shape[1], min_peaks=min_peaks)

@@ -179,7 +179,8 @@ def train(
     seed_everything(cfg.seed)
     train_ds = dataset.subset(split["train"])
     val_ds = dataset.subset(split.get("val", []))
-    max_instances = cfg.max_instances or max(1, dataset.max_instances)
+    # every labeled animal is trained on; cfg.max_instances can only ask for more slots
+    max_instances = max(cfg.max_instances or 1, dataset.max_instances)
     if cfg.model_kind == "bottom_up":
         return _train_bottom_up(cfg, dataset, train_ds, val_ds, split, out, device, t0,
                                 on_progress, should_stop, max_instances)

@@ -45,14 +45,18 @@ MAX_INSTANCES_LIMIT = 64
 
 
 class TrackSerializer(serializers.ModelSerializer):
-    """An animal identity: instances name it in their ``track``; drawn in ``color``."""
+    """An animal identity: instances name it in their ``track``; drawn in ``color``.
 
+    Sent back with its ``id``: an item with an id renames that track (and its labels).
+    """
+
+    id = serializers.IntegerField(required=False, allow_null=True, help_text="Absent: a new track.")
     name = serializers.CharField(max_length=100)
     color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
 
     class Meta:
         model = Track
-        fields = ["name", "color"]
+        fields = ["id", "name", "color"]
 
 
 class ProjectSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, QuerySet, Value, When
 
 from backend.common import storage
 from backend.common.exceptions import ApplicationError, ConflictError
@@ -52,24 +52,88 @@ def project_create(
 
 @transaction.atomic
 def tracks_replace(*, project: Project, tracks: list[dict[str, Any]]) -> list[Track]:
-    """Make ``tracks`` (ordered ``{"name", "color"?}``) the project's track list.
+    """Make ``tracks`` (ordered ``{"id"?, "name", "color"?}``) the project's track list.
 
-    Labels name their track, so a track kept by name keeps its labels; a
-    removed name stays on the instances that carry it until they are edited.
+    Labels name their track, so an item with an existing track's ``id`` renames
+    it and its instances with it, in this transaction (label versions and
+    history stay: a rename moves no point). An item without an id keeps the
+    track of that name if there is one. Deleting a track that instances use is
+    refused: those labels could no longer be saved.
     """
     names = [t["name"] for t in tracks]
     if len(set(names)) != len(names):
         raise ApplicationError("Track names must be unique.")
-    project.tracks.exclude(name__in=names).delete()
-    existing = {t.name: t for t in project.tracks.all()}
-    out = []
-    for position, spec in enumerate(tracks):
-        color = spec.get("color") or TRACK_PALETTE[position % len(TRACK_PALETTE)]
-        track = existing.get(spec["name"]) or Track(project=project, name=spec["name"])
-        track.color, track.position = color, position
+    existing = {t.id: t for t in project.tracks.select_for_update()}
+    kept = _tracks_kept(project, existing, tracks)
+    removed = [t for t in existing.values() if t not in kept]
+    _refuse_removing_used_tracks(project, removed)
+    Track.objects.filter(pk__in=[t.id for t in removed]).delete()
+    renamed = [(t, spec["name"]) for t, spec in zip(kept, tracks, strict=True)
+               if t.pk and t.name != spec["name"]]  # fmt: skip
+    _rename_instance_tracks(project, {t.name: new for t, new in renamed})
+    # Park renamed tracks first so a swap of two names does not hit the unique constraint.
+    for track, _ in renamed:
+        track.name = f"__tmp_{track.pk}"
+        track.save(update_fields=["name"])
+    for position, (track, spec) in enumerate(zip(kept, tracks, strict=True)):
+        default = track.color if track.pk else TRACK_PALETTE[position % len(TRACK_PALETTE)]
+        track.name, track.position, track.color = spec["name"], position, spec.get("color") or default
         track.save()
-        out.append(track)
-    return out
+    return kept
+
+
+def _tracks_kept(
+    project: Project, existing: dict[int, Track], tracks: list[dict[str, Any]]
+) -> list[Track]:
+    """For each item, the track it keeps (by id, else by a name no id claims) or a new one."""
+    ids = [spec["id"] for spec in tracks if spec.get("id") is not None]
+    unknown = sorted(set(ids) - existing.keys())
+    if unknown:
+        raise ApplicationError(f"Track id {unknown[0]} is not in this project.")
+    if len(set(ids)) != len(ids):
+        raise ApplicationError("Each track id may appear only once.")
+    unclaimed = {t.name: t for t in existing.values() if t.id not in ids}
+    return [
+        existing[spec["id"]]
+        if spec.get("id") is not None
+        else unclaimed.pop(spec["name"], None) or Track(project=project)
+        for spec in tracks
+    ]
+
+
+def _project_instances(project: Project) -> QuerySet:
+    from backend.labels.models import Instance
+
+    return Instance.objects.filter(labeled_frame__video__project=project)
+
+
+def _refuse_removing_used_tracks(project: Project, removed: list[Track]) -> None:
+    if not removed:
+        return
+    used = dict(
+        _project_instances(project)
+        .filter(track__in=[t.name for t in removed])
+        .values_list("track")
+        .annotate(n=Count("id"))
+    )
+    if used:
+        described = "; ".join(
+            f"track {name!r} is used by {n} instance{'' if n == 1 else 's'}"
+            for name, n in sorted(used.items())
+        )
+        raise ApplicationError(
+            f"Cannot delete: {described}. Rename it instead, or give those instances "
+            "another track first.",
+            {"instances_using": used},
+        )
+
+
+def _rename_instance_tracks(project: Project, renames: dict[str, str]) -> None:
+    """One UPDATE, so every row is matched on its old name (a swap of two names works)."""
+    if not renames:
+        return
+    new_name = Case(*(When(track=old, then=Value(new)) for old, new in renames.items()))
+    _project_instances(project).filter(track__in=list(renames)).update(track=new_name)
 
 
 def project_counts(project: Project) -> dict[str, Any]:

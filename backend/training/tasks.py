@@ -15,6 +15,7 @@ This process never imports torch for training, so it stays small.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import socket
@@ -82,8 +83,12 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
     from ml_worker.dataset import dataset_save, make_split
     from ml_worker.guard import Cancelled, ChildFailed, GuardedChild, LimitExceeded
 
-    job = TrainingJob.objects.select_related("snapshot", "parent_version").get(pk=job_id)
+    job = TrainingJob.objects.select_related("snapshot", "parent_version", "project").get(
+        pk=job_id)
     cfg = validate_job_config(job.config)
+    expected = getattr(job.project, "max_instances", None)  # animals per frame, if declared
+    if cfg.max_instances is None and expected:
+        cfg = dataclasses.replace(cfg, max_instances=int(expected))
     progress = _ProgressReporter(job_id)
     limit = settings.TRAINING_MAX_MEMORY_MB
     try:

@@ -195,3 +195,30 @@ def test_video_inference_keeps_the_instance_axis_with_torch_and_onnx(trained, tm
     via_onnx = predict_video(session, video, batch_size=4, with_features=True)
     np.testing.assert_allclose(via_onnx.points, preds.points, atol=1e-2)
     np.testing.assert_allclose(via_onnx.features, preds.features, atol=1e-2)
+
+
+def test_predictions_without_an_instance_axis_read_as_one_animal(tmp_path):
+    from ml_worker.infer import VideoPredictions
+
+    points = np.random.default_rng(0).uniform(0, 50, (5, 4, 2)).astype(np.float32)
+    old = {"points": points, "scores": np.full((5, 4), 0.9, np.float32),
+           "anchors": points.mean(axis=1), "frame_indices": np.arange(5),
+           "meta": np.array('{"fps": 25, "frame_count": 5, "width": 80, "height": 64, '
+                            '"node_names": ["a", "b", "c", "d"]}')}
+    np.savez(tmp_path / "old.npz", **old)
+    preds = VideoPredictions.load_npz(tmp_path / "old.npz")
+    assert preds.points.shape == (5, 1, 4, 2) and preds.anchors.shape == (5, 1, 2)
+    np.testing.assert_allclose(preds.instance_scores, 0.9)
+    assert (preds.track_ids == -1).all() and preds.track_names == []
+
+
+def test_model_kind_and_max_instances_are_validated():
+    from ml_worker.config import ConfigError, TrainConfig
+
+    assert TrainConfig.from_dict({"model_kind": "bottom_up", "max_instances": 4}).max_instances == 4
+    for bad, name in (({"model_kind": "sideways"}, "model_kind"),
+                      ({"max_instances": 0}, "max_instances"),
+                      ({"max_instances": 2.5}, "max_instances")):
+        with pytest.raises(ConfigError) as error:
+            TrainConfig.from_dict(bad)
+        assert error.value.field == name

@@ -52,6 +52,7 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
     from django.contrib.auth import get_user_model
     from django.core.files.base import ContentFile
 
+    from backend.common import storage
     from backend.inference.models import InferenceRun, Suggestion
     from backend.interchange.models import ImportExportJob
     from backend.labels import review
@@ -60,7 +61,7 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
     from backend.projects.invitations import invitation_create
     from backend.projects.models import Membership
     from backend.training.models import ModelVersion, TrainingJob
-    from backend.training.services import model_dir, snapshot_freeze
+    from backend.training.services import model_prefix, snapshot_freeze
     from backend.videos.services import video_process
 
     video_process(video_id=video.id)  # thumbnail + ready, as the worker would
@@ -83,15 +84,15 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
     queued_job = TrainingJob.objects.create(project=project, snapshot=snapshot, created_by=owner,
                                             preset="fast", config={})  # fmt: skip
     root = Path(settings.MEDIA_ROOT)
-    mdir = model_dir(job)
-    mdir.mkdir(parents=True, exist_ok=True)
-    (mdir / "config.json").write_text(json.dumps({"node_names": node_names}))
-    download = mdir / "download.zip"
-    with zipfile.ZipFile(download, "w") as archive:
+    mdir = model_prefix(job)
+    storage.save_bytes(f"{mdir}/config.json", json.dumps({"node_names": node_names}).encode())
+    archive_bytes = io.BytesIO()
+    with zipfile.ZipFile(archive_bytes, "w") as archive:
         archive.writestr("README.txt", f"model of {project.name}")
+    download = storage.save_bytes(f"{mdir}/download.zip", archive_bytes.getvalue())
     version = ModelVersion.objects.create(
-        project=project, job=job, number=1, artifact_dir=str(mdir.relative_to(root)),
-        download=str(download.relative_to(root)), config={"node_names": node_names},
+        project=project, job=job, number=1, artifact_dir=mdir,
+        download=download, config={"node_names": node_names},
         metrics={"rmse_px": 1.0},
     )  # fmt: skip
     run = InferenceRun.objects.create(project=project, model_version=version, video=video,
@@ -116,7 +117,7 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
     export_job = ImportExportJob.objects.create(uid=f"exp{project.id}", kind="export",
                                                 created_by=owner, project=project,
                                                 format="dlc", status="succeeded")  # fmt: skip
-    export_job.result_file.save("export.zip", ContentFile(download.read_bytes()), save=True)
+    export_job.result_file.save("export.zip", ContentFile(archive_bytes.getvalue()), save=True)
     import_job = ImportExportJob.objects.create(uid=f"imp{project.id}", kind="import",
                                                 created_by=owner, project=project,
                                                 format="zip", status="succeeded")  # fmt: skip

@@ -1781,13 +1781,25 @@ export interface components {
             /** Format: date-time */
             expires: string;
         };
-        /** @description An animal identity: instances name it in their ``track``; drawn in ``color``. */
+        /**
+         * @description An animal identity: instances name it in their ``track``; drawn in ``color``.
+         *
+         *     Sent back with its ``id``: an item with an id renames that track (and its labels).
+         */
         Track: {
+            /** @description Absent: a new track. */
+            id: number | null;
             name: string;
             color: string;
         };
-        /** @description An animal identity: instances name it in their ``track``; drawn in ``color``. */
+        /**
+         * @description An animal identity: instances name it in their ``track``; drawn in ``color``.
+         *
+         *     Sent back with its ``id``: an item with an id renames that track (and its labels).
+         */
         TrackRequest: {
+            /** @description Absent: a new track. */
+            id?: number | null;
             name: string;
             color?: string;
         };

@@ -23,8 +23,6 @@ from tests.backend.interchange.helpers import (
     unzip,
 )
 
-pytestmark = pytest.mark.media
-
 
 def _points(project) -> dict[str, list[dict]]:
     """Image file name -> list of (track, {node name: (x, y, vis)})."""
@@ -42,6 +40,7 @@ def _points(project) -> dict[str, list[dict]]:
     return out
 
 
+@pytest.mark.media  # also on S3 (the other tests here parse, they store alike)
 def test_import_openfield_frames_nodes_and_pixels(shared_data_dir, alice):
     project = project_import(path=shared_data_dir / OPENFIELD, owner=alice)
     assert [n.name for n in project.nodes.all()] == ["snout", "leftear", "rightear", "tailbase"]
@@ -115,6 +114,7 @@ def test_dlc_round_trip_openfield_matches_original_csv_and_h5(shared_data_dir, a
     assert again.nodes.count() == 4
 
 
+@pytest.mark.media
 def test_dlc_round_trip_reaching_keeps_nans_edges_and_sizes(shared_data_dir, alice, tmp_path):
     project = project_import(path=shared_data_dir / REACHING, owner=alice)
     root = unzip(project_export(project=project, format="dlc", dest=tmp_path), tmp_path / "o")
@@ -208,6 +208,7 @@ def test_image_referenced_but_absent(alice, tmp_path, shared_data_dir):
     _assert_nothing_imported()
 
 
+@pytest.mark.media
 def test_failure_after_videos_stored_removes_files(alice, tmp_path, shared_data_dir, monkeypatch):
     root = openfield_subset(shared_data_dir, tmp_path, n=2)
     from backend.interchange import services

@@ -24,6 +24,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from backend.common import storage
+
 FORMAT = "poseforge.backup.v1"
 # Rebuilt by Django or derivable: not worth restoring (and would clash with migrate).
 EXCLUDED_MODELS = ["contenttypes", "auth.permission", "sessions.session", "admin.logentry"]
@@ -56,6 +58,9 @@ class Command(BaseCommand):
         parser.add_argument("out", help="archive to write, e.g. poseforge-2025-01-31.tar.gz")
 
     def handle(self, *args, out: str, **options) -> None:
+        if not storage.is_local():
+            raise CommandError("MEDIA_STORAGE=s3: this command archives MEDIA_ROOT only; copy the "
+                               "bucket with the store's own tools (mc mirror, aws s3 sync).")  # fmt: skip
         target = Path(out)
         if target.exists():
             raise CommandError(f"{target} exists; refusing to overwrite it.")

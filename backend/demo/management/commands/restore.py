@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from backend.common import storage
 from backend.demo.management.commands.backup import FORMAT, sha256
 
 
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         from backend.projects.models import Project
 
         source = Path(archive)
+        if not storage.is_local():
+            raise CommandError("MEDIA_STORAGE=s3: this command archives MEDIA_ROOT only; copy the "
+                               "bucket with the store's own tools (mc mirror, aws s3 sync).")  # fmt: skip
         if not source.is_file():
             raise CommandError(f"{source} does not exist.")
         call_command("migrate", interactive=False, verbosity=0)

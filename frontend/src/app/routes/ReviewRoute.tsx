@@ -31,7 +31,7 @@ export function ReviewRoute() {
           projectId={project.id}
           skeleton={skeleton}
           labelHref={(v, i) => `/projects/${project.id}/videos/${v}/label?frame=${i}`}
-          renderFrame={(p) => <ReadOnlyFrame {...p} />}
+          renderFrame={(p) => <ReadOnlyFrame {...p} tracks={project.tracks} />}
           meId={user?.id ?? null}
           allowSelfReview={project.allow_self_review}
         />

@@ -34,6 +34,8 @@ export function SuggestionsRoute() {
         role={project.my_role}
         me={user?.username ?? null}
         skeleton={skeleton}
+        tracks={project.tracks}
+        maxInstances={project.max_instances}
         frameUrl={frameImageUrl}
         correctHref={(v, i, s) => `/projects/${project.id}/videos/${v}/label?frame=${i}&suggestion=${s}`}
       />

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Member, PredictionRange } from '../../types/api';
 import {
   assignableUsers,
+  acceptBody,
+  animalStyles,
   confidenceAlpha,
-  framePoints,
+  defaultChoice,
+  frameAnimals,
   meanScore,
   sortSuggestions,
   subscoreBars,
@@ -26,25 +29,52 @@ describe('suggestion ordering and sub-scores', () => {
   });
 });
 
-describe('framePoints', () => {
+describe('frameAnimals', () => {
   const range: PredictionRange = {
     run: 1, model_version: 1, smoothed: false, node_names: ['a', 'b', 'c', 'd'], node_ids: [10, null, 12, 13], start: 4, stop: 6,
     frames: [
-      { frame_index: 4, points: [[1, 2, 0.5], [3, 4, 0.9], [null, null, null], [5, 6, null]] },
-      { frame_index: 5, points: [[7, 8, 0.1], null, [9, 9, 0.2], null] },
+      {
+        frame_index: 4,
+        instances: [
+          { track: 'mouse A', score: 0.8, points: [[1, 2, 0.5], [3, 4, 0.9], [null, null, null], [5, 6, null]] },
+          { track: null, score: 0.3, points: [null, [3, 4, 0.9], null, null] }, // only on a node gone from the skeleton
+          { track: 'mouse B', score: 0.2, points: [[7, 8, 0.1], null, [9, 9, 0.2], null] },
+        ],
+      },
+      { frame_index: 5, instances: [] },
     ],
   };
-  it('maps model nodes to project nodes and skips gone nodes and missing points', () => {
-    expect(framePoints(range, 4)).toEqual([{ node: 10, x: 1, y: 2, score: 0.5 }, { node: 13, x: 5, y: 6, score: null }]);
-    expect(framePoints(range, 5).map((p) => p.node)).toEqual([10, 12]);
-    expect(framePoints(range, 9)).toEqual([]);
+  it('maps model nodes to project nodes, skips gone nodes, missing points and animals left without one', () => {
+    const animals = frameAnimals(range, 4);
+    expect(animals.map((a) => [a.index, a.track, a.score])).toEqual([[0, 'mouse A', 0.8], [1, 'mouse B', 0.2]]);
+    expect(animals[0]!.points).toEqual([{ node: 10, x: 1, y: 2, score: 0.5 }, { node: 13, x: 5, y: 6, score: null }]);
+    expect(animals[1]!.points.map((p) => p.node)).toEqual([10, 12]);
+    expect(frameAnimals(range, 5)).toEqual([]);
+    expect(frameAnimals(range, 9)).toEqual([]);
   });
   it('averages scores and maps them to alpha', () => {
-    expect(meanScore(framePoints(range, 5))).toBeCloseTo(0.15);
+    expect(meanScore(frameAnimals(range, 4)[1]!.points)).toBeCloseTo(0.15);
     expect(meanScore([])).toBeNull();
     expect(confidenceAlpha(1)).toBe(1);
     expect(confidenceAlpha(0)).toBe(0.45);
     expect(confidenceAlpha(null)).toBe(0.5);
+  });
+  it('styles animals by track, names the untracked by position, leaves a lone untracked one plain', () => {
+    const tracks = [{ name: 'mouse B', color: '#00ff00' }];
+    expect(animalStyles([{ track: 'mouse B' }, { track: null }], tracks)).toEqual([
+      { color: '#00ff00', label: 'mouse B' },
+      { color: '#ffe082', label: 'Animal 2' },
+    ]);
+    expect(animalStyles([{ track: null }], tracks)).toEqual([null]);
+    expect(animalStyles([{ track: 'mouse B' }], tracks)).toEqual([{ color: '#00ff00', label: 'mouse B' }]);
+  });
+  it('chooses every animal up to the cap, and sends indices only for a subset', () => {
+    expect(defaultChoice(3, null)).toEqual([0, 1, 2]);
+    expect(defaultChoice(3, 2)).toEqual([0, 1]);
+    expect(acceptBody([0, 1, 2], 3)).toEqual({});
+    expect(acceptBody([0], 1)).toEqual({});
+    expect(acceptBody([], 0)).toEqual({}); // prediction not loaded: the server takes all
+    expect(acceptBody([2, 0, 2], 3)).toEqual({ instances: [0, 2] });
   });
 });
 
@@ -59,16 +89,22 @@ describe('assignableUsers', () => {
 });
 
 describe('active-learning settings', () => {
-  const ok = { weights: { uncertainty: 1, disagreement: 0, temporal: 2, diversity: 1 }, n_suggestions: 20, min_gap: 10 };
+  const ok = { weights: { uncertainty: 1, disagreement: 0, temporal: 2, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10 };
+  const none = { uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0, instance_count: 0 };
   it('accepts valid settings and explains invalid ones', () => {
     expect(validateSettings(ok)).toBeNull();
-    expect(validateSettings({ ...ok, weights: { uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0 } })).toMatch(/above 0/);
+    expect(validateSettings({ ...ok, weights: none })).toMatch(/above 0/);
+    expect(validateSettings({ ...ok, weights: { ...none, instance_count: 1 } })).toBeNull();
     expect(validateSettings({ ...ok, weights: { ...ok.weights, temporal: -1 } })).toMatch(/≥ 0/);
+    expect(validateSettings({ ...ok, weights: { ...ok.weights, instance_count: -1 } })).toMatch(/≥ 0/);
     expect(validateSettings({ ...ok, n_suggestions: 501 })).toMatch(/0 to 500/);
     expect(validateSettings({ ...ok, min_gap: 1.5 })).toMatch(/gap/);
   });
   it('shows weights as shares', () => {
-    expect(weightShares(ok.weights)).toEqual({ uncertainty: 25, disagreement: 0, temporal: 50, diversity: 25 });
-    expect(weightShares({})).toEqual({ uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0 });
+    expect(weightShares(ok.weights)).toEqual({ uncertainty: 25, disagreement: 0, temporal: 50, diversity: 25, instance_count: 0 });
+    expect(weightShares({ ...ok.weights, instance_count: 4 })).toEqual({
+      uncertainty: 13, disagreement: 0, temporal: 25, diversity: 13, instance_count: 50,
+    });
+    expect(weightShares({})).toEqual(none);
   });
 });

@@ -1,4 +1,4 @@
-/** Pure helpers of the suggestions page: ordering, sub-scores, predicted points, who may be assigned, AL settings. */
+/** Pure helpers of the suggestions page: ordering, sub-scores, predicted animals, who may be assigned, AL settings. */
 import type { ActiveLearningSettings, ALStrategy, Member, PredictedPoint, PredictionRange, Role, Suggestion } from '../../types/api';
 
 export const STRATEGIES: readonly ALStrategy[] = ['uncertainty', 'disagreement', 'temporal', 'diversity', 'instance_count'];
@@ -28,19 +28,68 @@ export function subscoreBars(subscores: Suggestion['subscores']): { name: string
   return [...known, ...other];
 }
 
-/** The predicted points of one frame in a prediction range, on project node ids (dropped nodes and NaNs skipped). */
-export function framePoints(range: PredictionRange, frameIndex: number): PredictedPoint[] {
+/** One predicted animal of a suggested frame, drawn on the card and picked for Accept. */
+export interface PredictedAnimal {
+  /** Its index in the frame's prediction as the accept endpoint counts (`instances: [index, ...]`). */
+  index: number;
+  track: string | null;
+  score: number | null;
+  points: PredictedPoint[];
+}
+
+/**
+ * The predicted animals of one frame in a prediction range, on project node ids
+ * (dropped nodes and NaNs skipped). An animal left with no point is skipped and
+ * not counted, as the server does when it accepts by index.
+ */
+export function frameAnimals(range: PredictionRange, frameIndex: number): PredictedAnimal[] {
   const frame = range.frames.find((f) => f.frame_index === frameIndex);
-  if (!frame) return [];
-  const out: PredictedPoint[] = [];
-  frame.points.forEach((p, k) => {
-    const node = range.node_ids[k];
-    if (node == null || !p) return;
-    const [x, y, score] = p;
-    if (x == null || y == null || !Number.isFinite(x) || !Number.isFinite(y)) return;
-    out.push({ node, x, y, score: score ?? null });
-  });
+  const out: PredictedAnimal[] = [];
+  for (const inst of frame?.instances ?? []) {
+    const points: PredictedPoint[] = [];
+    inst.points.forEach((p, k) => {
+      const node = range.node_ids[k];
+      if (node == null || !p) return;
+      const [x, y, score] = p;
+      if (x == null || y == null || !Number.isFinite(x) || !Number.isFinite(y)) return;
+      points.push({ node, x, y, score: score ?? null });
+    });
+    if (points.length) out.push({ index: out.length, track: inst.track, score: inst.score, points });
+  }
   return out;
+}
+
+/** Colours for predicted animals without a known track (greys and pastels, not a track's colour). */
+const UNTRACKED = ['#e0e0e0', '#ffe082', '#b39ddb', '#80cbc4', '#ef9a9a'];
+
+/**
+ * How each animal is drawn: its track's colour and name, or "Animal n" in a
+ * neutral colour. A single untracked animal gets no style (node colours, no name).
+ */
+export function animalStyles(
+  animals: readonly Pick<PredictedAnimal, 'track'>[],
+  tracks: readonly { name: string; color: string }[],
+): ({ color: string; label: string } | null)[] {
+  if (animals.length === 1 && animals[0]!.track === null) return [null];
+  return animals.map((a, i) => ({
+    color: tracks.find((t) => t.name === a.track)?.color ?? UNTRACKED[i % UNTRACKED.length]!,
+    label: a.track ?? `Animal ${i + 1}`,
+  }));
+}
+
+/**
+ * Which predicted animals Accept adds by default: all, or the best `maxInstances`
+ * (the server sends them best first) when the project allows fewer.
+ */
+export function defaultChoice(count: number, maxInstances: number | null): number[] {
+  const n = maxInstances == null ? count : Math.min(count, maxInstances);
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The accept body: `instances` only when a subset is chosen (sending none means all of them). */
+export function acceptBody(chosen: readonly number[], count: number): { instances?: number[] } {
+  const picked = [...new Set(chosen)].filter((i) => i >= 0 && i < count).sort((a, b) => a - b);
+  return picked.length === count ? {} : { instances: picked };
 }
 
 /** Mean of the non-null scores; null when there is none. */

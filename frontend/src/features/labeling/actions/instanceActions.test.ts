@@ -19,8 +19,8 @@ import { selectPrediction, usePrediction } from './predictionActions';
 import { runAction, type Action, type KeyInput } from './types';
 
 const tracks = [
-  { name: 'A', color: '#ff7f0e' },
-  { name: 'B', color: '#1f77b4' },
+  { id: 1, name: 'A', color: '#ff7f0e' },
+  { id: 2, name: 'B', color: '#1f77b4' },
 ];
 
 const key = (k: string, mods: Partial<KeyInput> = {}): KeyInput => ({

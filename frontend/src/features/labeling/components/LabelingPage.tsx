@@ -515,6 +515,7 @@ export function LabelingPage({
               skeleton={skeleton}
               theirs={sync.conflict}
               mine={sync.mine ?? []}
+              tracks={editor.tracks}
               onKeepMine={keepMine}
               onTakeTheirs={takeTheirs}
             />

@@ -11,9 +11,9 @@ import { updateProject } from '../api/projects';
 
 const DEFAULT_COLORS = ['#ff7f0e', '#1f77b4', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#17becf', '#7f7f7f'];
 
-/** The form's tracks as the PATCH body: trimmed names, empty rows left out. */
+/** The form's tracks as the PATCH body: trimmed names, empty rows left out; a kept id makes a rename. */
 export function tracksToSave(rows: readonly Track[]): Track[] {
-  return rows.map((t) => ({ name: t.name.trim(), color: t.color })).filter((t) => t.name !== '');
+  return rows.map((t) => ({ id: t.id, name: t.name.trim(), color: t.color })).filter((t) => t.name !== '');
 }
 
 export function AnimalsSettingsPanel(props: { project: Project; onChanged?(project: Project): void }) {
@@ -102,7 +102,7 @@ export function AnimalsSettingsPanel(props: { project: Project; onChanged?(proje
         type="button"
         className="secondary"
         data-testid="add-track"
-        onClick={() => edit([...tracks, { name: '', color: DEFAULT_COLORS[tracks.length % DEFAULT_COLORS.length]! }])}
+        onClick={() => edit([...tracks, { id: null, name: '', color: DEFAULT_COLORS[tracks.length % DEFAULT_COLORS.length]! }])}
       >
         Add track
       </button>{' '}
@@ -110,7 +110,7 @@ export function AnimalsSettingsPanel(props: { project: Project; onChanged?(proje
         {busy ? 'Saving…' : 'Save'}
       </button>
       {saved && <span className="muted small"> Saved.</span>}
-      <p className="muted small">Labels name their track: renaming a track leaves the old name on frames labeled before.</p>
+      <p className="muted small">Renaming a track renames it on every frame labeled with it; a track in use cannot be removed.</p>
       <ErrorMessage error={error} />
     </section>
   );

@@ -1,15 +1,16 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { errorMessage } from '../../../lib/api';
 import { useAsync } from '../../../lib/useAsync';
-import type { Skeleton, Suggestion } from '../../../types/api';
+import type { Skeleton, Suggestion, SuggestionAccept, Track } from '../../../types/api';
 import { getRunFrame } from '../api/suggestions';
-import { framePoints, meanScore } from '../logic';
+import { acceptBody, animalStyles, defaultChoice, frameAnimals, meanScore, type PredictedAnimal } from '../logic';
 import { PoseOverlay } from './PoseOverlay';
 import { SubscoreBars } from './SubscoreBars';
 
 export interface CardActions {
-  accept(s: Suggestion): Promise<void>;
+  /** `body.instances`: the predicted animals to add (absent: all). */
+  accept(s: Suggestion, body: SuggestionAccept): Promise<void>;
   dismiss(s: Suggestion): Promise<void>;
   assign(s: Suggestion, username: string | null): Promise<void>;
 }
@@ -18,6 +19,10 @@ interface Props {
   suggestion: Suggestion;
   rank: number;
   skeleton: Skeleton;
+  /** The project's tracks (colours of predicted animals). */
+  tracks: readonly Track[];
+  /** Animals a frame may hold (null: no cap); Accept picks no more by default. */
+  maxInstances: number | null;
   frameUrl: string;
   size: { width: number; height: number } | null;
   /** Link to the labeling page at this frame with the prediction loaded. */
@@ -28,10 +33,15 @@ interface Props {
 }
 
 /** One suggested frame: the frame with its prediction, score, sub-scores, reasons and the decisions. */
-export function SuggestionCard({ suggestion: s, rank, skeleton, frameUrl, size, correctHref, canAct, assignable, actions }: Props) {
+export function SuggestionCard(props: Props) {
+  const { suggestion: s, rank, skeleton, frameUrl, size, correctHref, canAct, assignable, actions } = props;
   const prediction = useAsync((signal) => getRunFrame(s.run, s.frame_index, signal), [s.run, s.frame_index]);
-  const points = prediction.data ? framePoints(prediction.data, s.frame_index) : [];
-  const confidence = meanScore(points);
+  const animals = prediction.data ? frameAnimals(prediction.data, s.frame_index) : [];
+  const styles = animalStyles(animals, props.tracks);
+  const confidence = meanScore(animals.flatMap((a) => a.points));
+  const [chosen, setChosen] = useState<number[]>([]);
+  useEffect(() => setChosen(defaultChoice(animals.length, props.maxInstances)), [animals.length, props.maxInstances]);
+  const toggle = (i: number) => setChosen((c) => (c.includes(i) ? c.filter((x) => x !== i) : [...c, i]));
   const [busy, setBusy] = useState(false);
   const run = (f: () => Promise<void>) => async () => {
     setBusy(true);
@@ -45,7 +55,13 @@ export function SuggestionCard({ suggestion: s, rank, skeleton, frameUrl, size, 
 
   return (
     <li className="card suggestion" data-testid={`suggestion-${s.id}`} data-frame={s.frame_index} data-video={s.video}>
-      <PoseOverlay imageUrl={frameUrl} points={points} skeleton={skeleton} size={size} testId={`suggestion-frame-${s.id}`} />
+      <PoseOverlay
+        imageUrl={frameUrl}
+        animals={animals.map((a, i) => ({ points: a.points, style: styles[i] ?? null, faded: animals.length > 1 && !chosen.includes(i) }))}
+        skeleton={skeleton}
+        size={size}
+        testId={`suggestion-frame-${s.id}`}
+      />
       <div className="suggestion-body">
         <div className="suggestion-head">
           <span className="muted">#{rank}</span>
@@ -67,10 +83,14 @@ export function SuggestionCard({ suggestion: s, rank, skeleton, frameUrl, size, 
             <li key={i}>{r}</li>
           ))}
         </ul>
+        {animals.length > 1 && (
+          <AnimalChoice suggestionId={s.id} animals={animals} styles={styles} chosen={chosen} canAct={canAct} onToggle={toggle} />
+        )}
         {canAct && (
           <div className="suggestion-actions">
-            <button type="button" disabled={busy} onClick={run(() => actions.accept(s))} data-testid={`accept-${s.id}`}
-              title="Save the prediction as this frame's label">
+            <button type="button" disabled={busy || (animals.length > 0 && chosen.length === 0)}
+              onClick={run(() => actions.accept(s, acceptBody(chosen, animals.length)))} data-testid={`accept-${s.id}`}
+              title={animals.length > 1 ? 'Save the ticked predicted animals as labels of this frame' : "Save the prediction as this frame's label"}>
               Accept
             </button>
             <Link className="button-link secondary" to={correctHref} data-testid={`correct-${s.id}`}
@@ -102,5 +122,40 @@ export function SuggestionCard({ suggestion: s, rank, skeleton, frameUrl, size, 
         {!canAct && s.assignee && <p className="small">Assigned to {s.assignee}</p>}
       </div>
     </li>
+  );
+}
+
+/** The predicted animals of a frame, each ticked to be added by Accept (or just listed, for viewers). */
+function AnimalChoice(props: {
+  suggestionId: number;
+  animals: readonly PredictedAnimal[];
+  styles: readonly ({ color: string; label: string } | null)[];
+  chosen: readonly number[];
+  canAct: boolean;
+  onToggle(index: number): void;
+}) {
+  return (
+    <ul className="predicted-animals small" data-testid={`suggestion-animals-${props.suggestionId}`}>
+      {props.animals.map((a, i) => {
+        const style = props.styles[i];
+        const score = a.score == null ? '' : ` (${a.score.toFixed(2)})`;
+        return (
+          <li key={a.index}>
+            <label>
+              {props.canAct && (
+                <input
+                  type="checkbox"
+                  checked={props.chosen.includes(a.index)}
+                  data-testid={`suggestion-animal-${props.suggestionId}-${a.index}`}
+                  onChange={() => props.onToggle(a.index)}
+                />
+              )}{' '}
+              <span className="swatch" style={{ background: style?.color }} aria-hidden="true" /> {style?.label}
+              {score}
+            </label>
+          </li>
+        );
+      })}
+    </ul>
   );
 }

@@ -54,14 +54,20 @@ beforeEach(() => {
     }
     if (url === '/api/projects/4/active-learning-settings/') {
       if (method === 'PUT') return json(200, { ...body, updated_at: 'now' });
-      return json(200, { weights: { uncertainty: 1, disagreement: 1, temporal: 1, diversity: 1 }, n_suggestions: 20, min_gap: 10 });
+      return json(200, { weights: { uncertainty: 1, disagreement: 1, temporal: 1, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10 });
     }
     const frame = url.match(/^\/api\/inference-runs\/9\/predictions\/\?start=(\d+)&stop=(\d+)$/);
     if (frame) {
+      const index = Number(frame[1]);
+      const one = [{ track: null, score: 0.6, points: [[10, 20, 0.9], [50, 60, 0.2]] }];
+      const two = [
+        { track: 'mouse A', score: 0.9, points: [[10, 20, 0.9], [50, 60, 0.8]] },
+        { track: 'mouse B', score: 0.4, points: [[100, 20, 0.5], [140, 60, 0.3]] },
+      ];
       return json(200, {
         run: 9, model_version: 2, smoothed: false, node_names: ['snout', 'tail'], node_ids: [1, 2],
-        start: Number(frame[1]), stop: Number(frame[2]),
-        frames: [{ frame_index: Number(frame[1]), points: [[10, 20, 0.9], [50, 60, 0.2]] }],
+        start: index, stop: Number(frame[2]),
+        frames: [{ frame_index: index, instances: index === 50 ? two : one }],
       });
     }
     const decision = url.match(/^\/api\/suggestions\/(\d+)\/(accept|dismiss|assign)\/$/);
@@ -86,7 +92,7 @@ afterEach(() => {
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => container.querySelector<T>(`[data-testid="${id}"]`);
 const cards = () => [...container.querySelectorAll<HTMLElement>('[data-testid^="suggestion-"][data-frame]')];
 
-async function mount(role: Role, me = 'alice') {
+async function mount(role: Role, me = 'alice', maxInstances: number | null = null) {
   await act(async () =>
     root.render(
       <MemoryRouter>
@@ -95,6 +101,8 @@ async function mount(role: Role, me = 'alice') {
           role={role}
           me={me}
           skeleton={skeleton}
+          tracks={[{ id: 1, name: 'mouse A', color: '#ff7f0e' }, { id: 2, name: 'mouse B', color: '#1f77b4' }]}
+          maxInstances={maxInstances}
           frameUrl={(v, i) => `/api/videos/${v}/frames/${i}.jpg`}
           correctHref={(v, i, s) => `/projects/4/videos/${v}/label?frame=${i}&suggestion=${s}`}
         />
@@ -175,8 +183,39 @@ describe('SuggestionsPage', () => {
     expect(posts).toEqual([{
       url: '/api/projects/4/active-learning-settings/',
       method: 'PUT',
-      body: { weights: { uncertainty: 1, disagreement: 1, temporal: 2.5, diversity: 1 }, n_suggestions: 20, min_gap: 10 },
+      body: { weights: { uncertainty: 1, disagreement: 1, temporal: 2.5, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10 },
     }]);
     expect($('al-saved')).not.toBeNull();
+  });
+
+  it('draws every predicted animal in its track colour and accepts the ticked ones', async () => {
+    rows = [suggestion({ id: 5, frame_index: 50, score: 0.8 })];
+    await mount('owner');
+    const frame = $('suggestion-frame-5')!;
+    const animals = [...frame.querySelectorAll('g[data-animal]')];
+    expect(animals).toHaveLength(2);
+    expect(animals.map((g) => g.querySelectorAll('circle[data-node]').length)).toEqual([2, 2]);
+    expect(animals.map((g) => g.querySelector('circle[data-node]')!.getAttribute('stroke'))).toEqual(['#ff7f0e', '#1f77b4']);
+    expect([...frame.querySelectorAll('text')].map((t) => t.textContent)).toEqual(['mouse A', 'mouse B']);
+    expect($('suggestion-animals-5')!.textContent).toContain('mouse B (0.40)');
+
+    // Untick mouse A: it fades on the frame, and Accept adds mouse B alone.
+    await act(async () => $<HTMLInputElement>('suggestion-animal-5-0')!.click());
+    expect(frame.querySelector('g[data-animal="0"]')!.getAttribute('data-faded')).toBe('true');
+    await act(async () => $('accept-5')!.click());
+    expect(posts).toEqual([{ url: '/api/suggestions/5/accept/', method: 'POST', body: { instances: [1] } }]);
+    expect($('suggestion-message')!.textContent).toContain('1 predicted animal(s) added');
+  });
+
+  it('ticks no more animals than the project allows, and will not accept none', async () => {
+    rows = [suggestion({ id: 5, frame_index: 50, score: 0.8 })];
+    await mount('owner', 'alice', 1);
+    expect($<HTMLInputElement>('suggestion-animal-5-0')!.checked).toBe(true);
+    expect($<HTMLInputElement>('suggestion-animal-5-1')!.checked).toBe(false);
+    await act(async () => $<HTMLInputElement>('suggestion-animal-5-0')!.click());
+    expect($<HTMLButtonElement>('accept-5')!.disabled).toBe(true);
+    await act(async () => $<HTMLInputElement>('suggestion-animal-5-1')!.click());
+    await act(async () => $('accept-5')!.click());
+    expect(posts).toEqual([{ url: '/api/suggestions/5/accept/', method: 'POST', body: { instances: [1] } }]);
   });
 });

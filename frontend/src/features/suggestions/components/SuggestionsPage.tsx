@@ -9,7 +9,7 @@ import { ErrorMessage } from '../../../components/ErrorMessage';
 import { Loading } from '../../../components/Loading';
 import { ApiError } from '../../../lib/api';
 import { useAsync } from '../../../lib/useAsync';
-import type { Role, Skeleton, Suggestion } from '../../../types/api';
+import type { Role, Skeleton, Suggestion, Track } from '../../../types/api';
 import {
   acceptSuggestion,
   assignSuggestion,
@@ -23,6 +23,7 @@ import { ALSettingsPanel } from './ALSettingsPanel';
 import { SuggestionCard, type CardActions } from './SuggestionCard';
 
 export const PAGE_SIZE = 20;
+const NO_TRACKS: readonly Track[] = [];
 
 interface Props {
   projectId: number;
@@ -30,12 +31,16 @@ interface Props {
   /** My username (assigning to myself). */
   me: string | null;
   skeleton: Skeleton;
+  /** The project's tracks: predicted animals are drawn in their track's colour. */
+  tracks?: readonly Track[];
+  /** Animals a frame may hold (null: no cap). */
+  maxInstances?: number | null;
   frameUrl(videoId: number, frameIndex: number): string;
   /** The labeling page at a frame, with the suggestion to accept after correcting. */
   correctHref(videoId: number, frameIndex: number, suggestionId: number): string;
 }
 
-export function SuggestionsPage({ projectId, role, me, skeleton, frameUrl, correctHref }: Props) {
+export function SuggestionsPage({ projectId, role, me, skeleton, tracks = NO_TRACKS, maxInstances = null, frameUrl, correctHref }: Props) {
   const canAct = role !== 'viewer';
   const [video, setVideo] = useState<number | null>(null);
   const [mine, setMine] = useState(false);
@@ -92,8 +97,13 @@ export function SuggestionsPage({ projectId, role, me, skeleton, frameUrl, corre
   );
 
   const actions: CardActions = {
-    accept: (s) =>
-      decide(() => acceptSuggestion(s.id), `Accepted frame ${s.frame_index} of ${s.video_name}: the prediction is now its label.`),
+    accept: (s, body) =>
+      decide(
+        () => acceptSuggestion(s.id, body),
+        body.instances
+          ? `Accepted frame ${s.frame_index} of ${s.video_name}: ${body.instances.length} predicted animal(s) added as labels.`
+          : `Accepted frame ${s.frame_index} of ${s.video_name}: the prediction is now its label.`,
+      ),
     dismiss: (s) => decide(() => dismissSuggestion(s.id), `Dismissed frame ${s.frame_index} of ${s.video_name}.`),
     assign: (s, username) =>
       decide(
@@ -157,6 +167,8 @@ export function SuggestionsPage({ projectId, role, me, skeleton, frameUrl, corre
             suggestion={s}
             rank={i + 1}
             skeleton={skeleton}
+            tracks={tracks}
+            maxInstances={maxInstances}
             frameUrl={frameUrl(s.video, s.frame_index)}
             size={size(s.video)}
             correctHref={correctHref(s.video, s.frame_index, s.id)}
