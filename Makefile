@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 NPM := cd frontend && npm
 
-.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-frames bench-inference bench-al bench-saves bench-multianimal reliability clean
+.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-frames bench-inference bench-al bench-saves bench-multianimal bench-tracking reliability clean
 
 run: setup  ## set everything up, then start web + worker with the demo project
 	$(BIN)/python manage.py serve
@@ -77,6 +77,9 @@ bench-saves: deps  ## label saves on gunicorn + PostgreSQL + Redis -> bench/resu
 
 bench-multianimal: deps  ## top-down vs bottom-up, 10 min each, 2 data sets -> bench/results/multi_animal.json
 	$(BIN)/python bench/multi_animal.py $(BENCH_ARGS)
+
+bench-tracking: deps  ## id switches / MOTA / IDF1 / tracks on synthetic + centered pair -> bench/results/tracking.json
+	$(BIN)/python bench/tracking.py $(BENCH_ARGS)
 
 reliability: deps  ## issue-7 proofs at full length -> bench/results/reliability.json
 	$(BIN)/python bench/reliability.py

@@ -222,7 +222,8 @@ def _video_predictions(artifact: ModelArtifact, labels: MultiAnimalLabels,
                 timings[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
                 continue
             timings[name] = {"fps": round(len(p) / (time.monotonic() - start), 2)}
-            scored = scored or p
+            if scored is None:
+                scored = p
     if scored is None:
         raise RuntimeError(f"no inference backend ran: {timings}")
     row = {int(f): i for i, f in enumerate(scored.frame_indices)}

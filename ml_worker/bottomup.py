@@ -13,7 +13,11 @@ Flow:
    long, never upsampled), the larger animals pick the encoder depth
    (receptive field), the longest labeled edges bound the line lengths the
    grouping accepts, and a skeleton that does not connect every node is
-   completed with a minimum spanning tree;
+   completed with a minimum spanning tree. The U-Net always has BatchNorm
+   (``cfg.batchnorm`` is for the top-down nets): without it, maps with many
+   peaks and signed fields sit on the "predict background" plateau for hundreds
+   of steps (synthetic 2-3 animals, 40 s on CPU: validation loss 3.96 without,
+   0.80 with, despite fewer steps);
 2. :class:`BottomUpModel` is traceable end to end: uint8 frames -> average-pool
    by an integer factor -> bilinear to the exact scale -> zero-pad to the
    encoder stride -> U-Net -> sigmoid confidence maps and raw fields;
@@ -164,7 +168,7 @@ def plan_bottomup(
     unet = choose_unet(animal_size_px=large * scale, out_channels=k + 2 * len(used),
                        filters=cfg.filters, filters_rate=cfg.filters_rate,
                        output_stride=cfg.output_stride, max_stride=cfg.max_stride,
-                       batchnorm=cfg.batchnorm)
+                       batchnorm=True)
     stretch = 1.25 * (1 + cfg.aug_scale)
     max_edge = []
     for s, d in used:
@@ -355,9 +359,11 @@ class _Sampler:
 
 
 def bottomup_loss(out: Tensor, conf: Tensor, pafs: Tensor, weight: Tensor) -> Tensor:
-    """Quality focal loss on the maps plus weighted squared error on the fields.
+    """Binary cross-entropy on the maps plus weighted squared error on the fields.
 
-    Both terms are normalised by the mass of their targets, so they stay of order
+    (A quality focal loss on the maps learned node identities more slowly: its
+    small weight on half-confident wrong peaks left every node's map firing on
+    every part after 150 steps.) Both terms are normalised by the mass of their targets, so they stay of order
     one whatever the number of animals; an empty batch still learns background.
 
     Args:
@@ -372,8 +378,7 @@ def bottomup_loss(out: Tensor, conf: Tensor, pafs: Tensor, weight: Tensor) -> Te
     k = conf.shape[1]
     logits = out[:, :k].float()
     bce = F.binary_cross_entropy_with_logits(logits, conf, reduction="none")
-    focal = bce * (torch.sigmoid(logits) - conf).abs().pow(2)
-    conf_loss = focal.sum() / conf.sum().clamp(min=1.0)
+    conf_loss = bce.sum() / conf.sum().clamp(min=1.0)
     emphasis = 1.0 + PAF_POSITIVE_WEIGHT * weight.repeat_interleave(2, dim=1)
     paf_loss = ((out[:, k:].float() - pafs).pow(2) * emphasis).sum() / weight.sum().clamp(min=1.0)
     return conf_loss + paf_loss

@@ -93,7 +93,7 @@ def _similarity(gt: np.ndarray, pred: np.ndarray, match: Match, sigma: float,
                 oks_threshold: float, max_distance_px: float) -> tuple[np.ndarray, np.ndarray]:
     """``(J, I)`` similarity (higher is closer) and whether each pair can match."""
     if match == "oks":
-        sim = oks(gt, pred, sigma)
+        sim = oks(gt, pred, sigma, missing_counts=False)
         return sim, sim >= oks_threshold
     d = np.linalg.norm(_centres(gt)[:, None] - _centres(pred)[None], axis=-1)
     return -d, d <= max_distance_px

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import av
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
 
-NODE_NAMES = ["snout", "left_ear", "right_ear", "neck", "tail_base", "tail_tip"]
-EDGES = [("snout", "neck"), ("left_ear", "neck"), ("right_ear", "neck"),
-         ("neck", "tail_base"), ("tail_base", "tail_tip")]  # fmt: skip
-SYMMETRIES = [("left_ear", "right_ear")]
+# The figure and floor are shared with the multi-animal generator (pure numpy/PIL, no torch).
+from ml_worker.synthetic_multi import EDGES, NODE_NAMES, SYMMETRIES, animal_pose, floor, render
+
+__all__ = ["COLORS", "EDGES", "NODE_NAMES", "SYMMETRIES", "SyntheticVideo", "trajectory",
+           "write_synthetic_video"]
 COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4"]
 
 
@@ -32,52 +32,6 @@ class SyntheticVideo:
     fps: int
     width: int
     height: int
-
-
-def _floor(width: int, height: int, rng: np.random.Generator) -> Image.Image:
-    noise = rng.normal(150, 18, size=(height // 8 + 1, width // 8 + 1)).clip(0, 255)
-    floor = Image.fromarray(noise.astype(np.uint8)).resize((width, height), Image.BICUBIC)
-    return Image.merge(
-        "RGB", [floor, floor.point(lambda v: v * 0.95), floor.point(lambda v: v * 0.85)]
-    )
-
-
-def _pose(cx: float, cy: float, heading: float, bend: float, scale: float) -> np.ndarray:
-    """Keypoints (6, 2) for a body centred at (cx, cy)."""
-
-    def along(dist: float, side: float, angle: float) -> tuple[float, float]:
-        return (
-            cx + scale * (dist * math.cos(angle) - side * math.sin(angle)),
-            cy + scale * (dist * math.sin(angle) + side * math.cos(angle)),
-        )
-
-    neck = along(12, 0, heading)
-    snout = along(26, 0, heading + bend * 0.3)
-    left_ear = along(16, -7, heading)
-    right_ear = along(16, 7, heading)
-    tail_base = along(-16, 0, heading - bend * 0.4)
-    tail_tip = along(-40, 0, heading - bend * 1.4)
-    return np.array([snout, left_ear, right_ear, neck, tail_base, tail_tip], dtype=np.float64)
-
-
-def _draw(floor: Image.Image, pts: np.ndarray, scale: float) -> Image.Image:
-    image = floor.copy()
-    draw = ImageDraw.Draw(image)
-    snout, left_ear, right_ear, neck, tail_base, tail_tip = [tuple(p) for p in pts]
-    body = 9 * scale
-    draw.line([tail_base, tail_tip], fill=(70, 60, 60), width=max(2, int(2 * scale)))
-    for a, b in [(neck, tail_base), (snout, neck)]:
-        draw.line([a, b], fill=(40, 36, 36), width=int(2 * body))
-    for centre, r in [(tail_base, body), (neck, body * 0.95), (snout, body * 0.45)]:
-        draw.ellipse(
-            [centre[0] - r, centre[1] - r, centre[0] + r, centre[1] + r], fill=(40, 36, 36)
-        )
-    for ear in (left_ear, right_ear):
-        r = 3.5 * scale
-        draw.ellipse([ear[0] - r, ear[1] - r, ear[0] + r, ear[1] + r], fill=(210, 150, 150))
-    r = 2 * scale
-    draw.ellipse([snout[0] - r, snout[1] - r, snout[0] + r, snout[1] + r], fill=(235, 170, 170))
-    return image.filter(ImageFilter.GaussianBlur(0.6))
 
 
 def trajectory(n_frames: int, width: int, height: int, seed: int, scale: float) -> np.ndarray:
@@ -97,7 +51,7 @@ def trajectory(n_frames: int, width: int, height: int, seed: int, scale: float) 
             heading = math.atan2(height / 2 - y, width / 2 - x)  # turn back towards the centre
             x = min(max(x, margin), width - margin)
             y = min(max(y, margin), height - margin)
-        poses.append(_pose(x, y, heading, float(np.clip(bend, -0.8, 0.8)), scale))
+        poses.append(animal_pose(x, y, heading, float(np.clip(bend, -0.8, 0.8)), scale))
     return np.stack(poses)
 
 
@@ -113,7 +67,7 @@ def write_synthetic_video(
     """Render the figure to an H.264 mp4 at ``path`` and return its exact keypoints."""
     scale = width / 320
     rng = np.random.default_rng(seed + 1)
-    floor = _floor(width, height, rng)
+    background = floor(width, height, rng)
     keypoints = trajectory(n_frames, width, height, seed, scale)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.mp4")
@@ -122,7 +76,7 @@ def write_synthetic_video(
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"crf": "18", "g": "30", "preset": "veryfast"}
         for pts in keypoints:
-            frame = av.VideoFrame.from_image(_draw(floor, pts, scale))
+            frame = av.VideoFrame.from_image(render(background, pts[None], scale))
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():

@@ -41,6 +41,9 @@ class TrackerConfig:
             animal is not assumed to walk straight forever).
         kalman_process_noise: acceleration noise of ``"kalman"`` (px/frame²).
         kalman_measurement_noise: centre noise of ``"kalman"`` (px).
+        ambiguity_ratio: a track that found no instance and is at least this
+            share as similar to another track's instance as that track ends
+            both (see :mod:`ml_worker.tracking.online`); None: never.
         stitch: join tracklets into ``max_tracks`` identities after the online pass.
     """
 
@@ -56,6 +59,7 @@ class TrackerConfig:
     max_extrapolation: int = 10
     kalman_process_noise: float = 0.5
     kalman_measurement_noise: float = 2.0
+    ambiguity_ratio: float | None = 0.7
     stitch: bool = True
 
     def __post_init__(self) -> None:
@@ -70,6 +74,8 @@ class TrackerConfig:
         _check(0.0 <= self.min_similarity < 1.0, "min_similarity", "must be in [0, 1)")
         _check(self.oks_sigma > 0, "oks_sigma", "must be positive")
         _check(0.0 < self.velocity_smoothing <= 1.0, "velocity_smoothing", "must be in (0, 1]")
+        _check(self.ambiguity_ratio is None or 0.0 < self.ambiguity_ratio <= 1.0,
+               "ambiguity_ratio", "must be in (0, 1] (or null: never)")
         _check(self.max_extrapolation >= 0, "max_extrapolation", "must be at least 0")
         _check(self.kalman_process_noise > 0 and self.kalman_measurement_noise > 0,
                "kalman_process_noise", "Kalman noises must be positive")

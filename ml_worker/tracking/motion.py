@@ -32,7 +32,7 @@ class TrackState:
         self.filtered = self.centre  # Kalman: the filter's estimate of ``centre``
         self.velocity = np.zeros(2)
         self.last_frame = frame
-        self.cov = np.array([[4.0, 0.0], [0.0, 4.0]])  # Kalman: position / velocity variance
+        self.cov = (4.0, 0.0, 4.0)  # Kalman: position var, covariance, velocity var (per axis)
         self.hits = 1
 
     def expected(self, frame: int, cfg: TrackerConfig) -> np.ndarray:
@@ -45,13 +45,14 @@ class TrackState:
     def update(self, pose: np.ndarray, frame: int, cfg: TrackerConfig) -> None:
         """Take the instance matched at ``frame`` (``(K, 2)``, NaN for nodes not found)."""
         dt = max(frame - self.last_frame, 1)
-        both = np.isfinite(pose).all(-1) & np.isfinite(self.pose).all(-1)
-        if both.any():
-            shift = (pose[both] - self.pose[both]).mean(axis=0)
+        found = np.isfinite(pose).all(-1)
+        both = found & np.isfinite(self.pose).all(-1)
+        n_both = int(both.sum())
+        if n_both:
+            shift = (pose[both] - self.pose[both]).sum(axis=0) / n_both
         else:
             shift = np.nanmean(pose, axis=0) - np.nanmean(self.pose, axis=0)
-        missing = ~np.isfinite(pose).all(-1)
-        filled = np.where(missing[:, None], self.pose + shift, pose)
+        filled = pose if found.all() else np.where(found[:, None], pose, self.pose + shift)
         if cfg.motion == "constant_velocity":
             a = cfg.velocity_smoothing
             step = shift / dt
@@ -65,13 +66,15 @@ class TrackState:
         self.hits += 1
 
     def _kalman(self, measured: np.ndarray, dt: int, cfg: TrackerConfig) -> None:
-        f = np.array([[1.0, dt], [0.0, 1.0]])
-        q = cfg.kalman_process_noise**2 * np.array([[dt**4 / 4, dt**3 / 2], [dt**3 / 2, dt**2]])
+        # 2x2 covariance [[p00, p01], [p01, p11]] in plain floats: numpy is slow on tiny arrays.
+        p00, p01, p11 = self.cov
+        q, r2 = cfg.kalman_process_noise**2, cfg.kalman_measurement_noise**2
+        p00 += 2 * dt * p01 + dt * dt * p11 + q * dt**4 / 4
+        p01 += dt * p11 + q * dt**3 / 2
+        p11 += q * dt * dt
+        k0, k1 = p00 / (p00 + r2), p01 / (p00 + r2)
         predicted = self.filtered + self.velocity * dt
-        cov = f @ self.cov @ f.T + q
-        gain = cov[:, 0] / (cov[0, 0] + cfg.kalman_measurement_noise**2)
         innovation = measured - predicted
-        self.filtered = predicted + gain[0] * innovation
-        self.velocity = self.velocity + gain[1] * innovation
-        self.cov = cov - np.outer(gain, cov[0])
-
+        self.filtered = predicted + k0 * innovation
+        self.velocity = self.velocity + k1 * innovation
+        self.cov = (p00 - k0 * p00, p01 - k0 * p01, p11 - k1 * p01)

@@ -11,7 +11,11 @@ For every frame, in order:
 3. tracks and candidates are paired with the Hungarian algorithm
    (:func:`scipy.optimize.linear_sum_assignment`) on the configured
    similarity, pairs below ``min_similarity`` dropped;
-4. paired tracks take their instance; every other candidate starts a new track.
+4. paired tracks take their instance; every other candidate starts a new track;
+5. a pair is *ambiguous* when a track that found no instance is nearly as
+   similar to the instance (``ambiguity_ratio``): both tracks end there and
+   the instance starts a new one, so a hidden animal's identity is not handed
+   to its neighbour inside a tracklet; the stitching pass decides.
 
 The result is tracklets: ids that are right within a run but may break where an
 animal was lost for longer than the window. :func:`ml_worker.tracking.stitch`
@@ -84,14 +88,43 @@ def link(points: np.ndarray, instance_scores: np.ndarray | None, cfg: TrackerCon
             expected = np.stack([t.expected(frame, cfg) for t in tracks])
             sim = similarity(expected, cands, cfg.oks_sigma)
             rows_t, rows_c = linear_sum_assignment(sim, maximize=True)
-            for t, c in zip(rows_t.tolist(), rows_c.tolist(), strict=True):
-                if sim[t, c] >= cfg.min_similarity and sim[t, c] > 0:
+            pairs = [(t, c) for t, c in zip(rows_t.tolist(), rows_c.tolist(), strict=True)
+                     if sim[t, c] >= cfg.min_similarity and sim[t, c] > 0]
+            ended = _ambiguous(sim, pairs, cfg.ambiguity_ratio)
+            for t, c in pairs:
+                if t not in ended:
                     tracks[t].update(cands[c], frame, cfg)
                     ids[row, cols[c]] = track_ids[t]
                     taken[c] = True
+            if ended:
+                keep = [i for i in range(len(tracks)) if i not in ended]
+                tracks = [tracks[i] for i in keep]
+                track_ids = [track_ids[i] for i in keep]
         for c in np.flatnonzero(~taken).tolist():
             tracks.append(TrackState(cands[c], frame))
             track_ids.append(next_id)
             ids[row, cols[c]] = next_id
             next_id += 1
     return ids
+
+
+def _ambiguous(sim: np.ndarray, pairs: list[tuple[int, int]], ratio: float | None) -> set[int]:
+    """Tracks to end because their instance may as well belong to a track that found none.
+
+    When an animal is hidden and its track goes unmatched, the animal next to it
+    can look almost as much like the hidden one's track as like its own; taking
+    it would switch identities silently. Both tracks end instead (the instance
+    starts a new tracklet) and :func:`ml_worker.tracking.stitch` decides later,
+    with the motion on both sides of the gap.
+    """
+    if ratio is None or not pairs:
+        return set()
+    matched = {t for t, _ in pairs}
+    idle = [t for t in range(sim.shape[0]) if t not in matched]
+    ended: set[int] = set()
+    for t, c in pairs:
+        rivals = [r for r in idle if sim[r, c] >= ratio * sim[t, c]]
+        if rivals:
+            ended.add(t)
+            ended.update(rivals)
+    return ended

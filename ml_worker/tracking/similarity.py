@@ -4,9 +4,10 @@ All three take the tracks' expected poses ``(T, K, 2)`` and the candidates
 ``(C, K, 2)`` (NaN for nodes not found; every pose has at least one node) and return 1 for identical poses, falling towards 0:
 
 * ``oks``: COCO's object keypoint similarity with one sigma for every node,
-  the track's keypoint box area as the scale, averaged over the nodes both
-  have; whole-pose shape and heading count, so two crossing animals whose
-  centres meet still differ;
+  the track's keypoint box area as the scale, averaged over the nodes either
+  has (a node only one has counts 0: two nodes that happen to meet are weak
+  evidence); whole-pose shape and heading count, so two crossing animals
+  whose centres meet still differ;
 * ``centroid``: ``1 / (1 + d / size)`` with ``d`` the distance between the
   mean found points and ``size`` the square root of the track's box area;
 * ``iou``: intersection over union of the keypoint boxes, each padded by a
@@ -28,14 +29,20 @@ def box_areas(poses: np.ndarray) -> np.ndarray:
     return np.maximum(span[:, 0] * span[:, 1], 1.0)
 
 
-def oks(tracks: np.ndarray, cands: np.ndarray, sigma: float) -> np.ndarray:
-    """Mean over shared nodes of ``exp(-d² / (2 · area · (2σ)²))``; 0 with no shared node."""
+def oks(tracks: np.ndarray, cands: np.ndarray, sigma: float, *,
+        missing_counts: bool = True) -> np.ndarray:
+    """Sum over shared nodes of ``exp(-d² / (2 · area · (2σ)²))`` / nodes either has
+    (``missing_counts=False``: / shared nodes); 0 with none shared."""
     d2 = np.square(tracks[:, None] - cands[None]).sum(-1)  # (T, C, K), NaN where missing
     shared = np.isfinite(d2)
     scale = 2.0 * box_areas(tracks) * (2.0 * sigma) ** 2
     e = np.exp(-np.where(shared, d2, np.inf) / scale[:, None, None])
-    n = shared.sum(-1)
-    return np.where(n > 0, e.sum(-1) / np.maximum(n, 1), 0.0)
+    if missing_counts:
+        t_has, c_has = np.isfinite(tracks).all(-1), np.isfinite(cands).all(-1)
+        n = (t_has[:, None] | c_has[None]).sum(-1)
+    else:
+        n = shared.sum(-1)
+    return np.where(shared.any(-1), e.sum(-1) / np.maximum(n, 1), 0.0)
 
 
 def centroid(tracks: np.ndarray, cands: np.ndarray, sigma: float) -> np.ndarray:

@@ -76,3 +76,50 @@ def test_label_two_animals_with_tracks_reload_and_see_both(
     assert [i.track for i in instances] == ["mouse A", "mouse B"]
     assert [len(i.points) for i in instances] == [3, 3]
     assert instances[0].points[0]["x"] < instances[1].points[0]["x"]
+
+
+def test_renamed_track_follows_the_labels_and_review_shows_every_animal(
+    new_page, project, video, alice, bob, rita, artifacts_dir
+):
+    """The owner renames a track in use: the labels carry the new name, removing it
+    is refused, and the reviewer sees both animals under their names."""
+    from backend.labels.review import frame_submit
+    from backend.labels.services import labels_save
+    from backend.projects.services import tracks_replace
+    from tests.conftest import node_ids
+
+    project.max_instances = 2
+    project.save(update_fields=["max_instances"])
+    tracks_replace(project=project, tracks=[{"name": "mouse A"}, {"name": "mouse B"}])
+    instances = [
+        {"track": name, "points": [{"node": n, "x": x + 8 * k, "y": 40.0 + 6 * k, "visibility": 2}
+                                   for k, n in enumerate(node_ids(project))]}
+        for name, x in [("mouse A", 30.0), ("mouse B", 110.0)]
+    ]  # fmt: skip
+    labels_save(video=video, frame_index=7, user=bob, version=0, instances=instances)
+    frame_submit(video=video, frame_index=7, user=bob)
+
+    page = new_page()
+    login(page, "alice", "alice-password-1")
+    page.goto(f"/projects/{project.id}/team")
+    panel = page.get_by_test_id("animals-settings")
+    panel.get_by_test_id("track-name-0").fill("mouse 1")
+    panel.get_by_test_id("save-animals").click()
+    expect(panel.get_by_text("Saved.")).to_be_visible()
+    frame = LabeledFrame.objects.get(video=video, frame_index=7)
+    assert [i.track for i in frame.instances.order_by("id")] == ["mouse 1", "mouse B"]
+    assert frame.version == 1  # a rename is not an edit of the labels
+
+    panel.get_by_role("button", name="Remove").nth(1).click()  # mouse B is in use
+    panel.get_by_test_id("save-animals").click()
+    expect(panel).to_contain_text("track 'mouse B' is used by 1 instance")
+
+    review = new_page()
+    login(review, "rita", "rita-password-1")
+    review.goto(f"/projects/{project.id}/review")
+    review.get_by_test_id(f"review-item-{video.id}-7").click()
+    review.wait_for_selector("[data-testid=review-frame] canvas")
+    expect(review.get_by_test_id("review-instance-0")).to_have_text("mouse 1")
+    expect(review.get_by_test_id("review-instance-1")).to_have_text("mouse B")
+    review.wait_for_timeout(300)  # one animation frame for the canvas
+    review.screenshot(path=str(artifacts_dir / "multi-animal-review.png"))
