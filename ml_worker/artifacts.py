@@ -224,6 +224,11 @@ class BottomUpPredictor(nn.Module):
         self.max_instances = max_instances
 
     @property
+    def geometry(self) -> Any:
+        """The bottom-up model's geometry (``num_nodes``, ``node_names``, ``edges`` ...)."""
+        return self.model.geometry
+
+    @property
     def num_nodes(self) -> int:
         return int(self.model.geometry.num_nodes)
 

@@ -21,13 +21,13 @@ Flow:
 2. :class:`BottomUpModel` is traceable end to end: uint8 frames -> average-pool
    by an integer factor -> bilinear to the exact scale -> zero-pad to the
    encoder stride -> U-Net -> sigmoid confidence maps and raw fields;
-3. :func:`fit` trains on random patches (at most :data:`MAX_PATCH` network
-   pixels square, or the whole frame when it is smaller) of frames rescaled
+3. :func:`fit` trains on random patches (about three animals wide, at most
+   :data:`MAX_PATCH` network pixels square) of frames rescaled
    once, with the shared augmentation warps (:mod:`ml_worker.augment`:
-   rotation, zoom, flip with symmetric nodes swapped, photometric), a quality
-   focal loss on the maps (soft Gaussian targets with several peaks per map, so
-   the single-animal spatial softmax does not apply) and a squared error on
-   the fields; AdamW with the warmup + cosine schedule driven by the larger of
+   rotation, zoom, flip with symmetric nodes swapped, photometric), a per-pixel
+   cross-entropy on the maps (soft Gaussian targets with several peaks per map,
+   so the single-animal spatial softmax does not apply) and a squared error on
+   the fields, weighted towards the limbs; AdamW with the warmup + cosine schedule driven by the larger of
    steps and seconds, like :mod:`ml_worker.train`;
 4. :func:`predict` runs the model on batches of frames and groups the peaks in
    vectorised numpy, returning NaN-padded ``(N, I, K, 2)`` arrays in frame
@@ -178,7 +178,9 @@ def plan_bottomup(
         max_edge.append(longest * scale * stretch + 2 * cfg.output_stride)
     ms = unet.max_stride
     side = max(round(frame_hw[0] * scale), round(frame_hw[1] * scale))
-    patch = cfg.crop_size or min(side, MAX_PATCH)
+    # patches about three animals wide: small steps are many steps, and on CPU
+    # the step count, not the context, limits a short run
+    patch = cfg.crop_size or min(side, MAX_PATCH, max(64, round(3 * large * scale)))
     patch = max(ms, int(math.ceil(patch / ms) * ms))
     return BottomUpGeometry(
         node_names=list(node_names), edges=used, symmetries=[tuple(s) for s in symmetries],

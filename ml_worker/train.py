@@ -1,5 +1,12 @@
 """Training loop: centroid U-Net, then instance U-Net, under one time budget.
 
+``cfg.model_kind == "bottom_up"`` hands the same labels to
+:func:`ml_worker.bottomup.fit` instead and saves its model as the same kind of
+artifact. Top-down with several animals per frame (``max_instances`` > 1, from
+the config or the labels) trains the centroid net with a focal loss on
+per-bin sigmoids and the instance net on (frame, animal) crops; with one
+animal everything below is unchanged.
+
 Flow of :func:`train`:
 
 1. seed everything, pick the device (CUDA + mixed precision when present,
@@ -16,7 +23,8 @@ Flow of :func:`train`:
    and written to ``out_dir/checkpoint.pt`` atomically; early stopping arms in
    the second half of a stage;
 4. predict the held-out frames with the full pipeline (predicted anchors),
-   compute metrics, and save a :class:`ModelArtifact` into ``out_dir``.
+   compute metrics (:func:`held_out_metrics`: OKS mAP and matched RMSE with
+   several animals), and save a :class:`ModelArtifact` into ``out_dir``.
 
 ``should_stop()`` is polled every step, so cancellation takes effect within
 one step (well under a second on CPU); a cancelled run saves no artifact.

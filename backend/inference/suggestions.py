@@ -198,7 +198,7 @@ def suggestion_accept(
         accepted = _accepted(row, points_override, instances)
         current = labeled_frame_get(video=row.video, frame_index=row.frame_index)
         version = _version_seen(current, version)
-        kept = _kept(current, accepted)
+        kept = _kept(current, accepted, corrected=corrected)
         _check_room(row.video.project, kept, accepted)
         frame = labels_save(
             video=row.video,
@@ -247,15 +247,32 @@ def _accepted(
     return [inst for inst in accepted if inst["points"]]
 
 
-def _kept(current: LabeledFrame | None, accepted: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The frame's instances that stay: all but the model ones the accepted replace."""
+def _kept(
+    current: LabeledFrame | None, accepted: list[dict[str, Any]], *, corrected: bool = False
+) -> list[dict[str, Any]]:
+    """The frame's instances that stay: all but the model ones the accepted replace.
+
+    The workspace saves a correction before accepting it, so on a corrected accept the
+    human instance holding exactly the corrected points is that same instance, not
+    someone else's: it is replaced (and gains the suggestion's provenance).
+    """
     existing = [instance_to_dict(i) for i in current.instances.all()] if current else []
     replaced = replaced_instances(existing, accepted)
+    if corrected:
+        replaced |= {i for i, inst in enumerate(existing)
+                     if any(_same_points(inst["points"], a["points"]) for a in accepted)}
     return [
         {"track": inst["track"], "source": inst["source"], "points": inst["points"]}
         for i, inst in enumerate(existing)
         if i not in replaced
     ]
+
+
+def _same_points(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    def key(points: list[dict[str, Any]]) -> dict[int, tuple[float, float]]:
+        return {p["node"]: (round(float(p["x"]), 3), round(float(p["y"]), 3)) for p in points}
+
+    return bool(a) and key(a) == key(b)
 
 
 def _version_seen(current: LabeledFrame | None, version: int | None) -> int:

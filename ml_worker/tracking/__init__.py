@@ -62,7 +62,8 @@ def track(points: np.ndarray, scores: np.ndarray | None = None,
     ids = link(points, instance_scores, config, frame_indices)
     if config.max_tracks is not None and config.stitch:
         ids = stitch(points, ids, config.max_tracks, frame_indices=frame_indices,
-                     max_extrapolation=config.max_extrapolation)
+                     max_extrapolation=config.max_extrapolation,
+                     min_length=config.min_tracklet_length)
     return ids
 
 

@@ -45,6 +45,8 @@ class TrackerConfig:
             share as similar to another track's instance as that track ends
             both (see :mod:`ml_worker.tracking.online`); None: never.
         stitch: join tracklets into ``max_tracks`` identities after the online pass.
+        min_tracklet_length: shorter tracklets are not linked by the stitching
+            pass, only slotted into a gap they fit (see :mod:`ml_worker.tracking.stitch`).
     """
 
     window: int = 5
@@ -61,6 +63,7 @@ class TrackerConfig:
     kalman_measurement_noise: float = 2.0
     ambiguity_ratio: float | None = 0.7
     stitch: bool = True
+    min_tracklet_length: int = 3
 
     def __post_init__(self) -> None:
         _check(self.window >= 1, "window", "must be at least 1")
@@ -76,6 +79,7 @@ class TrackerConfig:
         _check(0.0 < self.velocity_smoothing <= 1.0, "velocity_smoothing", "must be in (0, 1]")
         _check(self.ambiguity_ratio is None or 0.0 < self.ambiguity_ratio <= 1.0,
                "ambiguity_ratio", "must be in (0, 1] (or null: never)")
+        _check(self.min_tracklet_length >= 1, "min_tracklet_length", "must be at least 1")
         _check(self.max_extrapolation >= 0, "max_extrapolation", "must be at least 0")
         _check(self.kalman_process_noise > 0 and self.kalman_measurement_noise > 0,
                "kalman_process_noise", "Kalman noises must be positive")

@@ -18,6 +18,10 @@ Given the online pass's tracklet ids and ``max_tracks = N``:
    those the links with the smallest cost. A link ``a -> b`` costs the mean
    node distance between ``a`` extrapolated forward and ``b``'s first pose,
    and ``b`` extrapolated backward and ``a``'s last pose, in animal sizes.
+   Tracklets shorter than ``min_length`` are left out of this: forced into
+   chains, a flicker of a few frames (often a spurious detection) bends
+   the links around it. Each then joins the chain with a gap where it fits
+   best, when that is close enough (``SHORT_MAX_COST``), else stays untracked.
 3. Chains are numbered by their first frame.
 """
 
@@ -32,6 +36,7 @@ from scipy.optimize import linear_sum_assignment
 from ml_worker.tracking.similarity import box_areas
 
 MAX_LINK_COST = 100.0
+SHORT_MAX_COST = 1.0  # animal sizes: a short tracklet further from every identity stays untracked
 VELOCITY_SPAN = 5  # rows over which a tracklet's end velocity is measured
 
 
@@ -63,7 +68,8 @@ def tracklets(ids: np.ndarray) -> list[Tracklet]:
 
 
 def stitch(points: np.ndarray, ids: np.ndarray, max_tracks: int, *,
-           frame_indices: np.ndarray | None = None, max_extrapolation: int = 10) -> np.ndarray:
+           frame_indices: np.ndarray | None = None, max_extrapolation: int = 10,
+           min_length: int = 3) -> np.ndarray:
     """Join tracklets into at most ``max_tracks`` identities.
 
     Args:
@@ -72,6 +78,8 @@ def stitch(points: np.ndarray, ids: np.ndarray, max_tracks: int, *,
         max_tracks: how many animals there are.
         frame_indices: ``(F,)`` video frame of each row; default ``0..F-1``.
         max_extrapolation: frames of motion extrapolated at most across a gap.
+        min_length: tracklets with fewer instances are not linked; each joins the
+            identity whose gap it fits best, if it is within ``SHORT_MAX_COST``.
 
     Returns:
         ``(F, I)`` int32 identities ``0..max_tracks-1`` by first appearance, -1 untracked.
@@ -79,7 +87,11 @@ def stitch(points: np.ndarray, ids: np.ndarray, max_tracks: int, *,
     points = np.asarray(points, np.float64)
     frames = np.arange(len(ids)) if frame_indices is None else np.asarray(frame_indices)
     kept = fit_capacity(tracklets(ids), max_tracks, len(ids))
-    chains = link_chains(points, kept, frames, max_extrapolation)
+    long = [t for t in kept if len(t.rows) >= min_length]
+    chains = link_chains(points, long, frames, max_extrapolation)
+    short = sorted((t for t in kept if len(t.rows) < min_length), key=lambda t: -len(t.rows))
+    for t in short:
+        _place_short(points, chains, t, frames, max_extrapolation)
     out = np.full(ids.shape, -1, np.int32)
     for identity, chain in enumerate(chains):
         for t in chain:
@@ -145,6 +157,31 @@ def link_chains(points: np.ndarray, pieces: list[Tracklet], frames: np.ndarray,
             chain.append(pieces[a])
         chains.append(chain)
     return chains
+
+
+def _place_short(points: np.ndarray, chains: list[list[Tracklet]], t: Tracklet,
+                 frames: np.ndarray, max_extrapolation: int) -> None:
+    """Insert short tracklet ``t`` into the chain whose gap it fits best, if any fits."""
+    best, best_cost = None, SHORT_MAX_COST
+    for chain in chains:
+        before = [p for p in chain if p.end < t.start]
+        after = [p for p in chain if p.start > t.end]
+        if len(before) + len(after) != len(chain):  # the chain is busy during t
+            continue
+        costs = []
+        if before:
+            costs.append(_link_cost(_end_state(points, before[-1], frames, last=True),
+                                    _end_state(points, t, frames, last=False), max_extrapolation))
+        if after:
+            costs.append(_link_cost(_end_state(points, t, frames, last=True),
+                                    _end_state(points, after[0], frames, last=False),
+                                    max_extrapolation))
+        cost = min(costs, default=np.inf)
+        if cost < best_cost:
+            best, best_cost = chain, cost
+    if best is not None:
+        best.append(t)
+        best.sort(key=lambda p: p.start)
 
 
 @dataclass

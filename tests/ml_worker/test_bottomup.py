@@ -1,6 +1,6 @@
 """Bottom-up model: PAF targets, grouping on hand-made maps, and a short real fit.
 
-The fit tests train one small model for about 40 s on synthetic frames with
+The fit tests train one small model for about 50 s on synthetic frames with
 two or three "animals" (four coloured blobs on a body, the same colours for
 every animal, so only the part affinity fields can tell which blobs belong
 together) and check grouping, empty frames and touching animals.
@@ -9,6 +9,7 @@ together) and check grouping, empty frames and touching animals.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -139,14 +140,14 @@ def test_plan_scales_big_animals_down_and_keeps_small_ones() -> None:
     common = {"node_names": NODES, "edges": EDGES, "symmetries": SYMMETRIES}
     assert plan_bottomup(cfg, big, frame_hw=(1080, 1920), **common).input_scale == 0.5
     g = plan_bottomup(cfg, small, frame_hw=(96, 96), **common)
-    assert g.input_scale == 1.0 and g.patch_size == 96
+    assert g.input_scale == 1.0 and g.patch_size == 64  # three animals wide
 
 
 def test_model_rebuilds_from_its_dict_and_traces() -> None:
     g = plan_bottomup(TrainConfig(filters=4), [np.stack([animal(np.array([40.0, 40.0]), 0.0)])],
                       node_names=NODES, edges=[], symmetries=SYMMETRIES, frame_hw=(96, 96))
     model = BottomUpModel(g).eval()
-    copy = BottomUpModel.from_dict(model.to_dict())
+    copy = BottomUpModel.from_dict(model.to_dict()).eval()
     copy.load_state_dict(model.state_dict())
     frames = torch.from_numpy(np.stack([render([animal(np.array([40.0, 40.0]), 0.0)])] * 2))
     traced = torch.jit.trace(copy, frames)
@@ -160,15 +161,19 @@ def test_model_rebuilds_from_its_dict_and_traces() -> None:
 
 
 @pytest.fixture(scope="module")
-def trained() -> BottomUpModel:
-    torch.set_num_threads(2)
+def trained() -> Iterator[BottomUpModel]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the test machine is shared: one thread gets more steps done
     images, points = dataset(0, 48)
     images += [render([])] * 4  # frames with no animal teach background too
     points += [np.zeros((0, 4, 2), np.float32)] * 4
     # no flips: these animals' left and right differ by colour, which a mirror does not swap
     cfg = TrainConfig(seed=0, filters=8, batch_size=8, learning_rate=1e-2, aug_flip=False)
-    return fit(images, points, node_names=NODES, edges=EDGES, symmetries=SYMMETRIES, cfg=cfg,
-               budget_s=40.0, device=torch.device("cpu"), val=dataset(1, 8))
+    try:
+        yield fit(images, points, node_names=NODES, edges=EDGES, symmetries=SYMMETRIES, cfg=cfg,
+                  budget_s=50.0, device=torch.device("cpu"), val=dataset(1, 8))
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_fit_groups_the_right_points_per_animal(trained: BottomUpModel) -> None:
@@ -176,7 +181,7 @@ def test_fit_groups_the_right_points_per_animal(trained: BottomUpModel) -> None:
     pred, scores, inst = predict(trained, np.stack(images))
     assert pred.shape[0] == 12 and pred.shape[2:] == (4, 2)
     whole = sum(grouped_right(pred[i], points[i]) for i in range(12))
-    assert whole >= 0.5 * sum(len(p) for p in points)
+    assert whole >= 0.6 * sum(len(p) for p in points)
     assert np.isfinite(inst[:, 0]).all() and (inst[:, 0] > 0.5).all()
 
 
@@ -189,4 +194,4 @@ def test_touching_animals_are_mostly_counted_right(trained: BottomUpModel) -> No
     images, points = dataset(3, 12, counts=(2, 3), min_dist=15.0)
     _, _, inst = predict(trained, np.stack(images))
     counts = (np.nan_to_num(inst, nan=0.0) > 0.5).sum(1)
-    assert np.mean(counts == [len(p) for p in points]) >= 0.7
+    assert np.mean(counts == [len(p) for p in points]) >= 0.75

@@ -162,6 +162,13 @@ def test_bottom_up_trains_saves_predicts_and_exports_through_the_same_entry_poin
     with zipfile.ZipFile(write_download_zip(tmp_path / "bu", tmp_path / "bu.zip")) as zf:
         assert {"weights.ts", "model.onnx", "config.json"} <= set(zf.namelist())
         assert "pafs" in zf.read("README.md").decode()
+    # the platform's video path: inference_run.predict (torch, no features) and its summary
+    from ml_worker.inference_run import predict, summarize
+
+    video = write_video(tmp_path / "bu.mp4", frames)
+    on_video = predict(loaded, video, lambda *_: None, lambda: False)
+    assert on_video.points.shape == (4, 3, 4, 2) and on_video.features is None
+    assert on_video.node_names == NODES and summarize(on_video, 1.0)["frames"] == 4
 
 
 def write_video(path, frames: np.ndarray):

@@ -172,3 +172,13 @@ def test_metrics_count_misses_and_false_positives():
     assert (m["misses"], m["false_positives"], m["id_switches"]) == (15, 10, 0)
     assert m["mota"] == pytest.approx(1 - 25 / 20)
     assert m["idf1"] == pytest.approx(2 * 5 / (20 + 15))
+
+
+def test_a_one_frame_flicker_far_from_every_identity_stays_untracked():
+    gt = crossing(40)
+    pts = gt.copy()
+    pts[20, 0] = gt[20, 0] + [0, 250]  # A's detection in frame 20 lands far away
+    ids = track(pts, config=TrackerConfig(max_tracks=2))
+    assert ids[20, 0] == -1
+    assert ids[19, 0] == ids[21, 0] != ids[21, 1]
+    assert id_switches(gt, pts, ids) == 0
