@@ -73,6 +73,69 @@ def smooth(preds: Any, *, method: str, window: int) -> Any:
     return dataclasses.replace(preds, points=points)
 
 
+def track(preds: Any, settings: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """``preds`` with identities from :mod:`ml_worker.tracking`, and the summary's
+    ``tracking`` entry (:func:`tracking_summary`). Runs on the raw points, so a
+    smoothed copy made afterwards keeps the same identities."""
+    from ml_worker.tracking import TrackerConfig, retrack
+
+    config = TrackerConfig.from_dict(settings)
+    arrays = {"points": preds.points, "scores": preds.scores,
+              "instance_scores": preds.instance_scores, "frame_indices": preds.frame_indices}  # fmt: skip
+    result = retrack(arrays, config)
+    tracked = dataclasses.replace(preds, track_ids=result.track_ids, track_names=result.track_names)
+    return tracked, tracking_summary(result, config)
+
+
+def retrack_files(
+    predictions: Path,
+    out: Path,
+    settings: dict[str, Any],
+    *,
+    smoothed: Path | None = None,
+    smoothed_out: Path | None = None,
+) -> dict[str, Any]:
+    """Re-track the predictions file ``predictions`` into ``out`` without re-inferring.
+
+    With ``smoothed`` (the run's smoothed copy, same frames and slots), its
+    identities are replaced by the new ones into ``smoothed_out``. Pure numpy:
+    the inputs are never modified. Returns :func:`tracking_summary`.
+    """
+    from ml_worker.tracking import TrackerConfig, retrack_file
+
+    config = TrackerConfig.from_dict(settings)
+    result = retrack_file(predictions, config, out=out)
+    if smoothed is not None and smoothed_out is not None:
+        _copy_identities(out, smoothed, smoothed_out)
+    return tracking_summary(result, config)
+
+
+def tracking_summary(result: Any, config: Any) -> dict[str, Any]:
+    """``{frames_per_second, seconds, tracks, settings}``: tracking's own speed (apart
+    from inference), how many identities it found, and the settings it ran with."""
+    return {
+        "frames_per_second": round(result.frames_per_second, 1),
+        "seconds": round(result.seconds, 3),
+        "tracks": len(result.track_names),
+        "settings": config.to_dict(),
+    }
+
+
+def _copy_identities(tracked: Path, target: Path, out: Path) -> None:
+    """Write ``target`` to ``out`` with the ``track_ids`` and track names of ``tracked``."""
+    with np.load(tracked, allow_pickle=False) as data:
+        ids, meta = data["track_ids"], json.loads(str(data["meta"]))
+    with np.load(target, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    target_meta = json.loads(str(arrays["meta"]))
+    target_meta.update(track_names=meta["track_names"], tracking=meta.get("tracking"))
+    arrays["track_ids"], arrays["meta"] = ids, np.array(json.dumps(target_meta))
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "wb") as fh:  # a file object: np.savez would append ".npz" to a name
+        np.savez(fh, **arrays)
+    tmp.replace(out)
+
+
 def rank(
     preds: Any,
     *,

@@ -51,6 +51,8 @@ class InferenceRun(Job):
     video_file = models.CharField(max_length=500, blank=True, default="")
     smoothing = models.JSONField(null=True, blank=True)  # {"method", "window"} or None
     render_video = models.BooleanField(default=True)
+    # ml_worker.tracking.TrackerConfig.to_dict() the run tracks with; None: tracking off.
+    tracking = models.JSONField(null=True, blank=True)
     summary = models.JSONField(default=dict)
     suggestions_config = models.JSONField(default=dict)  # {"n", "weights", "min_gap"}
 
@@ -65,6 +67,42 @@ class InferenceRun(Job):
         from backend.inference import services
 
         services._enqueue_on_commit(self)
+
+
+class RetrackJob(Job):
+    """Track a finished run's predictions again, with new settings, without re-inferring.
+
+    The run stays succeeded and readable throughout: the job writes new files and
+    swaps the run's file keys in one UPDATE (see ``services.retrack_publish``).
+    """
+
+    job_label = "re-tracking job"
+
+    run = models.ForeignKey(InferenceRun, on_delete=models.CASCADE, related_name="retrack_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tracking = models.JSONField()  # TrackerConfig.to_dict()
+    result = models.JSONField(default=dict)  # the run summary's "tracking" once succeeded
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # One re-tracking at a time per run: two would race to swap its files.
+            models.UniqueConstraint(
+                fields=["run"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_retrack_per_run",
+            )
+        ]
+
+    def lost_retry_refusal(self) -> str:
+        return ""  # re-tracking again is safe: files are swapped only by the live attempt
+
+    def enqueue(self) -> None:
+        from backend.inference import retrack
+
+        retrack._enqueue_retrack_on_commit(self)
 
 
 class Suggestion(models.Model):

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.schema import returns, typed_json
-from backend.inference.models import ActiveLearningSettings, InferenceRun, Suggestion
+from backend.inference.models import ActiveLearningSettings, InferenceRun, RetrackJob, Suggestion
 from backend.labels.serializers import PointSerializer
 from backend.training.serializers import TrainingSettingsSerializer
 
@@ -17,9 +18,40 @@ class Smoothing(TypedDict):
     window: int  # odd, 3..101
 
 
+class TrackingSettings(TypedDict, total=False):
+    """ml_worker.tracking.TrackerConfig fields; bounds in backend/inference/tracking.py.
+    A request may send any subset; a run stores all of them."""
+
+    window: int
+    similarity: Literal["oks", "centroid", "iou"]
+    motion: Literal["none", "constant_velocity", "kalman"]
+    max_tracks: int | None  # animals; null: unknown (no cap, no stitching)
+    min_instance_score: float
+    min_points: int
+    min_similarity: float
+    oks_sigma: float
+    velocity_smoothing: float
+    max_extrapolation: int
+    kalman_process_noise: float
+    kalman_measurement_noise: float
+    ambiguity_ratio: float | None
+    stitch: bool
+    min_tracklet_length: int
+
+
+class TrackingSummary(TypedDict):
+    """ml_worker.inference_run.tracking_summary: tracking's own speed, apart from inference."""
+
+    frames_per_second: float
+    seconds: float
+    tracks: int
+    settings: TrackingSettings
+
+
 class InferenceSummary(TypedDict, total=False):
     """ml_worker.inference_run.summarize of a succeeded run (empty before), plus
-    ``video_error`` when the labeled video could not be rendered."""
+    ``video_error`` when the labeled video could not be rendered and ``tracking``
+    when the run was tracked (or re-tracked)."""
 
     frames: int
     mean_score: float | None
@@ -27,6 +59,7 @@ class InferenceSummary(TypedDict, total=False):
     seconds: float
     frames_per_second: float | None
     video_error: str
+    tracking: TrackingSummary
 
 
 class StrategyWeights(TypedDict):
@@ -66,6 +99,22 @@ class PredictedFrame(TypedDict):
     instances: list[PredictedRangeInstance]  # the animals found, best first; [] for none
 
 
+class RetrackJobSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
+    tracking = typed_json(TrackingSettings, name="TrackingSettings", read_only=True)
+    result = typed_json(TrackingSummary, name="TrackingSummary", read_only=True)
+
+    class Meta:
+        model = RetrackJob
+        fields = [
+            "id", "run", "status", "progress", "message", "error", "created_at", "started_at",
+            "finished_at", "created_by", "tracking", "result",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
 class InferenceRunSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(
         source="created_by.username", default=None, read_only=True, allow_null=True
@@ -76,6 +125,9 @@ class InferenceRunSerializer(serializers.ModelSerializer):
     model_version_number = serializers.IntegerField(source="model_version.number", read_only=True)
     video_name = serializers.CharField(source="video.name", read_only=True)
     exports = serializers.SerializerMethodField()
+    tracking = typed_json(TrackingSettings, name="TrackingSettings", read_only=True, allow_null=True)
+    # The newest re-tracking of this run (null: never re-tracked).
+    retrack = serializers.SerializerMethodField()
 
     class Meta:
         model = InferenceRun
@@ -83,10 +135,15 @@ class InferenceRunSerializer(serializers.ModelSerializer):
             "id", "project", "model_version", "model_version_number", "video", "video_name",
             "status", "attempt", "progress", "frames_done", "eta_seconds", "message", "error",
             "worker", "heartbeat_at", "cancel_requested", "created_at", "started_at",
-            "finished_at", "created_by", "smoothing", "render_video", "summary",
-            "suggestions_config", "exports",
+            "finished_at", "created_by", "smoothing", "render_video", "tracking", "summary",
+            "suggestions_config", "exports", "retrack",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(RetrackJobSerializer(allow_null=True))
+    def get_retrack(self, run: InferenceRun) -> dict[str, Any] | None:
+        newest = next(iter(run.retrack_jobs.all()), None)  # prefetched, newest first
+        return RetrackJobSerializer(newest).data if newest is not None else None
 
     @returns(InferenceExports, name="InferenceExports")
     def get_exports(self, run: InferenceRun) -> dict[str, str]:
@@ -107,6 +164,14 @@ class InferenceRunCreateSerializer(serializers.Serializer):
     smoothing = SmoothingSerializer(required=False, allow_null=True)
     suggest = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=500)
     render_video = serializers.BooleanField(default=True)
+    # Tracker settings (any subset; max_tracks defaults to the project's animal count);
+    # null or absent: no tracking.
+    tracking = typed_json(TrackingSettings, name="TrackingSettings", required=False, allow_null=True)
+
+
+class RetrackSerializer(serializers.Serializer):
+    # Absent or null: the run's own settings (or the defaults, for a run never tracked).
+    tracking = typed_json(TrackingSettings, name="TrackingSettings", required=False, allow_null=True)
 
 
 class SuggestionSerializer(serializers.ModelSerializer):

@@ -55,9 +55,15 @@ def inference_run_start(
     smoothing: dict[str, Any] | None = None,
     suggest_n: int | None = None,
     render_video: bool = True,
+    tracking: dict[str, Any] | None = None,
 ) -> list[InferenceRun]:
-    """Queue one run per video; ``suggest_n`` overrides the project's number of suggestions."""
+    """Queue one run per video; ``suggest_n`` overrides the project's number of suggestions.
+
+    ``tracking`` (tracker settings, see :mod:`backend.inference.tracking`; None: off)
+    gives the animals identities right after predicting.
+    """
     from backend.inference.suggestions import al_settings_get
+    from backend.inference.tracking import tracking_validate
 
     if model_version.project_id != project.id:
         raise ApplicationError("The model version belongs to another project.")
@@ -69,6 +75,7 @@ def inference_run_start(
     if broken:
         raise ApplicationError(f"The video {broken[0]!r} could not be read.")
     smoothing = smoothing_validate(smoothing)
+    tracking = tracking_validate(tracking, max_tracks=project.max_instances)
     al = al_settings_get(project=project)
     config = {
         "n": al.n_suggestions if suggest_n is None else suggest_n,
@@ -84,6 +91,7 @@ def inference_run_start(
                 created_by=user,
                 smoothing=smoothing,
                 render_video=render_video,
+                tracking=tracking,
                 suggestions_config=config,
                 message="Waiting for a worker",
             )
