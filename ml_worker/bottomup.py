@@ -8,27 +8,21 @@ animal or with animals touching need no special case.
 
 Flow:
 
-1. :func:`plan_bottomup` reads the labels: the typical animal size picks the
-   input scale (animals come out about :data:`ANIMAL_TARGET_PX` network pixels
-   long, never upsampled), the larger animals pick the encoder depth
-   (receptive field), the longest labeled edges bound the line lengths the
-   grouping accepts, and a skeleton that does not connect every node is
-   completed with a minimum spanning tree. The U-Net always has BatchNorm
-   (``cfg.batchnorm`` is for the top-down nets): without it, maps with many
-   peaks and signed fields sit on the "predict background" plateau for hundreds
-   of steps (synthetic 2-3 animals, 40 s on CPU: validation loss 3.96 without,
-   0.80 with, despite fewer steps);
+1. :func:`~ml_worker.bottomup_geometry.plan_bottomup` chooses the input scale,
+   network depth, training patch and grouping bounds from the labels. The
+   U-Net always has BatchNorm (``cfg.batchnorm`` is for the top-down nets):
+   without it, maps with many peaks and signed fields sit on the "predict
+   background" plateau for hundreds of steps (synthetic 2-3 animals, 40 s on
+   CPU: validation loss 3.96 without, 0.80 with, despite fewer steps);
 2. :class:`BottomUpModel` is traceable end to end: uint8 frames -> average-pool
    by an integer factor -> bilinear to the exact scale -> zero-pad to the
    encoder stride -> U-Net -> sigmoid confidence maps and raw fields;
-3. :func:`fit` trains on random patches (about three animals wide, at most
-   :data:`MAX_PATCH` network pixels square) of frames rescaled
-   once, with the shared augmentation warps (:mod:`ml_worker.augment`:
-   rotation, zoom, flip with symmetric nodes swapped, photometric), a per-pixel
-   cross-entropy on the maps (soft Gaussian targets with several peaks per map,
-   so the single-animal spatial softmax does not apply) and a squared error on
-   the fields, weighted towards the limbs; AdamW with the warmup + cosine schedule driven by the larger of
-   steps and seconds, like :mod:`ml_worker.train`;
+3. :func:`fit` trains on augmented random patches
+   (:mod:`ml_worker.bottomup_batches`) with a per-pixel cross-entropy on the
+   maps (several peaks per map, so the single-animal spatial softmax does not
+   apply) and a squared error on the fields, weighted towards the limbs; AdamW
+   with the warmup + cosine schedule driven by the larger of steps and
+   seconds, like :mod:`ml_worker.train`;
 4. :func:`predict` runs the model on batches of frames and groups the peaks in
    vectorised numpy, returning NaN-padded ``(N, I, K, 2)`` arrays in frame
    pixels with per-node and per-instance scores.
@@ -40,7 +34,6 @@ import copy
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,156 +41,15 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ml_worker.augment import (
-    AugmentParams,
-    affine_matrix,
-    flip_permutation,
-    photometric,
-    random_geometry,
-    transform_points,
-    warp_images,
-)
+from ml_worker.augment import AugmentParams
+from ml_worker.bottomup_batches import PatchBank, PatchSampler, bottomup_loss
+from ml_worker.bottomup_geometry import BottomUpGeometry, plan_bottomup, to_network
 from ml_worker.config import TrainConfig
-from ml_worker.model import UNet, UNetConfig, choose_unet
-from ml_worker.paf import complete_edges, group_maps, make_multi_confmaps, make_pafs
+from ml_worker.model import UNet
+from ml_worker.paf import group_maps
 
-ANIMAL_TARGET_PX = 48.0
-MAX_PATCH = 256
 CONFMAP_BIAS = -4.0  # sigmoid(-4) ~ 0.02: start near the empty background, like focal-loss detectors
 HEAD_INIT_GAIN = 0.01  # near-zero first outputs: He-initialised heads start with huge field errors
-PAF_POSITIVE_WEIGHT = 9.0  # extra weight on field pixels near a limb; else "all zero" is a plateau
-
-
-@dataclass(frozen=True)
-class BottomUpGeometry:
-    """Everything needed to rebuild a bottom-up model (stored as JSON next to its weights).
-
-    Attributes:
-        node_names: K node names.
-        edges: (source, destination) node indices of the fields, skeleton
-            edges plus any added to connect every node.
-        symmetries: left/right node pairs (swapped by flips).
-        input_scale: network pixels per frame pixel.
-        sigma_px: confidence-map Gaussian sigma, network pixels.
-        paf_sigma_px: field half-width, network pixels.
-        max_edge_px: per edge, the longest plausible length in network pixels.
-        patch_size: side of the square training patches, network pixels.
-        animal_size_px: median labeled animal extent, frame pixels.
-        unet: the network.
-    """
-
-    node_names: list[str]
-    edges: list[tuple[int, int]]
-    symmetries: list[tuple[int, int]]
-    input_scale: float
-    sigma_px: float
-    paf_sigma_px: float
-    max_edge_px: list[float]
-    patch_size: int
-    animal_size_px: float
-    unet: UNetConfig
-
-    @property
-    def num_nodes(self) -> int:
-        return len(self.node_names)
-
-    @property
-    def pool(self) -> int:
-        """Integer average-pooling factor applied before the bilinear resize."""
-        return max(1, int(1.0 / self.input_scale + 1e-6))
-
-    def network_hw(self, height: int, width: int) -> tuple[int, int]:
-        """Size of a ``height x width`` frame once rescaled (before padding)."""
-        return max(1, round(height * self.input_scale)), max(1, round(width * self.input_scale))
-
-    def frame_to_network(self, height: int, width: int) -> np.ndarray:
-        """Per-axis factors ``k`` with ``network_px = (frame_px + 0.5) * k - 0.5`` (x, y)."""
-        nh, nw = self.network_hw(height, width)
-        p = self.pool
-        return np.array([nw / (p * (width // p)), nh / (p * (height // p))], np.float64)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        out = asdict(self)
-        out["kind"] = "bottom_up"
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BottomUpGeometry:
-        """Inverse of :meth:`to_dict`."""
-        values = {k: v for k, v in data.items() if k != "kind"}
-        values["edges"] = [tuple(e) for e in values["edges"]]
-        values["symmetries"] = [tuple(s) for s in values["symmetries"]]
-        values["unet"] = UNetConfig(**values["unet"])
-        return cls(**values)
-
-
-def plan_bottomup(
-    cfg: TrainConfig,
-    points: Sequence[np.ndarray],
-    *,
-    node_names: Sequence[str],
-    edges: Sequence[tuple[int, int]],
-    symmetries: Sequence[tuple[int, int]],
-    frame_hw: tuple[int, int],
-) -> BottomUpGeometry:
-    """Choose the input scale, network and grouping bounds from the labels.
-
-    Args:
-        cfg: training config (``input_scale``, ``crop_size``, ``max_stride``
-            override the choices).
-        points: per frame ``(I, K, 2)`` labels in frame pixels, NaN = absent.
-        node_names: K names.
-        edges: skeleton edges (may be empty).
-        symmetries: symmetric node pairs.
-        frame_hw: (height, width) of the largest training frame.
-
-    Returns:
-        The geometry.
-    """
-    k = len(node_names)
-    instances = [np.asarray(p, np.float64).reshape(-1, k, 2) for p in points]
-    flat = np.concatenate(instances) if instances else np.zeros((0, k, 2))
-    extent = np.nanmax(flat, 1) - np.nanmin(flat, 1) if len(flat) else np.zeros((0, 2))
-    size = np.nanmax(extent, 1) if len(extent) else np.zeros(0)
-    size = size[np.isfinite(size) & (size > 0)]
-    animal = float(np.median(size)) if size.size else 32.0
-    large = float(np.percentile(size, 90)) if size.size else animal
-    scale = cfg.input_scale or min(1.0, max(1 / 16, round(ANIMAL_TARGET_PX / animal * 8) / 8))
-    used = complete_edges(edges, instances, k)
-    unet = choose_unet(animal_size_px=large * scale, out_channels=k + 2 * len(used),
-                       filters=cfg.filters, filters_rate=cfg.filters_rate,
-                       output_stride=cfg.output_stride, max_stride=cfg.max_stride,
-                       batchnorm=True)
-    stretch = 1.25 * (1 + cfg.aug_scale)
-    max_edge = []
-    for s, d in used:
-        lengths = np.linalg.norm(flat[:, s] - flat[:, d], axis=-1) if len(flat) else np.zeros(0)
-        lengths = lengths[np.isfinite(lengths)]
-        longest = float(lengths.max()) if lengths.size else large
-        max_edge.append(longest * scale * stretch + 2 * cfg.output_stride)
-    ms = unet.max_stride
-    side = max(round(frame_hw[0] * scale), round(frame_hw[1] * scale))
-    # patches about three animals wide: small steps are many steps, and on CPU
-    # the step count, not the context, limits a short run
-    patch = cfg.crop_size or min(side, MAX_PATCH, max(64, round(3 * large * scale)))
-    patch = max(ms, int(math.ceil(patch / ms) * ms))
-    return BottomUpGeometry(
-        node_names=list(node_names), edges=used, symmetries=[tuple(s) for s in symmetries],
-        input_scale=float(scale), sigma_px=cfg.sigma_px, paf_sigma_px=cfg.sigma_px,
-        max_edge_px=max_edge, patch_size=patch, animal_size_px=animal, unet=unet,
-    )
-
-
-def to_network(images: Tensor, geometry: BottomUpGeometry) -> Tensor:
-    """Rescale float images ``(B, C, H, W)`` to the network scale (no padding)."""
-    h, w = images.shape[-2:]
-    if geometry.pool > 1:
-        images = F.avg_pool2d(images, geometry.pool)
-    size = geometry.network_hw(int(h), int(w))
-    if tuple(images.shape[-2:]) != size:
-        images = F.interpolate(images, size=size, mode="bilinear", align_corners=False)
-    return images
 
 
 class BottomUpModel(nn.Module):
@@ -244,146 +96,6 @@ class BottomUpModel(nn.Module):
     def from_dict(cls, data: dict[str, Any]) -> BottomUpModel:
         """An untrained model of this geometry (then ``load_state_dict``)."""
         return cls(BottomUpGeometry.from_dict(data))
-
-
-# ---------------------------------------------------------------- training data
-
-
-@dataclass
-class _Bank:
-    """Training frames rescaled once, with labels in network pixels.
-
-    ``images (F, 3, H, W)`` uint8 zero-padded, ``points (F, I, K, 2)`` with each
-    frame's labeled instances first, ``counts (F,)`` labeled instances,
-    ``centroids (F, I, 2)``, ``hw (F, 2)`` the rescaled sizes.
-    """
-
-    images: Tensor
-    points: Tensor
-    counts: Tensor
-    centroids: Tensor
-    hw: Tensor
-
-    @classmethod
-    def build(cls, images: Sequence[np.ndarray], points: Sequence[np.ndarray],
-              g: BottomUpGeometry) -> _Bank:
-        k = g.num_nodes
-        nets, pts = [], []
-        for img, p in zip(images, points, strict=True):
-            x = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 255
-            nets.append((to_network(x, g)[0] * 255).round().to(torch.uint8))
-            p = np.asarray(p, np.float64).reshape(-1, k, 2)
-            p = p[np.isfinite(p).all(-1).any(-1)]  # labeled instances only
-            pts.append((p + 0.5) * g.frame_to_network(*img.shape[:2]) - 0.5)
-        n_inst = max([len(p) for p in pts] + [1])
-        h = max(x.shape[1] for x in nets)
-        w = max(x.shape[2] for x in nets)
-        bank = torch.zeros(len(nets), 3, h, w, dtype=torch.uint8)
-        kp = torch.full((len(nets), n_inst, k, 2), float("nan"))
-        for i, (x, p) in enumerate(zip(nets, pts, strict=True)):
-            bank[i, :, : x.shape[1], : x.shape[2]] = x
-            kp[i, : len(p)] = torch.from_numpy(p).float()
-        centroids = torch.nan_to_num(kp.nanmean(dim=2))
-        counts = torch.tensor([len(p) for p in pts])
-        hw = torch.tensor([[x.shape[1], x.shape[2]] for x in nets], dtype=torch.float32)
-        return cls(bank, kp, counts, centroids, hw)
-
-
-@dataclass
-class _Sampler:
-    """Turns frame indices into augmented patches and their targets."""
-
-    bank: _Bank
-    g: BottomUpGeometry
-    params: AugmentParams
-    device: torch.device
-    perm: Tensor = field(init=False)
-    edges: Tensor = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.perm = torch.tensor(flip_permutation(self.g.num_nodes, self.g.symmetries))
-        self.edges = torch.tensor(self.g.edges, dtype=torch.long).reshape(-1, 2)
-
-    def centres(self, idx: Tensor, gen: torch.Generator) -> Tensor:
-        """Patch centres: the frame centre when the patch covers the frame, else
-        mostly a labeled animal (so patches rarely miss them) and sometimes anywhere."""
-        b, p = len(idx), self.g.patch_size
-        hw = self.bank.hw[idx]
-        u = torch.rand(b, 6, generator=gen)
-        anywhere = u[:, 0:2] * hw.flip(-1)
-        counts = self.bank.counts[idx]
-        pick = (u[:, 2] * counts).long().clamp(max=self.bank.points.shape[1] - 1)
-        animal = self.bank.centroids[idx, pick] + (u[:, 3:5] - 0.5) * p / 2
-        centre = torch.where(((counts > 0) & (u[:, 5] < 0.7))[:, None], animal, anywhere)
-        whole = (hw <= p).all(-1, keepdim=True)
-        shift = self.params.translate_px * (2 * u[:, 3:5] - 1)
-        return torch.where(whole, (hw.flip(-1) - 1) / 2 + shift, centre)
-
-    def batch(self, idx: Tensor, gen: torch.Generator | None) -> tuple[Tensor, ...]:
-        """``(x, confmap targets, paf targets, paf weights)``; ``gen=None``: no augmentation."""
-        b, p = len(idx), self.g.patch_size
-        if gen is None:
-            hw = self.bank.hw[idx]
-            first = self.bank.centroids[idx, 0]
-            whole = (hw <= p).all(-1, keepdim=True) | (self.bank.counts[idx] == 0)[:, None]
-            centre = torch.where(whole, (hw.flip(-1) - 1) / 2, first)
-            scale, angle, flip = torch.ones(b), torch.zeros(b), torch.zeros(b, dtype=torch.bool)
-        else:
-            centre = self.centres(idx, gen)
-            scale, angle, flip, _ = random_geometry(b, self.params, gen)
-        images, pts, centre = self._windows(idx, centre, scale)
-        m = affine_matrix(centre, torch.full((2,), (p - 1) / 2), scale, angle, flip)
-        x = warp_images(images.float() / 255, m, p, p)
-        n_inst, k = pts.shape[1:3]
-        pts = transform_points(pts.reshape(b, n_inst * k, 2), m).reshape(b, n_inst, k, 2)
-        pts = torch.where(flip[:, None, None, None], pts[:, :, self.perm], pts)
-        if gen is not None:
-            x = photometric(x, self.params, gen)
-        s, side = self.g.unet.output_stride, p // self.g.unet.output_stride
-        conf = make_multi_confmaps(pts, side, side, s, self.g.sigma_px)
-        pafs, weight = make_pafs(pts, self.edges, side, side, s, self.g.paf_sigma_px)
-        return tuple(t.to(self.device) for t in (x, conf, pafs, weight))
-
-    def _windows(self, idx: Tensor, centre: Tensor, scale: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Cut the part of each frame a patch can reach (so big frames are not warped whole)."""
-        images, pts = self.bank.images[idx], self.bank.points[idx]
-        p, (h, w) = self.g.patch_size, images.shape[-2:]
-        side = int(math.ceil(p * math.sqrt(2) / float(scale.min()))) + 4
-        if side >= max(h, w):
-            return images, pts, centre
-        out = torch.zeros(len(idx), 3, side, side, dtype=torch.uint8)
-        corner = (centre - side / 2).round()
-        for i, (x0, y0) in enumerate(corner.long().tolist()):
-            xa, ya, xb, yb = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
-            if xb > xa and yb > ya:
-                out[i, :, ya - y0:yb - y0, xa - x0:xb - x0] = images[i, :, ya:yb, xa:xb]
-        return out, pts - corner[:, None, None], centre - corner
-
-
-def bottomup_loss(out: Tensor, conf: Tensor, pafs: Tensor, weight: Tensor) -> Tensor:
-    """Binary cross-entropy on the maps plus weighted squared error on the fields.
-
-    (A quality focal loss on the maps learned node identities more slowly: its
-    small weight on half-confident wrong peaks left every node's map firing on
-    every part after 150 steps.) Both terms are normalised by the mass of their targets, so they stay of order
-    one whatever the number of animals; an empty batch still learns background.
-
-    Args:
-        out: ``(B, K + 2E, h, w)`` raw network output.
-        conf: ``(B, K, h, w)`` Gaussian targets.
-        pafs: ``(B, 2E, h, w)`` field targets.
-        weight: ``(B, E, h, w)`` field magnitudes.
-
-    Returns:
-        Scalar loss.
-    """
-    k = conf.shape[1]
-    logits = out[:, :k].float()
-    bce = F.binary_cross_entropy_with_logits(logits, conf, reduction="none")
-    conf_loss = bce.sum() / conf.sum().clamp(min=1.0)
-    emphasis = 1.0 + PAF_POSITIVE_WEIGHT * weight.repeat_interleave(2, dim=1)
-    paf_loss = ((out[:, k:].float() - pafs).pow(2) * emphasis).sum() / weight.sum().clamp(min=1.0)
-    return conf_loss + paf_loss
 
 
 # ---------------------------------------------------------------- training loop
@@ -449,8 +161,8 @@ def fit(
     params = AugmentParams(cfg.aug_rotation_deg, cfg.aug_scale, cfg.aug_translate_px,
                            cfg.aug_brightness, cfg.aug_contrast, cfg.aug_noise_std,
                            cfg.aug_flip and bool(symmetries))
-    train_s = _Sampler(_Bank.build(images, points, g), g, params, device)
-    val_s = _Sampler(_Bank.build(*val, g), g, params, device) if val and len(val[0]) else None
+    train_s = PatchSampler(PatchBank.build(images, points, g), g, params, device)
+    val_s = PatchSampler(PatchBank.build(*val, g), g, params, device) if val and len(val[0]) else None
     val_batches = [val_s.batch(torch.arange(i, min(i + 8, len(val[0]))), None)
                    for i in range(0, len(val[0]), 8)] if val_s and val else []
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate,

@@ -188,13 +188,14 @@ def _retrack(job_id: int) -> None:
     with tempfile.TemporaryDirectory(prefix="poseforge-retrack-") as tmp:
         out = {k: Path(tmp) / f"{k}.npz" for k in read}
         tracking = _retrack_files(job.tracking, read, out)
+        # Read back before the swap: a file suggestions cannot rank must not replace the run's.
+        predictions = load_predictions(out["predictions_file"])
         keys = retrack.retrack_keys(job)
         written = {k: storage.save_file(keys[k], path) for k, path in out.items()}
-        if not retrack.retrack_publish(job_id=job_id, read=read, written=written, tracking=tracking):
-            _not_published(job_id)
-            return
-        jobs.report(RetrackJob, job_id, fraction=0.6, message="Ranking suggestions")
-        predictions = load_predictions(out["predictions_file"])
+    if not retrack.retrack_publish(job_id=job_id, read=read, written=written, tracking=tracking):
+        _not_published(job_id)
+        return
+    jobs.report(RetrackJob, job_id, fraction=0.6, message="Ranking suggestions")
     retrack.retrack_finish(job_id=job_id, predictions=predictions)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path(f"{run}/predictions/", views.InferenceRunPredictionsView.as_view()),
     path(f"{run}/export/<str:fmt>/", views.InferenceRunExportView.as_view()),
     path(f"{run}/retrain/", views.InferenceRunRetrainView.as_view()),
+    path(f"{run}/retrack/", views.InferenceRunRetrackView.as_view()),
     path(
         "videos/<int:video_id>/predictions/<int:frame_index>/",
         views.VideoFramePredictionView.as_view(),

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from backend.common import storage
 from backend.common.exceptions import ApplicationError
-from backend.inference import exports, predictions, services, suggestions
+from backend.inference import exports, predictions, retrack, services, suggestions
 from backend.inference.models import InferenceRun, Suggestion
 from backend.inference.serializers import (
     ActiveLearningSettingsSerializer,
@@ -20,6 +20,8 @@ from backend.inference.serializers import (
     InferenceRunCreateSerializer,
     InferenceRunSerializer,
     PredictionRangeSerializer,
+    RetrackJobSerializer,
+    RetrackSerializer,
     RetrainSerializer,
     SuggestionAcceptSerializer,
     SuggestionAssignSerializer,
@@ -73,7 +75,9 @@ class InferenceRunListView(APIView):
     @extend_schema(responses=InferenceRunSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
         project, _ = project_for_user(request.user, project_id)
-        runs = project.inference_runs.select_related("model_version", "video", "created_by")
+        runs = project.inference_runs.select_related(
+            "model_version", "video", "created_by"
+        ).prefetch_related("retrack_jobs__created_by")
         return Response(InferenceRunSerializer(runs[:100], many=True).data)
 
     @extend_schema(
@@ -98,6 +102,7 @@ class InferenceRunListView(APIView):
             smoothing=data.get("smoothing"),
             suggest_n=data.get("suggest"),
             render_video=data["render_video"],
+            tracking=data.get("tracking"),
         )
         return Response(InferenceRunSerializer(runs, many=True).data, status.HTTP_201_CREATED)
 
@@ -165,6 +170,18 @@ class InferenceRunRetrainView(APIView):
         serializer.is_valid(raise_exception=True)
         job = services.retrain_from_run(run=run, user=request.user, **serializer.validated_data)
         return Response(TrainingJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class InferenceRunRetrackView(APIView):
+    @extend_schema(request=RetrackSerializer, responses={202: RetrackJobSerializer})
+    def post(self, request: Request, run_id: int) -> Response:
+        run = _run_for_user(request, run_id, Role.ANNOTATOR)
+        serializer = RetrackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = retrack.retrack_start(
+            run=run, user=request.user, tracking=serializer.validated_data.get("tracking")
+        )
+        return Response(RetrackJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class SuggestionListView(APIView):

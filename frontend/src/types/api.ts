@@ -120,6 +120,15 @@ export type InferenceExportFormat = keyof Schema['InferenceExports'];
 export type InferenceRun = Schema['InferenceRun'];
 /** POST /api/projects/{id}/inference-runs/ → 201 InferenceRun[] (one per video). */
 export type InferenceRunCreate = Schema['InferenceRunCreateRequest'];
+/** Tracker settings (a request may send any subset; a run holds all of them). */
+export type TrackingSettings = Schema['TrackingSettings'];
+export type TrackingSimilarity = Schema['SimilarityEnum'];
+export type TrackingMotion = Schema['MotionEnum'];
+/** `summary.tracking`: tracking's own speed, the number of tracks, the settings used. */
+export type TrackingSummary = Schema['TrackingSummary'];
+/** POST /api/inference-runs/{id}/retrack/ → 202 RetrackJob (also `run.retrack`, the newest). */
+export type RetrackJob = Schema['RetrackJob'];
+export type RetrackRequest = Schema['RetrackRequest'];
 /** GET /api/inference-runs/{id}/predictions/?start=&stop=&smoothed= */
 export type PredictionRange = Schema['PredictionRange'];
 export type PredictedPoint = Schema['PredictionPoint'];

@@ -230,6 +230,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/inference-runs/{run_id}/retrack/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["inference_runs_retrack_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inference-runs/{run_id}/retrain/": {
         parameters: {
             query?: never;
@@ -1160,9 +1176,11 @@ export interface components {
             readonly created_by: string | null;
             readonly smoothing: components["schemas"]["Smoothing"] | null;
             readonly render_video: boolean;
+            readonly tracking: components["schemas"]["TrackingSettings"] | null;
             readonly summary: components["schemas"]["InferenceSummary"];
             readonly suggestions_config: components["schemas"]["SuggestionsConfig"];
             readonly exports: components["schemas"]["InferenceExports"];
+            readonly retrack: components["schemas"]["RetrackJob"] | null;
         };
         InferenceRunCreateRequest: {
             model_version: number;
@@ -1171,10 +1189,12 @@ export interface components {
             suggest?: number | null;
             /** @default true */
             render_video?: boolean;
+            tracking?: components["schemas"]["TrackingSettings"] | null;
         };
         /**
          * @description ml_worker.inference_run.summarize of a succeeded run (empty before), plus
-         *     ``video_error`` when the labeled video could not be rendered.
+         *     ``video_error`` when the labeled video could not be rendered and ``tracking``
+         *     when the run was tracked (or re-tracked).
          */
         InferenceSummary: {
             frames?: number;
@@ -1188,6 +1208,44 @@ export interface components {
             /** Format: double */
             frames_per_second?: number | null;
             video_error?: string;
+            /** @description ml_worker.inference_run.tracking_summary: tracking's own speed, apart from inference. */
+            tracking?: {
+                /** Format: double */
+                frames_per_second: number;
+                /** Format: double */
+                seconds: number;
+                tracks: number;
+                /**
+                 * @description ml_worker.tracking.TrackerConfig fields; bounds in backend/inference/tracking.py.
+                 *     A request may send any subset; a run stores all of them.
+                 */
+                settings: {
+                    window?: number;
+                    /** @enum {string} */
+                    similarity?: "oks" | "centroid" | "iou";
+                    /** @enum {string} */
+                    motion?: "none" | "constant_velocity" | "kalman";
+                    max_tracks?: number | null;
+                    /** Format: double */
+                    min_instance_score?: number;
+                    min_points?: number;
+                    /** Format: double */
+                    min_similarity?: number;
+                    /** Format: double */
+                    oks_sigma?: number;
+                    /** Format: double */
+                    velocity_smoothing?: number;
+                    max_extrapolation?: number;
+                    /** Format: double */
+                    kalman_process_noise?: number;
+                    /** Format: double */
+                    kalman_measurement_noise?: number;
+                    /** Format: double */
+                    ambiguity_ratio?: number | null;
+                    stitch?: boolean;
+                    min_tracklet_length?: number;
+                };
+            };
         } & {
             [key: string]: unknown;
         };
@@ -1463,6 +1521,8 @@ export interface components {
             id: number;
             number: number;
         };
+        /** @enum {string} */
+        MotionEnum: "none" | "constant_velocity" | "kalman";
         NextFrame: {
             video: number;
             frame_index: number;
@@ -1622,6 +1682,28 @@ export interface components {
          * @enum {string}
          */
         ReasonEnum: "rejected" | "todo" | "unassigned";
+        RetrackJob: {
+            readonly id: number;
+            readonly run: number;
+            /** @default queued */
+            readonly status: components["schemas"]["JobStatusEnum"];
+            /** Format: double */
+            readonly progress: number;
+            readonly message: string;
+            readonly error: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            readonly created_by: string | null;
+            readonly tracking: components["schemas"]["TrackingSettings"];
+            readonly result: components["schemas"]["TrackingSummary"];
+        };
+        RetrackRequest: {
+            tracking?: components["schemas"]["TrackingSettings"] | null;
+        };
         /** @description A preset plus advanced settings, validated as the worker will (bounds, known keys). */
         RetrainRequest: {
             /** @default balanced */
@@ -1658,6 +1740,8 @@ export interface components {
              */
             is_staff: boolean;
         };
+        /** @enum {string} */
+        SimilarityEnum: "oks" | "centroid" | "iou";
         /** @description A project's skeleton as sent (services.skeleton_to_dict): pairs are node ids. */
         Skeleton: {
             nodes: components["schemas"]["SkeletonNode"][];
@@ -1802,6 +1886,72 @@ export interface components {
             id?: number | null;
             name: string;
             color?: string;
+        };
+        /**
+         * @description ml_worker.tracking.TrackerConfig fields; bounds in backend/inference/tracking.py.
+         *     A request may send any subset; a run stores all of them.
+         */
+        TrackingSettings: {
+            window?: number;
+            similarity?: components["schemas"]["SimilarityEnum"];
+            motion?: components["schemas"]["MotionEnum"];
+            max_tracks?: number | null;
+            /** Format: double */
+            min_instance_score?: number;
+            min_points?: number;
+            /** Format: double */
+            min_similarity?: number;
+            /** Format: double */
+            oks_sigma?: number;
+            /** Format: double */
+            velocity_smoothing?: number;
+            max_extrapolation?: number;
+            /** Format: double */
+            kalman_process_noise?: number;
+            /** Format: double */
+            kalman_measurement_noise?: number;
+            /** Format: double */
+            ambiguity_ratio?: number | null;
+            stitch?: boolean;
+            min_tracklet_length?: number;
+        };
+        /** @description ml_worker.inference_run.tracking_summary: tracking's own speed, apart from inference. */
+        TrackingSummary: {
+            /** Format: double */
+            frames_per_second: number;
+            /** Format: double */
+            seconds: number;
+            tracks: number;
+            /**
+             * @description ml_worker.tracking.TrackerConfig fields; bounds in backend/inference/tracking.py.
+             *     A request may send any subset; a run stores all of them.
+             */
+            settings: {
+                window?: number;
+                /** @enum {string} */
+                similarity?: "oks" | "centroid" | "iou";
+                /** @enum {string} */
+                motion?: "none" | "constant_velocity" | "kalman";
+                max_tracks?: number | null;
+                /** Format: double */
+                min_instance_score?: number;
+                min_points?: number;
+                /** Format: double */
+                min_similarity?: number;
+                /** Format: double */
+                oks_sigma?: number;
+                /** Format: double */
+                velocity_smoothing?: number;
+                max_extrapolation?: number;
+                /** Format: double */
+                kalman_process_noise?: number;
+                /** Format: double */
+                kalman_measurement_noise?: number;
+                /** Format: double */
+                ambiguity_ratio?: number | null;
+                stitch?: boolean;
+                min_tracklet_length?: number;
+            };
         };
         TrainConfig: {
             preset?: string;
@@ -2341,6 +2491,33 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PredictionRange"];
+                };
+            };
+        };
+    };
+    inference_runs_retrack_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetrackRequest"];
+                "multipart/form-data": components["schemas"]["RetrackRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RetrackRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrackJob"];
                 };
             };
         };

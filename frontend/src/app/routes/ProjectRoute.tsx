@@ -62,6 +62,7 @@ export function ProjectRoute() {
         suggestionsHref={`/projects/${projectId}/suggestions`}
         onRetrained={onRetrained}
         mayCancel={mayCancel}
+        maxInstances={project.data.max_instances}
       />
       <ExportPanel projectId={projectId} />
     </div>

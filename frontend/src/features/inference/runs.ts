@@ -1,5 +1,6 @@
 /** Pure helpers of the inference UI: run states, the run request, display formatting. */
 import type { InferenceExportFormat, InferenceRun, InferenceRunCreate, InferenceRunStatus, SmoothingMethod } from '../../types/api';
+import { buildTracking, type TrackingForm } from './tracking';
 
 /** Poll interval while any run is queued or running. */
 export const RUN_POLL_MS = 2000;
@@ -8,7 +9,13 @@ export const ACTIVE_RUN_STATUSES: readonly InferenceRunStatus[] = ['queued', 'ru
 
 export const isRunActive = (run: Pick<InferenceRun, 'status'>) => ACTIVE_RUN_STATUSES.includes(run.status);
 
-export const anyRunActive = (runs: readonly Pick<InferenceRun, 'status'>[]) => runs.some(isRunActive);
+/** A re-tracking of the run is queued or running. */
+export const isRetrackActive = (run: Partial<Pick<InferenceRun, 'retrack'>>) =>
+  !!run.retrack && ACTIVE_RUN_STATUSES.includes(run.retrack.status);
+
+/** Something worth polling for: a run, or a re-tracking of one, still in flight. */
+export const anyRunActive = (runs: readonly (Pick<InferenceRun, 'status'> & Partial<Pick<InferenceRun, 'retrack'>>)[]) =>
+  runs.some((r) => isRunActive(r) || isRetrackActive(r));
 
 /** Runs that were active in `prev` and are finished in `next`. */
 export function runsNewlyFinished<R extends Pick<InferenceRun, 'id' | 'status'>>(prev: readonly R[], next: readonly R[]): R[] {
@@ -32,6 +39,8 @@ export interface RunForm {
   /** Empty: the project's active-learning setting. */
   suggest: string;
   renderVideo: boolean;
+  /** The Tracking fieldset; absent: off. */
+  tracking?: TrackingForm;
 }
 
 export const DEFAULT_WINDOW = 5;
@@ -56,6 +65,11 @@ export function buildRunRequest(form: RunForm): { body: InferenceRunCreate } | {
     const n = Number(form.suggest);
     if (!Number.isInteger(n) || n < 0 || n > 500) return { error: 'Suggestions: a whole number from 0 to 500.' };
     body.suggest = n;
+  }
+  if (form.tracking) {
+    const built = buildTracking(form.tracking);
+    if ('error' in built) return built;
+    if (built.tracking) body.tracking = built.tracking;
   }
   return { body };
 }

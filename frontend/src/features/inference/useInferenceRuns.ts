@@ -6,8 +6,8 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useAsync } from '../../lib/useAsync';
-import type { InferenceRun, InferenceRunCreate } from '../../types/api';
-import { cancelInferenceRun, getInferenceRuns, startInferenceRuns } from './api/inference';
+import type { InferenceRun, InferenceRunCreate, TrackingSettings } from '../../types/api';
+import { cancelInferenceRun, getInferenceRuns, retrackRun, startInferenceRuns } from './api/inference';
 import { anyRunActive, RUN_POLL_MS, runsNewlyFinished, upsertRuns } from './runs';
 
 export interface InferenceRuns {
@@ -19,6 +19,8 @@ export interface InferenceRuns {
   startError: unknown;
   cancel: (runId: number) => Promise<void>;
   cancelError: unknown;
+  /** Queue a re-tracking; the run shows it (and polling follows it) at once. Throws on refusal. */
+  retrack: (runId: number, tracking: TrackingSettings | null) => Promise<void>;
 }
 
 export function useInferenceRuns(projectId: number, onFinished?: (runs: InferenceRun[]) => void): InferenceRuns {
@@ -79,5 +81,14 @@ export function useInferenceRuns(projectId: number, onFinished?: (runs: Inferenc
     [setData],
   );
 
-  return { runs: data, error, polling, start, starting, startError, cancel, cancelError };
+  const retrack = useCallback(
+    async (runId: number, tracking: TrackingSettings | null) => {
+      const job = await retrackRun(runId, tracking);
+      const run = dataRef.current?.find((r) => r.id === runId);
+      if (run) setData(upsertRuns(dataRef.current ?? [], [{ ...run, retrack: job }]));
+    },
+    [setData],
+  );
+
+  return { runs: data, error, polling, start, starting, startError, cancel, cancelError, retrack };
 }

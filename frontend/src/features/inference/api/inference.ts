@@ -1,6 +1,14 @@
-/** Inference run endpoints: list, start (one run per video), poll, cancel, retrain; videos to pick from. */
+/** Inference run endpoints: list, start (one run per video), poll, cancel, retrain, re-track; videos to pick from. */
 import { api } from '../../../lib/api';
-import type { InferenceRun, InferenceRunCreate, TrainingJob, TrainPreset, Video } from '../../../types/api';
+import type {
+  InferenceRun,
+  InferenceRunCreate,
+  RetrackJob,
+  TrackingSettings,
+  TrainingJob,
+  TrainPreset,
+  Video,
+} from '../../../types/api';
 
 export const getInferenceRuns = (projectId: number, signal?: AbortSignal) =>
   api.get<InferenceRun[]>(`/api/projects/${projectId}/inference-runs/`, signal);
@@ -15,6 +23,10 @@ export const cancelInferenceRun = (runId: number) => api.post<InferenceRun>(`/ap
 
 export const retrainFromRun = (runId: number, preset: TrainPreset) =>
   api.post<TrainingJob>(`/api/inference-runs/${runId}/retrain/`, { preset });
+
+/** Re-track a finished run (no re-inferring); null settings: the run's own. */
+export const retrackRun = (runId: number, tracking: TrackingSettings | null) =>
+  api.post<RetrackJob>(`/api/inference-runs/${runId}/retrack/`, { tracking });
 
 export const getVideosForInference = (projectId: number, signal?: AbortSignal) =>
   api.get<Video[]>(`/api/projects/${projectId}/videos/`, signal);

@@ -12,7 +12,8 @@ const run = (over: Partial<InferenceRun> = {}): InferenceRun => ({
   id: 21, project: 4, model_version: 12, model_version_number: 2, video: 7, video_name: 'mouse.mp4', status: 'queued',
   attempt: 1, progress: 0, frames_done: 0, eta_seconds: null, message: 'Waiting for a worker', error: '', worker: '',
   heartbeat_at: null, cancel_requested: false, created_at: '', started_at: null, finished_at: null, created_by: 'bob',
-  smoothing: null, render_video: true, summary: {}, suggestions_config: {}, exports: {}, ...over,
+  smoothing: null, render_video: true, tracking: null, summary: {}, suggestions_config: {}, exports: {}, retrack: null,
+  ...over,
 });
 
 const json = (status: number, body: unknown) =>
@@ -44,6 +45,10 @@ beforeEach(async () => {
     }
     if (url === '/api/inference-runs/21/cancel/') return json(200, run({ status: 'cancelled', message: 'Cancelled before it started' }));
     if (url === '/api/inference-runs/21/retrain/') return json(201, { id: 33, status: 'queued' });
+    if (url === '/api/inference-runs/21/retrack/') {
+      const { tracking } = body as { tracking: unknown };
+      return json(202, { id: 5, run: 21, status: 'queued', progress: 0, message: 'Waiting for a worker', error: '', tracking });
+    }
     return json(404, { message: 'Not found.' });
   }));
   container = document.createElement('div');
@@ -135,5 +140,80 @@ describe('InferenceSection', () => {
     await act(async () => $('cancel-run-21')!.click());
     expect(posts).toEqual([{ url: '/api/inference-runs/21/cancel/', body: undefined }]);
     expect($('run-21')!.dataset.status).toBe('cancelled');
+  });
+
+  const type = async (id: string, value: string) =>
+    act(async () => {
+      const input = $<HTMLInputElement>(id)!;
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, value);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  const choose = async (id: string, value: string) =>
+    act(async () => {
+      const select = $<HTMLSelectElement>(id)!;
+      select.value = value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+  const renderWith = async (maxInstances: number | null) => {
+    await act(async () => {
+      root.render(
+        <MemoryRouter>
+          <InferenceSection projectId={4} versions={[{ id: 12, number: 2 }]} canRun suggestionsHref="/s" maxInstances={maxInstances} key={`m${maxInstances}`} />
+        </MemoryRouter>,
+      );
+    });
+    await tick(0);
+  };
+
+  it('sends tracking settings with the run, max animals defaulting to the project count', async () => {
+    await renderWith(3);
+    expect($('run-tracking-window')).toBeNull(); // off until switched on
+    await act(async () => $<HTMLInputElement>('run-tracking-enabled')!.click());
+    expect($<HTMLInputElement>('run-tracking-max-tracks')!.value).toBe('3');
+    await choose('run-tracking-similarity', 'centroid');
+    await choose('run-tracking-motion', 'kalman');
+    await type('run-tracking-window', '12');
+    await act(async () => $<HTMLInputElement>('run-video-7')!.click());
+    await act(async () => $<HTMLButtonElement>('run-inference')!.click());
+    expect(posts).toEqual([{
+      url: '/api/projects/4/inference-runs/',
+      body: { model_version: 12, videos: [7], render_video: true,
+              tracking: { max_tracks: 3, similarity: 'centroid', motion: 'kalman', window: 12 } },
+    }]);
+  });
+
+  it('refuses tracking settings out of bounds before sending', async () => {
+    await renderWith(null);
+    await act(async () => $<HTMLInputElement>('run-tracking-enabled')!.click());
+    expect($<HTMLInputElement>('run-tracking-max-tracks')!.value).toBe(''); // unknown
+    await type('run-tracking-window', '0');
+    await act(async () => $<HTMLInputElement>('run-video-7')!.click());
+    await act(async () => $<HTMLButtonElement>('run-inference')!.click());
+    expect($('run-form-error')!.textContent).toContain('Tracking window');
+    expect(posts).toEqual([]);
+  });
+
+  it('re-tracks a finished run and shows its tracking summary', async () => {
+    listAnswers = [[run({
+      status: 'succeeded', progress: 1, frames_done: 60,
+      tracking: { window: 5, similarity: 'oks', motion: 'constant_velocity', max_tracks: 2 },
+      summary: { frames: 60, frames_per_second: 40, tracking: { frames_per_second: 1850.4, seconds: 0.03, tracks: 2, settings: {} } },
+    })]];
+    await renderWith(2);
+    expect($('run-tracking-21')!.textContent).toBe('2 tracks · 1850 fps');
+    await act(async () => $('retrack-21')!.click());
+    expect($<HTMLSelectElement>('retrack-21-tracking-similarity')!.value).toBe('oks');
+    await type('retrack-21-tracking-window', '999');
+    await act(async () => $('retrack-start-21')!.click());
+    expect($('retrack-form-error-21')!.textContent).toContain('from 1 to 300');
+    await type('retrack-21-tracking-window', '8');
+    await choose('retrack-21-tracking-motion', 'none');
+    await act(async () => $('retrack-start-21')!.click());
+    expect(posts).toEqual([{
+      url: '/api/inference-runs/21/retrack/',
+      body: { tracking: { max_tracks: 2, similarity: 'oks', motion: 'none', window: 8 } },
+    }]);
+    expect($('retrack-status-21')!.textContent).toContain('Re-tracking queued');
+    expect($<HTMLButtonElement>('retrack-21')!.disabled).toBe(true);
   });
 });

@@ -26,6 +26,8 @@ interface Props {
   onRunsFinished?: (runs: InferenceRun[]) => void;
   /** Whether the viewer may cancel a run started by `createdBy` (its starter, owners); default: `canRun`. */
   mayCancel?: (createdBy: string | null) => boolean;
+  /** The project's animal count (null: unknown): tracking's default max animals. */
+  maxInstances?: number | null;
 }
 
 export function InferenceSection({
@@ -37,6 +39,7 @@ export function InferenceSection({
   onRetrained,
   onRunsFinished,
   mayCancel,
+  maxInstances = null,
 }: Props) {
   const inference = useInferenceRuns(projectId, onRunsFinished);
   // Videos are only needed to start runs: loaded once there is a model to run.
@@ -65,6 +68,7 @@ export function InferenceSection({
             onStart={inference.start}
             starting={inference.starting}
             error={inference.startError}
+            maxInstances={maxInstances}
           />
         </>
       )}
@@ -85,6 +89,8 @@ export function InferenceSection({
               onCancel={inference.cancel}
               onRetrained={onRetrained}
               trainingHref={trainingHref}
+              onRetrack={inference.retrack}
+              maxInstances={maxInstances}
             />
           ))}
         </ul>

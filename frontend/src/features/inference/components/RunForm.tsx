@@ -2,6 +2,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import type { InferenceRun, InferenceRunCreate, SmoothingMethod, Video } from '../../../types/api';
 import { buildRunRequest, DEFAULT_WINDOW, newestVersionId, type RunForm as Form } from '../runs';
+import { defaultTrackingForm } from '../tracking';
+import { TrackingFieldset } from './TrackingFieldset';
 
 export interface VersionChoice {
   id: number;
@@ -14,16 +16,24 @@ interface Props {
   onStart: (body: InferenceRunCreate) => Promise<InferenceRun[] | undefined>;
   starting: boolean;
   error: unknown;
+  /** The project's animal count (null: unknown): tracking's default max animals. */
+  maxInstances?: number | null;
 }
 
-/** "Run model on videos": model version, videos, smoothing, number of suggestions, labeled video. */
-export function RunForm({ versions, videos, onStart, starting, error }: Props) {
+/** "Run model on videos": model version, videos, smoothing, tracking, number of suggestions, labeled video. */
+export function RunForm({ versions, videos, onStart, starting, error, maxInstances = null }: Props) {
   const [modelVersion, setModelVersion] = useState<number | null>(null);
   const [chosen, setChosen] = useState<number[]>([]);
   const [smoothing, setSmoothing] = useState<SmoothingMethod | 'none'>('none');
   const [window, setWindow] = useState(String(DEFAULT_WINDOW));
   const [suggest, setSuggest] = useState('');
   const [renderVideo, setRenderVideo] = useState(true);
+  const [tracking, setTracking] = useState(() => defaultTrackingForm(maxInstances));
+  // The project may load after the form: follow its animal count until the user edits it.
+  const [trackingEdited, setTrackingEdited] = useState(false);
+  useEffect(() => {
+    if (!trackingEdited) setTracking((t) => ({ ...t, maxTracks: defaultTrackingForm(maxInstances).maxTracks }));
+  }, [maxInstances, trackingEdited]);
   const [formError, setFormError] = useState<string | null>(null);
 
   // Preselect the newest version (and follow it when a new one appears, unless the user chose).
@@ -39,7 +49,7 @@ export function RunForm({ versions, videos, onStart, starting, error }: Props) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const form: Form = { modelVersion, videos: chosen, smoothing, window, suggest, renderVideo };
+    const form: Form = { modelVersion, videos: chosen, smoothing, window, suggest, renderVideo, tracking };
     const built = buildRunRequest(form);
     if ('error' in built) {
       setFormError(built.error);
@@ -53,7 +63,7 @@ export function RunForm({ versions, videos, onStart, starting, error }: Props) {
     return <p className="muted" data-testid="run-no-model">Train a model first to run it on videos.</p>;
   }
   return (
-    <form className="run-form" onSubmit={submit} data-testid="run-form">
+    <form className="run-form" onSubmit={submit} noValidate data-testid="run-form">
       <label>
         Model version{' '}
         <select
@@ -123,6 +133,14 @@ export function RunForm({ versions, videos, onStart, starting, error }: Props) {
           frames
         </label>
       )}
+      <TrackingFieldset
+        value={tracking}
+        onChange={(next) => {
+          if (next.maxTracks !== tracking.maxTracks) setTrackingEdited(true);
+          setTracking(next);
+        }}
+        testId="run-tracking"
+      />
       <label title="Frames the model asks a human to label (empty: the project's setting)">
         Suggest{' '}
         <input

@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
-import type { InferenceRun, TrainingJob, TrainPreset } from '../../../types/api';
+import type { InferenceRun, TrackingSettings, TrainingJob, TrainPreset } from '../../../types/api';
 import { retrainFromRun } from '../api/inference';
 import { formatEta, formatFps, formatScore, framesText, isRunActive, runExports } from '../runs';
+import { tracksText } from '../tracking';
+import { RetrackPanel } from './RetrackPanel';
 
 interface Props {
   run: InferenceRun;
@@ -16,10 +18,24 @@ interface Props {
   onRetrained?: (job: TrainingJob) => void;
   /** Where the training jobs are shown (an in-page anchor). */
   trainingHref: string;
+  /** Queue a re-tracking of the run (annotators and up); absent: no "Re-track" action. */
+  onRetrack?: (runId: number, tracking: TrackingSettings | null) => Promise<void>;
+  /** The project's animal count (null: unknown), the default of a never-tracked run. */
+  maxInstances?: number | null;
 }
 
-/** One inference run: status, progress / ETA / cancel while active; scores, exports, video and retrain when done. */
-export function RunRow({ run, totalFrames, canRun, canCancel = canRun, onCancel, onRetrained, trainingHref }: Props) {
+/** One inference run: status, progress / ETA / cancel while active; scores, tracking, exports, video, re-track and retrain when done. */
+export function RunRow({
+  run,
+  totalFrames,
+  canRun,
+  canCancel = canRun,
+  onCancel,
+  onRetrained,
+  trainingHref,
+  onRetrack,
+  maxInstances = null,
+}: Props) {
   const active = isRunActive(run);
   const done = run.status === 'succeeded';
   const [cancelling, setCancelling] = useState(false);
@@ -29,6 +45,7 @@ export function RunRow({ run, totalFrames, canRun, canCancel = canRun, onCancel,
   const [retrainError, setRetrainError] = useState<unknown>(null);
   const [job, setJob] = useState<TrainingJob | null>(null);
   const exports = runExports(run);
+  const tracking = run.summary.tracking;
   const videoUrl = run.exports.video;
   const width = Math.min(100, Math.max(0, (Number.isFinite(run.progress) ? run.progress : 0) * 100));
 
@@ -123,6 +140,14 @@ export function RunRow({ run, totalFrames, canRun, canCancel = canRun, onCancel,
             <dd data-testid={`run-fps-${run.id}`}>{formatFps(run.summary.frames_per_second)}</dd>
             <dt>Frames</dt>
             <dd>{run.summary.frames ?? run.frames_done}</dd>
+            {tracking && (
+              <>
+                <dt>Tracking</dt>
+                <dd data-testid={`run-tracking-${run.id}`} title="Tracking speed, apart from inference">
+                  {tracksText(tracking.tracks)} · {formatFps(tracking.frames_per_second)}
+                </dd>
+              </>
+            )}
           </dl>
           {run.summary.video_error && <p className="small error">Labeled video failed: {run.summary.video_error}</p>}
           <div className="run-exports small">
@@ -170,6 +195,7 @@ export function RunRow({ run, totalFrames, canRun, canCancel = canRun, onCancel,
               </>
             )}
           </div>
+          <RetrackPanel run={run} onRetrack={canRun ? onRetrack : undefined} maxInstances={maxInstances} />
           {job && (
             <p className="notice small" data-testid={`retrain-result-${run.id}`}>
               Training job #{job.id} started (warm start from v{run.model_version_number}).{' '}
