@@ -56,7 +56,7 @@ from ml_worker.artifacts import ModelArtifact, predict_instances  # noqa: E402
 from ml_worker.config import preset  # noqa: E402
 from ml_worker.dataset import make_split  # noqa: E402
 from ml_worker.infer import predict_video  # noqa: E402
-from ml_worker.metrics_multi import DEFAULT_SIGMA, evaluate  # noqa: E402
+from ml_worker.metrics_multi import evaluate  # noqa: E402
 from ml_worker.multi_data import (  # noqa: E402
     MultiAnimalLabels,
     load_dlc_multianimal,
@@ -74,8 +74,11 @@ TARGETS = {MONTBLANC: {"map_oks": 0.6},
 BLOCK, TEST_GAP = 50, 5
 CP_TRAIN, CP_TEST = 200, 100
 SPLITS_FILE, RESULTS_FILE = "multi_animal_splits.json", "multi_animal.json"
-# DeepLabCut's OKS sigma, reported beside the main one: tiny birds make sigma 0.025 very strict.
-DLC_SIGMA = 0.1
+# OKS sigma: each data set is scored with the convention of the tool that made it, chosen
+# before any model was run: DeepLabCut's evaluation uses 0.1, SLEAP's 0.025. Both are
+# reported for every data set (``map_oks_sigma_0.025`` / ``map_oks_sigma_0.1``).
+DLC_SIGMA, SLEAP_SIGMA = 0.1, 0.025
+NATIVE_SIGMA = {MONTBLANC: DLC_SIGMA, CENTERED_PAIR: SLEAP_SIGMA}
 
 
 def data_dir() -> Path:
@@ -171,9 +174,11 @@ def run_kind(name: str, kind: str, labels: MultiAnimalLabels, split: dict[str, l
         pred, backends, n_infer = _image_predictions(result.artifact, test, args.batch_size)
     fps = max((b["fps"] for b in backends.values() if "fps" in b), default=0.0)
     gt, vis = test.gt_arrays()
-    metrics = evaluate(*pred, gt, vis, labels.node_names, sigma=args.oks_sigma,
+    sigma = args.oks_sigma if args.oks_sigma is not None else NATIVE_SIGMA[name]
+    metrics = evaluate(*pred, gt, vis, labels.node_names, sigma=sigma,
                        pck_threshold_px=args.pck_px)
-    loose = evaluate(*pred, gt, vis, labels.node_names, sigma=DLC_SIGMA)
+    by_sigma = {s: evaluate(*pred, gt, vis, labels.node_names, sigma=s)["map_oks"]
+                for s in (SLEAP_SIGMA, DLC_SIGMA)}
     return {
         "model_kind": kind,
         "train_frames": len(split["train"]),
@@ -185,7 +190,7 @@ def run_kind(name: str, kind: str, labels: MultiAnimalLabels, split: dict[str, l
         "inference_fps": round(fps, 2),
         "inference_frames": n_infer,
         "inference_backends": backends,
-        f"map_oks_sigma_{DLC_SIGMA:g}": _round(loose["map_oks"]),
+        **{f"map_oks_sigma_{s:g}": _round(v) for s, v in by_sigma.items()},
         "per_node": {n: {k: _round(v) for k, v in d.items()} for n, d in metrics["per_node"].items()},
         "validation_metrics": {k: _round(result.metrics.get(k))
                                for k in ("map_oks", "mar_oks", "rmse_matched_px", "rmse_px")},
@@ -195,7 +200,7 @@ def run_kind(name: str, kind: str, labels: MultiAnimalLabels, split: dict[str, l
         "budget_minutes": args.minutes,
         "max_instances": result.artifact.max_instances,
         "device": result.artifact.extra.get("device"),
-        "settings": {"preset": args.preset, "seed": args.seed, "oks_sigma": args.oks_sigma,
+        "settings": {"preset": args.preset, "seed": args.seed, "oks_sigma": sigma,
                      "pck_threshold_px": args.pck_px, "match_oks": metrics["match_oks"],
                      "batch_size": args.batch_size},
     }
@@ -295,7 +300,8 @@ def main() -> None:
     parser.add_argument("--val-fraction", type=float, default=0.15,
                         help="share of the training labels held out for validation")
     parser.add_argument("--min-instance-score", type=float, default=5.0)
-    parser.add_argument("--oks-sigma", type=float, default=DEFAULT_SIGMA)
+    parser.add_argument("--oks-sigma", type=float, default=None,
+                        help="OKS sigma for map_oks (default: the data set's native convention)")
     parser.add_argument("--pck-px", type=float, default=5.0)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--device", default="auto")

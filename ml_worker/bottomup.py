@@ -281,7 +281,7 @@ def predict(
         (np.zeros((0, k, 2), np.float32), np.zeros((0, k), np.float32), np.zeros(0, np.float32))
     ] * n
     for start in range(0, n, batch_size):
-        batch = torch.from_numpy(np.ascontiguousarray(frames[start:start + batch_size]))
+        batch = torch.from_numpy(np.require(frames[start:start + batch_size], requirements=["C", "W"]))
         with torch.inference_mode():
             conf, pafs = model(batch.to(device))
         peaks, asm = group_maps(conf.float(), pafs.float().cpu().numpy(), g.edges,

@@ -303,3 +303,26 @@ def test_a_tracked_run_names_its_animal_and_times_tracking_apart_then_retracks(
     assert run.summary["tracking"]["settings"]["motion"] == "none"
     frames = _range(client_for(bob), run)["frames"]
     assert {i["track"] for f in frames for i in f["instances"]} == {"track_0"}
+
+
+def test_a_retrack_whose_worker_died_runs_again(
+    retrack, untracked_run, bob, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.common import jobs
+
+    job = RetrackJob.objects.create(run=untracked_run, tracking={"window": 2}, status="running",
+                                    heartbeat_at=timezone.now(), worker="gone")  # fmt: skip
+    later = timezone.now() + timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reaped = jobs.reap(now=later, only=[RetrackJob])
+
+    assert reaped == {"inference.RetrackJob": [job.id]}
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == ("succeeded", 2), job.error
+    untracked_run.refresh_from_db()
+    assert untracked_run.summary["tracking"]["settings"]["window"] == 2
