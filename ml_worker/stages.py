@@ -43,6 +43,8 @@ from ml_worker.heatmaps import make_confmaps, peak_focal_loss, spatial_cross_ent
 from ml_worker.pipeline import Geometry, pool_frames
 
 Batch = tuple[Tensor, Tensor, Tensor]
+# side of the centroid net's training patches, pooled pixels (multi-animal, large frames)
+CENTROID_PATCH = 384
 
 
 @dataclass
@@ -129,23 +131,45 @@ def centroid_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
     h, w = low.shape[-2:]
     shift_range = 0.1 * max(h, w)
     middle = torch.tensor([(w - 1) / 2, (h - 1) / 2], device=low.device)
+    # Small animals in big frames (birds in 1920x1080) leave the pooled frame large: train
+    # the fully convolutional net on patches around animals, infer on whole frames.
+    m_stride = g.centroid.max_stride
+    side = max(m_stride, (CENTROID_PATCH // m_stride) * m_stride)
+    ph, pw = (min(h, side), min(w, side)) if multi else (h, w)
+    patched = (ph, pw) != (h, w)
 
-    def targets(points: Tensor) -> tuple[Tensor, Tensor]:
-        """``points (B, I, 2)`` -> maps ``(B, 1, h, w)`` (max over animals) and mask."""
-        maps = make_confmaps(points, h // stride, w // stride, stride, g.centroid_sigma_px)
+    def targets(points: Tensor, oh: int = h, ow: int = w) -> tuple[Tensor, Tensor]:
+        """``points (B, I, 2)`` -> maps ``(B, 1, oh, ow)`` (max over animals) and mask."""
+        maps = make_confmaps(points, oh // stride, ow // stride, stride, g.centroid_sigma_px)
         return maps.amax(dim=1, keepdim=True), torch.ones(len(points), 1, device=points.device)
+
+    def patch_centres(a: Tensor, gen: torch.Generator) -> Tensor:
+        """One labeled animal per frame (a random point in a quarter of them, or if none)."""
+        valid = ~torch.isnan(a[..., 0])
+        weights = valid.float().cpu() + 1e-6
+        pick = torch.multinomial(weights, 1, generator=gen)[:, 0].to(a.device)
+        chosen = a[torch.arange(len(a), device=a.device), pick]
+        anywhere = torch.rand(len(a), 2, generator=gen).to(a.device) * torch.tensor(
+            [w - 1, h - 1], device=a.device)
+        use_any = (torch.rand(len(a), generator=gen).to(a.device) < 0.25) | ~valid.any(1)
+        return torch.where(use_any[:, None], anywhere, torch.nan_to_num(chosen))
 
     def train_batch(idx: Tensor, gen: torch.Generator) -> Batch:
         scale, angle, flip, _ = random_geometry(len(idx), params, gen)
-        shift = shift_range * (2 * torch.rand(len(idx), 2, generator=gen) - 1)
         a = anchors[idx]
         dev = a.device
-        # one animal: rotate about it; several: about the frame centre
-        pivot = middle.expand(len(idx), 2) if multi else a[:, 0]
-        m = affine_matrix(pivot, pivot + shift.to(dev), scale.to(dev), angle.to(dev),
-                          flip.to(dev))
-        x = photometric(warp_images(low[idx], m, h, w).cpu(), params, gen).to(dev)
-        return (x, *targets(transform_points(a, m)))
+        if patched:
+            pivot = patch_centres(a, gen)
+            shift = 0.4 * torch.tensor([pw, ph]) * (2 * torch.rand(len(idx), 2, generator=gen) - 1)
+            dst = torch.tensor([(pw - 1) / 2, (ph - 1) / 2]) + shift
+        else:
+            shift = shift_range * (2 * torch.rand(len(idx), 2, generator=gen) - 1)
+            # one animal: rotate about it; several: about the frame centre
+            pivot = middle.expand(len(idx), 2) if multi else a[:, 0]
+            dst = pivot.cpu() + shift
+        m = affine_matrix(pivot, dst.to(dev), scale.to(dev), angle.to(dev), flip.to(dev))
+        x = photometric(warp_images(low[idx], m, ph, pw).cpu(), params, gen).to(dev)
+        return (x, *targets(transform_points(a, m), ph, pw))
 
     def make_val() -> list[Batch]:
         v_low, v_anchors = pooled(val) if val is not bank else (low, anchors)

@@ -306,7 +306,7 @@ def test_a_tracked_run_names_its_animal_and_times_tracking_apart_then_retracks(
 
 
 def test_a_retrack_whose_worker_died_runs_again(
-    retrack, untracked_run, bob, settings, django_capture_on_commit_callbacks
+    untracked_run, settings, django_capture_on_commit_callbacks
 ):
     from datetime import timedelta
 
