@@ -249,6 +249,9 @@ def onnx_session(
     """
     import onnxruntime as ort
 
+    if artifact.model_kind != "top_down":
+        # the grouping of part affinity fields is numpy, not part of one exportable graph
+        raise ValueError("ONNX Runtime inference is for top-down models; bottom-up runs on torch")
     g = artifact.geometry
     module = _WithFeatures(artifact.build_module()).eval()
     example = torch.zeros(2, g.frame_height, g.frame_width, 3, dtype=torch.uint8)
