@@ -164,7 +164,9 @@ def export_key(*, run: InferenceRun, fmt: str, smoothed: bool = False) -> str:
     if fmt == "video":
         return _labeled_video(run)
     # "v2": files cached before CSV cells were escaped for spreadsheets are not served again.
-    key = f"{run_prefix(run)}/exports/v2/{download_name(run, fmt, smoothed)}"
+    # The tracks version: an export made from a file an edit just replaced is never served.
+    name = download_name(run, fmt, smoothed)
+    key = f"{run_prefix(run)}/exports/v2/t{run.tracks_version}/{name}"
     if not storage.exists(key):
         with tempfile.TemporaryDirectory(prefix="poseforge-export-") as tmp:
             dest = Path(tmp) / download_name(run, fmt, smoothed)

@@ -55,6 +55,8 @@ class InferenceRun(Job):
     tracking = models.JSONField(null=True, blank=True)
     summary = models.JSONField(default=dict)
     suggestions_config = models.JSONField(default=dict)  # {"n", "weights", "min_gap"}
+    # Bumped by every proofreading edit and re-tracking: what a proofreader's edit is based on.
+    tracks_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -160,4 +162,51 @@ class ActiveLearningSettings(models.Model):
             models.CheckConstraint(
                 condition=models.Q(n_suggestions__lte=500), name="al_n_suggestions_max"
             )
+        ]
+
+
+class TrackEdit(models.Model):
+    """One proofreading edit of a run's tracks (``ml_worker.tracking.edits``), in order.
+
+    Applying it wrote a new predictions file (``file_after``); ``inverse`` undoes it,
+    per file field (the smoothed copy's inverse differs for a deleted instance).
+    """
+
+    run = models.ForeignKey(InferenceRun, on_delete=models.CASCADE, related_name="track_edits")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField()  # the run's tracks_version this edit made
+    op = models.JSONField()
+    inverse = models.JSONField()  # {"predictions_file": edit, "smoothed_file"?: edit}
+    start = models.PositiveIntegerField()  # frames changed: [start, stop)
+    stop = models.PositiveIntegerField()
+    undoes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by"
+    )
+    file_after = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "version"], name="unique_track_edit_version")
+        ]
+
+
+class TrackLock(models.Model):
+    """A proofreader's lease on a range of a run's frames, ``[start, stop)``; one per user and run."""
+
+    run = models.ForeignKey(InferenceRun, on_delete=models.CASCADE, related_name="track_locks")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    start = models.PositiveIntegerField()
+    stop = models.PositiveIntegerField()
+    since = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "user"], name="one_track_lock_per_user"),
+            models.CheckConstraint(condition=models.Q(stop__gt=models.F("start")),
+                                   name="track_lock_range"),
         ]

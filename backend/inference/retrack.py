@@ -96,7 +96,8 @@ def retrack_publish(
             setattr(run, field, key)
         run.tracking = tracking["settings"]
         run.summary = {**run.summary, "tracking": tracking}
-        run.save(update_fields=[*written, "tracking", "summary"])
+        run.tracks_version += 1  # proofreading edits based on the old tracks are stale now
+        run.save(update_fields=[*written, "tracking", "summary", "tracks_version"])
         job.result = tracking
         job.save(update_fields=["result"])
         old = [key for key in read.values() if key not in written.values()]

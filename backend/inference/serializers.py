@@ -48,6 +48,15 @@ class TrackingSummary(TypedDict):
     settings: TrackingSettings
 
 
+class RetrackResult(TypedDict, total=False):
+    """A re-track job's :class:`TrackingSummary`: empty until the job succeeded."""
+
+    frames_per_second: float
+    seconds: float
+    tracks: int
+    settings: TrackingSettings
+
+
 class InferenceSummary(TypedDict, total=False):
     """ml_worker.inference_run.summarize of a succeeded run (empty before), plus
     ``video_error`` when the labeled video could not be rendered and ``tracking``
@@ -104,7 +113,7 @@ class RetrackJobSerializer(serializers.ModelSerializer):
         source="created_by.username", default=None, read_only=True, allow_null=True
     )
     tracking = typed_json(TrackingSettings, name="TrackingSettings", read_only=True)
-    result = typed_json(TrackingSummary, name="TrackingSummary", read_only=True)
+    result = typed_json(RetrackResult, name="RetrackResult", read_only=True)
 
     class Meta:
         model = RetrackJob

@@ -96,6 +96,10 @@ def stitch(points: np.ndarray, ids: np.ndarray, max_tracks: int, *,
     for identity, chain in enumerate(chains):
         for t in chain:
             out[t.rows, t.cols] = identity
+    if max_tracks == 1:
+        # one animal: whatever broke the links, every linked instance (the online pass
+        # keeps at most one per frame) can only be it
+        out[ids >= 0] = 0
     return out
 
 

@@ -163,6 +163,24 @@ TABLE: dict[tuple[str, str], Row] = {
         "viewer", 200, "/api/inference-runs/{r}/export/dlc-csv/"),
     ("inference-runs/<int:run_id>/retrain/", "POST"): Row(
         "annotator", 201, "/api/inference-runs/{r}/retrain/", {"preset": "fast"}),
+    ("inference-runs/<int:run_id>/retrack/", "POST"): Row(
+        "annotator", 202, "/api/inference-runs/{r}/retrack/", {}),
+    ("inference-runs/<int:run_id>/tracks/", "GET"): Row(
+        "viewer", 200, "/api/inference-runs/{r}/tracks/"),
+    ("inference-runs/<int:run_id>/tracks/edits/", "GET"): Row(
+        "viewer", 200, "/api/inference-runs/{r}/tracks/edits/"),
+    ("inference-runs/<int:run_id>/tracks/edits/", "POST"): Row(
+        "annotator", 201, "/api/inference-runs/{r}/tracks/edits/",
+        {"op": "assign", "frame": 3, "instance": 0, "track": "proofread", "version": 0}),
+    ("inference-runs/<int:run_id>/tracks/undo/", "POST"): Row(
+        "annotator", 400, "/api/inference-runs/{r}/tracks/undo/",
+        notes="nothing to undo: the neutral 400 proves the gate let it through"),
+    ("inference-runs/<int:run_id>/tracks/locks/", "POST"): Row(
+        "annotator", 200, "/api/inference-runs/{r}/tracks/locks/", {"start": 0, "stop": 5}),
+    ("inference-runs/<int:run_id>/tracks/locks/", "DELETE"): Row(
+        "annotator", 204, "/api/inference-runs/{r}/tracks/locks/"),
+    ("inference-runs/<int:run_id>/tracks/accept/", "POST"): Row(
+        "annotator", 200, "/api/inference-runs/{r}/tracks/accept/", {"frames": [3]}),
     ("videos/<int:video_id>/predictions/<int:frame_index>/", "GET"): Row(
         "viewer", 200, "/api/videos/{v}/predictions/3/"),
     ("projects/<int:project_id>/suggestions/", "GET"): Row(

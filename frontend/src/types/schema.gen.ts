@@ -262,6 +262,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/inference-runs/{run_id}/tracks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["inference_runs_tracks_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inference-runs/{run_id}/tracks/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["inference_runs_tracks_accept_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inference-runs/{run_id}/tracks/edits/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["inference_runs_tracks_edits_retrieve"];
+        put?: never;
+        post: operations["inference_runs_tracks_edits_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inference-runs/{run_id}/tracks/locks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["inference_runs_tracks_locks_create"];
+        delete: operations["inference_runs_tracks_locks_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inference-runs/{run_id}/tracks/undo/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["inference_runs_tracks_undo_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/interchange/formats/": {
         parameters: {
             query?: never;
@@ -1536,6 +1616,16 @@ export interface components {
             name: string;
             color?: string;
         };
+        /**
+         * @description * `swap` - swap
+         *     * `assign` - assign
+         *     * `merge` - merge
+         *     * `split` - split
+         *     * `rename` - rename
+         *     * `delete` - delete
+         * @enum {string}
+         */
+        OpEnum: "swap" | "assign" | "merge" | "split" | "rename" | "delete";
         PatchedAdminUserUpdateRequest: {
             is_active?: boolean;
             is_staff?: boolean;
@@ -1699,10 +1789,48 @@ export interface components {
             readonly finished_at: string | null;
             readonly created_by: string | null;
             readonly tracking: components["schemas"]["TrackingSettings"];
-            readonly result: components["schemas"]["TrackingSummary"];
+            readonly result: components["schemas"]["RetrackResult"];
         };
         RetrackRequest: {
             tracking?: components["schemas"]["TrackingSettings"] | null;
+        };
+        /** @description A re-track job's :class:`TrackingSummary`: empty until the job succeeded. */
+        RetrackResult: {
+            /** Format: double */
+            frames_per_second?: number;
+            /** Format: double */
+            seconds?: number;
+            tracks?: number;
+            /**
+             * @description ml_worker.tracking.TrackerConfig fields; bounds in backend/inference/tracking.py.
+             *     A request may send any subset; a run stores all of them.
+             */
+            settings?: {
+                window?: number;
+                /** @enum {string} */
+                similarity?: "oks" | "centroid" | "iou";
+                /** @enum {string} */
+                motion?: "none" | "constant_velocity" | "kalman";
+                max_tracks?: number | null;
+                /** Format: double */
+                min_instance_score?: number;
+                min_points?: number;
+                /** Format: double */
+                min_similarity?: number;
+                /** Format: double */
+                oks_sigma?: number;
+                /** Format: double */
+                velocity_smoothing?: number;
+                max_extrapolation?: number;
+                /** Format: double */
+                kalman_process_noise?: number;
+                /** Format: double */
+                kalman_measurement_noise?: number;
+                /** Format: double */
+                ambiguity_ratio?: number | null;
+                stitch?: boolean;
+                min_tracklet_length?: number;
+            };
         };
         /** @description A preset plus advanced settings, validated as the worker will (bounds, known keys). */
         RetrainRequest: {
@@ -1876,6 +2004,85 @@ export interface components {
             name: string;
             color: string;
         };
+        TrackAccept: {
+            accepted: {
+                frame_index: number;
+                labeled_frame: number;
+                version: number;
+            }[];
+            skipped: {
+                frame_index: number;
+                reason: string;
+            }[];
+        };
+        TrackAcceptRequestRequest: {
+            frames?: number[];
+            start?: number;
+            stop?: number;
+        };
+        TrackEditInfo: {
+            id: number;
+            version: number;
+            user: string | null;
+            op: {
+                [key: string]: unknown;
+            };
+            start: number;
+            stop: number;
+            undoes: number | null;
+            undone: boolean;
+            created_at: string;
+        };
+        TrackEditList: {
+            edits: {
+                id: number;
+                version: number;
+                user: string | null;
+                op: {
+                    [key: string]: unknown;
+                };
+                start: number;
+                stop: number;
+                undoes: number | null;
+                undone: boolean;
+                created_at: string;
+            }[];
+        };
+        /** @description One edit; which fields it needs depends on ``op`` (ml_worker.tracking.edits). */
+        TrackEditRequestRequest: {
+            op: components["schemas"]["OpEnum"];
+            version: number;
+            tracks?: [
+                string,
+                string
+            ];
+            start?: number;
+            stop?: number | null;
+            frame?: number;
+            instance?: number;
+            track?: string | null;
+            into?: string;
+            new_track?: string;
+            to?: string;
+        };
+        TrackEditResponse: {
+            version: number;
+            edit: components["schemas"]["TrackEditInfo"];
+        };
+        TrackLock: {
+            lock: components["schemas"]["TrackLockInfo"];
+        };
+        TrackLockInfo: {
+            user: string;
+            start: number;
+            stop: number;
+            since: string;
+            expires: string;
+        };
+        TrackLockRequestRequest: {
+            start: number;
+            stop: number;
+        };
         /**
          * @description An animal identity: instances name it in their ``track``; drawn in ``color``.
          *
@@ -1915,43 +2122,34 @@ export interface components {
             stitch?: boolean;
             min_tracklet_length?: number;
         };
-        /** @description ml_worker.inference_run.tracking_summary: tracking's own speed, apart from inference. */
-        TrackingSummary: {
+        TracksTimeline: {
+            version: number;
+            frames: number[];
             /** Format: double */
-            frames_per_second: number;
-            /** Format: double */
-            seconds: number;
-            tracks: number;
-            /**
-             * @description ml_worker.tracking.TrackerConfig fields; bounds in backend/inference/tracking.py.
-             *     A request may send any subset; a run stores all of them.
-             */
-            settings: {
-                window?: number;
+            low_score: number;
+            tracks: {
+                track: string;
+                frames: number;
+                /** Format: double */
+                mean_score: number | null;
+                segments: number[][];
+                low_confidence: number[][];
+            }[];
+            suspicious: {
+                frame: number;
                 /** @enum {string} */
-                similarity?: "oks" | "centroid" | "iou";
-                /** @enum {string} */
-                motion?: "none" | "constant_velocity" | "kalman";
-                max_tracks?: number | null;
-                /** Format: double */
-                min_instance_score?: number;
-                min_points?: number;
-                /** Format: double */
-                min_similarity?: number;
-                /** Format: double */
-                oks_sigma?: number;
-                /** Format: double */
-                velocity_smoothing?: number;
-                max_extrapolation?: number;
-                /** Format: double */
-                kalman_process_noise?: number;
-                /** Format: double */
-                kalman_measurement_noise?: number;
-                /** Format: double */
-                ambiguity_ratio?: number | null;
-                stitch?: boolean;
-                min_tracklet_length?: number;
-            };
+                kind: "spawn" | "end" | "jump" | "swap_candidate" | "identity";
+                tracks: string[];
+            }[];
+            suspicious_total: number;
+            locks: {
+                user: string;
+                start: number;
+                stop: number;
+                since: string;
+                expires: string;
+            }[];
+            can_undo: boolean;
         };
         TrainConfig: {
             preset?: string;
@@ -2545,6 +2743,170 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrainingJob"];
+                };
+            };
+        };
+    };
+    inference_runs_tracks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TracksTimeline"];
+                };
+            };
+        };
+    };
+    inference_runs_tracks_accept_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TrackAcceptRequestRequest"];
+                "multipart/form-data": components["schemas"]["TrackAcceptRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TrackAcceptRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackAccept"];
+                };
+            };
+        };
+    };
+    inference_runs_tracks_edits_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackEditList"];
+                };
+            };
+        };
+    };
+    inference_runs_tracks_edits_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrackEditRequestRequest"];
+                "multipart/form-data": components["schemas"]["TrackEditRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TrackEditRequestRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackEditResponse"];
+                };
+            };
+        };
+    };
+    inference_runs_tracks_locks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrackLockRequestRequest"];
+                "multipart/form-data": components["schemas"]["TrackLockRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TrackLockRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackLock"];
+                };
+            };
+        };
+    };
+    inference_runs_tracks_locks_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    inference_runs_tracks_undo_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackEditResponse"];
                 };
             };
         };
