@@ -125,7 +125,7 @@ export type TrackingSettings = Schema['TrackingSettings'];
 export type TrackingSimilarity = Schema['SimilarityEnum'];
 export type TrackingMotion = Schema['MotionEnum'];
 /** `summary.tracking`: tracking's own speed, the number of tracks, the settings used. */
-export type TrackingSummary = Schema['TrackingSummary'];
+export type TrackingSummary = NonNullable<Schema['InferenceSummary']['tracking']>;
 /** POST /api/inference-runs/{id}/retrack/ → 202 RetrackJob (also `run.retrack`, the newest). */
 export type RetrackJob = Schema['RetrackJob'];
 export type RetrackRequest = Schema['RetrackRequest'];
