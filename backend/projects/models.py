@@ -62,20 +62,30 @@ def role_at_least(role: str | None, minimum: str) -> bool:
     return role is not None and ROLE_ORDER.index(role) >= ROLE_ORDER.index(minimum)
 
 
-class Node(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="nodes")
+class _NamedInProject(models.Model):
+    """A project's ordered, coloured list item with a unique name (nodes, tracks);
+    subclasses declare ``project`` with their own related name."""
+
+    project: models.ForeignKey
     name = models.CharField(max_length=100)
     color = models.CharField(max_length=7, default="#e6194b")
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "name"], name="unique_node_name_per_project")
+            models.UniqueConstraint(
+                fields=["project", "name"], name="unique_%(class)s_name_per_project"
+            )
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Node(_NamedInProject):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="nodes")
 
 
 class Edge(models.Model):
@@ -96,22 +106,10 @@ class Symmetry(models.Model):
         ordering = ["id"]
 
 
-class Track(models.Model):
+class Track(_NamedInProject):
     """An animal's identity in a project; instances refer to it by name (``Instance.track``)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tracks")
-    name = models.CharField(max_length=100)
-    color = models.CharField(max_length=7, default="#e6194b")
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "name"], name="unique_track_name_per_project")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Invitation(models.Model):
