@@ -9,7 +9,11 @@ of 30 frames (``bench/results/active_learning_split.json``); the rest is the
 pool. Each seed starts from the same 10 random pool frames for both arms, then
 adds batches of 10 up to 60 labels, retraining with the same wall-clock budget
 each round, warm-started from the arm's previous model as the app's "Retrain
-with new labels" does (``--from-scratch`` to retrain from nothing):
+with new labels" does (``--from-scratch`` to retrain from nothing). As in the
+app, each round's labels are split seeded 80/20 into train and validation
+(early stopping and the checkpoint; none under 5 labels); the test frames are
+never trained on or used to choose anything, only scored. The split file also
+records which frames trained and validated every round (``rounds``):
 
 - ``strategy``: the current model predicts every frame (with bottleneck
   features) and the remaining pool under test-time augmentation;
@@ -32,6 +36,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,7 +48,7 @@ sys.path.insert(0, str(REPO))
 from ml_worker.active_learning import rank_frames, tta_predictions  # noqa: E402
 from ml_worker.artifacts import ModelArtifact, predict_frames  # noqa: E402
 from ml_worker.config import preset  # noqa: E402
-from ml_worker.dataset import PoseDataset, load_dlc_labeled_folder  # noqa: E402
+from ml_worker.dataset import PoseDataset, load_dlc_labeled_folder, make_split  # noqa: E402
 from ml_worker.infer import VideoPredictions  # noqa: E402
 from ml_worker.metrics import compute_metrics  # noqa: E402
 from ml_worker.train import train  # noqa: E402
@@ -57,9 +62,8 @@ def data_dir() -> Path:
     return Path(os.environ.get("POSEFORGE_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
-def test_split(keys: list[str], n_test: int, seed: int) -> list[str]:
+def test_split(path: Path, keys: list[str], n_test: int, seed: int) -> list[str]:
     """The stored test keys, or a new seeded draw (then stored)."""
-    path = RESULTS / "active_learning_split.json"
     if path.is_file():
         stored = json.loads(path.read_text())
         if set(stored["test"]) <= set(keys) and len(stored["test"]) == n_test:
@@ -70,17 +74,22 @@ def test_split(keys: list[str], n_test: int, seed: int) -> list[str]:
     return test
 
 
-def fit(ds: PoseDataset, labeled: list[str], seconds: float, seed: int,
+def labeled_split(labeled: list[str], seed: int) -> dict[str, list[str]]:
+    """The app's split of a project's labels (backend.training.services.training_split
+    without a pinned test set): a seeded 20 % validates, none under 5 labels."""
+    return make_split(labeled, val_fraction=0.2 if len(labeled) >= 5 else 0.0, seed=seed)
+
+
+def fit(ds: PoseDataset, split: dict[str, list[str]], seconds: float, seed: int,
         parent: ModelArtifact | None = None) -> ModelArtifact:  # fmt: skip
-    """Train on ``labeled`` (no validation frames: the test set stays unseen), from
-    scratch or warm-started from ``parent`` (what "Retrain with new labels" does)."""
+    """Train on ``split`` (train + val of the labeled frames; the test set stays unseen),
+    from scratch or warm-started from ``parent`` (what "Retrain with new labels" does)."""
     cfg = replace(preset("balanced"), max_seconds=seconds, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
         init = None
         if parent is not None:
             init = parent.save(Path(tmp) / "parent") / "weights.pt"
-        result = train(cfg, ds, {"train": labeled, "val": []}, Path(tmp) / "out",
-                       init_weights=init)  # fmt: skip
+        result = train(cfg, ds, split, Path(tmp) / "out", init_weights=init)
     assert result.artifact is not None
     return result.artifact
 
@@ -198,22 +207,28 @@ def main() -> None:
     parser.add_argument("--from-scratch", action="store_true",
                         help="retrain each round from scratch instead of warm-starting from the "
                         "previous round's model (both arms alike)")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    split_path = args.out / "active_learning_split.json"
     ds = load_dlc_labeled_folder(data_dir() / DATASET)
-    test = test_split(ds.keys, args.test_frames, seed=0)
+    test = test_split(split_path, ds.keys, args.test_frames, seed=0)
     pool_all = sorted(set(ds.keys) - set(test))
     rounds = list(range(args.start, args.max_labels + 1, args.step))
     per_seed: dict[str, list[list[float]]] = {"strategy": [], "random": []}
+    splits: dict[str, list[dict[str, Any]]] = {}  # "seed<s>/<arm>" -> each round's train / val
     t0 = time.monotonic()
     for seed in range(args.seeds):
         rng = np.random.default_rng(1000 + seed)
         start = sorted(rng.choice(pool_all, args.start, replace=False).tolist())
-        first = fit(ds, start, args.first_seconds or args.seconds, seed)
+        first_split = labeled_split(start, seed)
+        assert not set(test) & set(start), "a test frame among the labels"
+        first = fit(ds, first_split, args.first_seconds or args.seconds, seed)
         first_rmse = test_rmse(first, ds, test)
         for arm in ("strategy", "random"):
             labeled, model, curve = list(start), first, [first_rmse]
+            record = splits[f"seed{seed}/{arm}"] = [{"labels": len(start), **first_split}]
             for n_labels in rounds[1:]:
                 pool = [k for k in pool_all if k not in set(labeled)]
                 if arm == "strategy":
@@ -221,7 +236,9 @@ def main() -> None:
                 else:
                     labeled += rng.choice(pool, n_labels - len(labeled), replace=False).tolist()
                 parent = None if args.from_scratch else model
-                model = fit(ds, labeled, args.seconds, seed, parent)
+                split = labeled_split(labeled, seed)
+                record.append({"labels": n_labels, **split})
+                model = fit(ds, split, args.seconds, seed, parent)
                 curve.append(test_rmse(model, ds, test))
                 print(f"[{time.monotonic() - t0:6.0f}s] seed {seed} {arm:8s} {n_labels} labels: "
                       f"{curve[-1]:.2f} px", flush=True)  # fmt: skip
@@ -242,13 +259,16 @@ def main() -> None:
         "warm_start": not args.from_scratch,
         "settings": {
             "dataset": DATASET, "test_frames": len(test), "pool_frames": len(pool_all),
+            "validation": "seeded 20 % of each round's labels (none under 5), as in the app",
             "preset": "balanced", "strategy": "rank_frames default weights + TTA disagreement",
             "wall_seconds": round(time.monotonic() - t0), "trainings": n_fits,
             "cpu_threads": os.cpu_count(),
         },
     }  # fmt: skip
-    (RESULTS / "active_learning.json").write_text(json.dumps(report, indent=2))
-    plot(RESULTS / "active_learning.png", rounds,
+    stored = json.loads(split_path.read_text())
+    split_path.write_text(json.dumps({**stored, "rounds": splits}, indent=1))
+    (args.out / "active_learning.json").write_text(json.dumps(report, indent=2))
+    plot(args.out / "active_learning.png", rounds,
          {"rank_frames": (strategy, (200, 60, 40)), "random": (random_, (40, 90, 200))})  # fmt: skip
     print(json.dumps({k: v for k, v in report.items() if k != "per_seed"}, indent=2))
 

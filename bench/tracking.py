@@ -4,7 +4,8 @@ Usage (from the repository root)::
 
     python bench/tracking.py                                  # every case
     python bench/tracking.py --cases synthetic_gt_poses,sleap-centered-pair
-    python bench/tracking.py --cases synthetic_model_poses --minutes 1 --frames 400  # smoke
+    python bench/tracking.py --cases synthetic_model_poses --frames 300 --train-frames 40 \
+        --train-seconds 90 --out /tmp/bench-tracking                    # smoke (~3 min)
 
 Cases (one object each in ``bench/results/tracking.json``; a run of some
 cases replaces only their entries):
@@ -16,7 +17,8 @@ cases replaces only their entries):
   under another animal removed, and the animals in a random order in every
   frame. Only trajectories are needed, so nothing is rendered.
 * ``synthetic_model_poses``: the same video rendered, a top-down model trained
-  (``--minutes``) on ``--train-frames`` frames of it labeled with the true
+  (``--minutes``, or ``--train-seconds`` for a smoke run) on ``--train-frames``
+  frames of it labeled with the true
   poses, whole-video inference with :func:`ml_worker.infer.predict_video`, then
   tracking of the model's poses. Video and model are cached in
   ``var/bench/tracking/`` (``--retrain`` ignores the cached model).
@@ -163,7 +165,8 @@ def train_model(video: MultiAnimalVideo, args: argparse.Namespace) -> tuple[Any,
     from ml_worker.multi_data import MultiAnimalLabels
     from ml_worker.train import train
 
-    model_dir = video.path.with_name(f"model_{video.path.stem}_{args.train_frames}_{args.minutes:g}m")
+    seconds = train_budget(args)
+    model_dir = video.path.with_name(f"model_{video.path.stem}_{args.train_frames}_{seconds:g}s")
     if (model_dir / "config.json").is_file() and not args.retrain:
         return ModelArtifact.from_dir(model_dir), {"cached_model": str(model_dir)}
     rng = np.random.default_rng(args.seed)
@@ -179,9 +182,8 @@ def train_model(video: MultiAnimalVideo, args: argparse.Namespace) -> tuple[Any,
         wanted, str(video.path))  # fmt: skip
     split = make_split(labels.keys, val_fraction=0.15, seed=args.seed)
     cfg = replace(preset(args.preset), model_kind="top_down", max_instances=N_ANIMALS,
-                  max_seconds=args.minutes * 60, seed=args.seed, device=args.device)
-    print(f"training top-down for {args.minutes:g} min on {len(split['train'])} frames",
-          flush=True)
+                  max_seconds=seconds, seed=args.seed, device=args.device)
+    print(f"training top-down for {seconds:g} s on {len(split['train'])} frames", flush=True)
     start = time.monotonic()
     result = train(cfg, labels.to_pose_dataset(), split, model_dir)
     if result.artifact is None:
@@ -191,6 +193,11 @@ def train_model(video: MultiAnimalVideo, args: argparse.Namespace) -> tuple[Any,
             "validation_metrics": {k: result.metrics.get(k) for k in ("map_oks", "rmse_matched_px")
                                    if k in result.metrics}}
     return result.artifact, info
+
+
+def train_budget(args: argparse.Namespace) -> float:
+    """Training budget in seconds: ``--train-seconds`` when given, else ``--minutes``."""
+    return float(args.train_seconds) if args.train_seconds is not None else args.minutes * 60
 
 
 def case_model(args: argparse.Namespace) -> dict[str, Any]:
@@ -209,7 +216,7 @@ def case_model(args: argparse.Namespace) -> dict[str, Any]:
     ids, fps = timed_track(preds.points, preds.scores, preds.instance_scores, cfg)
     gt = video.points[rows]
     return {**score_tracks(gt, preds.points, ids, fps), "inference_fps": round(inference_fps, 1),
-            "model": {**info, "budget_minutes": args.minutes, "preset": args.preset},
+            "model": {**info, "budget_seconds": train_budget(args), "preset": args.preset},
             "tracker": cfg.to_dict(), "status": "ok"}
 
 
@@ -274,6 +281,8 @@ def main() -> None:
     parser.add_argument("--noise-px", type=float, default=1.5)
     parser.add_argument("--train-frames", type=int, default=150)
     parser.add_argument("--minutes", type=float, default=10.0, help="model training budget")
+    parser.add_argument("--train-seconds", type=float, default=None,
+                        help="training budget in seconds, instead of --minutes (smoke runs)")
     parser.add_argument("--preset", default="balanced")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--retrain", action="store_true")

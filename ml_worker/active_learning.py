@@ -17,7 +17,11 @@ Flow:
      labeled or already picked (computed during selection);
    - ``instance_count``: how much the number of animals found differs from the
      neighbouring frames' and from the project's expected count (only where
-     there can be several animals).
+     there can be several animals);
+   - ``swap_candidate`` and ``identity_disagreement`` (tracked runs): two tracks
+     come close and separate (identities may switch there), or an identity
+     model's probabilities prefer another track than the assigned one or barely
+     decide; 0 on frames with nothing to fix.
 
    With several animals (``points (F, I, K, 2)``) uncertainty and jumps are
    measured per instance and a frame scores its worst animal; jumps follow each
@@ -32,6 +36,12 @@ Flow:
    distance — not ranked, so near-duplicates score about 0), skipping frames
    closer than ``min_gap`` to an earlier pick. Each :class:`Suggestion` says
    why, in words.
+
+3. Frames that fix tracking come first. The identity sub-scores are mixed as they
+   are, not ranked (their 0 must stay 0), and when some candidate has one (with a
+   positive weight), those candidates score ``(1 + s) / 2`` and the others ``s / 2``
+   for their mixed score ``s``: every such frame ranks above every other, and the
+   score stays in [0, 1]. A proofreader labels the swaps before the rest.
 
 Features are the pooled instance-bottleneck activations from
 :func:`ml_worker.infer.predict_video` (``with_features=True``); without them
@@ -61,9 +71,18 @@ from ml_worker.frame_scores import (
     with_instances,
 )
 from ml_worker.infer import VideoPredictions
+from ml_worker.tracking_scores import (
+    IDENTITY_SUBSCORES,
+    animal_name,
+    identity_reasons,
+    track_identity_scores,
+)
 from ml_worker.tta import TTAResult, tta_predictions
 
-SUBSCORES = ("uncertainty", "disagreement", "temporal", "diversity", "instance_count")
+SUBSCORES = ("uncertainty", "disagreement", "temporal", "diversity", "instance_count",
+             *IDENTITY_SUBSCORES)  # fmt: skip
+# Sub-scores only some predictions can give (their weight is 0 when they cannot).
+OPTIONAL_SUBSCORES = ("disagreement", "instance_count", *IDENTITY_SUBSCORES)
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SUBSCORES, 1.0)
 
 
@@ -105,6 +124,7 @@ def rank_frames(
     labeled_features: np.ndarray | None = None,
     threshold: float = 0.4,
     expected_instances: int | None = None,
+    identity_scores: np.ndarray | None = None,
 ) -> list[Suggestion]:
     """Pick up to ``n`` frames to label: informative, and unlike each other and the labels.
 
@@ -121,6 +141,8 @@ def rank_frames(
         labeled_features: ``(M, D)`` features of labeled frames from other videos.
         threshold: confidence below which a node counts as missing.
         expected_instances: animals a frame should hold (None: unknown).
+        identity_scores: ``(F, I, T)`` identity probabilities, column ``t`` for track
+            ``t`` (default: :func:`ml_worker.tracking_scores.track_identity_scores`).
 
     Returns:
         Suggestions in pick order (best first).
@@ -128,7 +150,9 @@ def rank_frames(
     Raises:
         ValueError: unknown weight name, negative weight, or no positive weight.
     """
-    raw = score_frames(preds, disagreement, threshold, expected_instances)
+    if identity_scores is None:
+        identity_scores = track_identity_scores(preds)
+    raw = score_frames(preds, disagreement, threshold, expected_instances, identity_scores)
     w = _weights(weights, set(raw))
     excluded = {int(i) for i in exclude}
     fi = preds.frame_indices
@@ -136,9 +160,10 @@ def rank_frames(
     cand = np.flatnonzero(allowed & ~np.isin(fi, list(excluded)))
     if n <= 0 or len(cand) == 0:
         return []
-    ranks = {k: rank_normalise(v[cand]) for k, v in raw.items() if w.get(k, 0) > 0}
+    ranks = {k: _normalise(k, v[cand]) for k, v in raw.items() if w.get(k, 0) > 0}
     total = sum(w.values())
     static = sum((w[k] * r for k, r in ranks.items()), np.zeros(len(cand))) / total
+    first = sum((ranks[k] > 0 for k in IDENTITY_SUBSCORES if k in ranks), np.zeros(len(cand))) > 0
     emb, mind = _initial_distances(preds, cand, excluded, labeled_features, threshold, w)
     has_labels = bool(np.isfinite(mind).any()) if mind is not None else False
     picks: list[Suggestion] = []
@@ -147,24 +172,29 @@ def rank_frames(
     while len(picks) < n and open_.any():
         div = _max_normalise(mind[open_]) if mind is not None else None
         score = static[open_] + (w["diversity"] * div / total if div is not None else 0.0)
+        if first.any():
+            score = (score + first[open_]) / 2
         j_open = int(np.argmax(score))
         j = int(np.flatnonzero(open_)[j_open])
         row = int(cand[j])
         sub = {k: float(r[j]) for k, r in ranks.items()}
         if div is not None:
             sub["diversity"] = float(div[j_open])
-        picks.append(
-            Suggestion(
-                int(fi[row]),
-                float(score[j_open]),
-                sub,
-                _reasons(preds, row, sub, raw, size, threshold, has_labels, len(picks)),
-            )
-        )
+        why = identity_reasons(preds, with_instances(preds)[0], row, sub, identity_scores)
+        why += _reasons(preds, row, sub, raw, size, threshold, has_labels, len(picks),
+                        fallback=not why)  # fmt: skip
+        picks.append(Suggestion(int(fi[row]), float(score[j_open]), sub, why))
         open_ &= np.abs(fi[cand] - fi[row]) >= max(min_gap, 1)
         if mind is not None:
             mind = np.minimum(mind, np.linalg.norm(emb[cand] - emb[row], axis=1))
     return picks
+
+
+def _normalise(name: str, values: np.ndarray) -> np.ndarray:
+    """Ranks in [0, 1]; the identity sub-scores as they are (their 0 means nothing to fix)."""
+    if name in IDENTITY_SUBSCORES:
+        return np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0)
+    return rank_normalise(values)
 
 
 def _max_normalise(distances: np.ndarray) -> np.ndarray:
@@ -181,7 +211,8 @@ def _max_normalise(distances: np.ndarray) -> np.ndarray:
 
 def _weights(weights: Mapping[str, float] | None, available: set[str]) -> dict[str, float]:
     """Weights for every sub-score; those the predictions cannot give
-    (``disagreement`` without TTA, ``instance_count`` for one animal) are 0."""
+    (``disagreement`` without TTA, ``instance_count`` for one animal, the identity
+    ones without tracks or nothing to fix) are 0."""
     w = dict(DEFAULT_WEIGHTS if weights is None else weights)
     unknown = sorted(set(w) - set(SUBSCORES))
     if unknown:
@@ -189,7 +220,7 @@ def _weights(weights: Mapping[str, float] | None, available: set[str]) -> dict[s
     if any(v < 0 for v in w.values()):
         raise ValueError(f"weights: must be >= 0, got {w}")
     w = {k: float(w.get(k, 0.0)) for k in SUBSCORES}
-    for optional in ("disagreement", "instance_count"):
+    for optional in OPTIONAL_SUBSCORES:
         if optional not in available:
             w[optional] = 0.0
     if sum(w.values()) <= 0:
@@ -231,6 +262,8 @@ def _reasons(
     threshold: float,
     has_labels: bool,
     n_picked: int,
+    *,
+    fallback: bool = True,
 ) -> list[str]:
     """Short sentences for why frame ``row`` was picked, strongest sub-score first."""
     points, scores, tracks = with_instances(preds)
@@ -269,7 +302,7 @@ def _reasons(
             else "representative of the video"
         )
         found.append((sub["diversity"], text))
-    if not found:
+    if not found and fallback:
         best = max(sub, key=lambda k: sub[k]) if sub else "score"
         found.append((0.0, f"highest combined score (mostly {best})"))
     return [text for _, text in sorted(found, key=lambda t: -t[0])]
@@ -287,14 +320,7 @@ def _worst_instance(
     if len(present) == 0:
         return "", scores[0]
     worst = int(present[np.argmax(instance_uncertainty(scores[present][None], threshold)[0])])
-    return f" of {_animal_name(preds, row, worst)}", scores[worst]
-
-
-def _animal_name(preds: VideoPredictions, row: int, slot: int) -> str:
-    track_ids = getattr(preds, "track_ids", None)
-    names = list(getattr(preds, "track_names", []) or [])
-    t = int(track_ids[row][slot]) if track_ids is not None else -1
-    return names[t] if 0 <= t < len(names) else f"animal {slot + 1}"
+    return f" of {animal_name(preds, row, worst)}", scores[worst]
 
 
 def _count_reason(preds: VideoPredictions, row: int, threshold: float) -> str:

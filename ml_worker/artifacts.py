@@ -2,7 +2,8 @@
 
 The directory is the contract between training, the web app and downloads::
 
-    config.json    format version, model_kind, max_instances, TrainConfig,
+    config.json    format version, model_kind, max_instances, identity_names
+                   (only for a model with an identity head), TrainConfig,
                    Geometry (top-down: preprocessing, input and crop sizes,
                    architectures) or the bottom-up model's config, node names,
                    edges, symmetries
@@ -68,17 +69,21 @@ class Predictions:
         instance_scores: ``(N, I)`` float32 animal confidence (0 for empty slots).
         anchors: ``(N, I, 2)`` float32 animal anchors (bounding-box centre of
             the points when the model has none).
+        identity_scores: ``(N, I, T)`` float32 probability of each identity
+            (0 for empty slots), None for a model without identities.
     """
 
     points: np.ndarray
     scores: np.ndarray
     instance_scores: np.ndarray
     anchors: np.ndarray
+    identity_scores: np.ndarray | None = None
 
     def row(self, i: int) -> Predictions:
         """Frame ``i`` alone (arrays without the frame axis)."""
         return Predictions(self.points[i], self.scores[i], self.instance_scores[i],
-                           self.anchors[i])
+                           self.anchors[i],
+                           None if self.identity_scores is None else self.identity_scores[i])
 
 
 @dataclass
@@ -98,6 +103,8 @@ class ModelArtifact:
         bottom_up: the bottom-up model's config dict (``BottomUpModel.geometry``).
         max_instances: animals per frame the model reports (the top-down
             geometry's when there is one).
+        identity_names: the identities its instance net tells apart (top-down,
+            :mod:`ml_worker.identity`); empty: none.
     """
 
     train_config: TrainConfig
@@ -111,6 +118,7 @@ class ModelArtifact:
     model_kind: str = "top_down"
     bottom_up: dict[str, Any] | None = None
     max_instances: int = 1
+    identity_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.model_kind not in FORMATS.values():
@@ -133,6 +141,8 @@ class ModelArtifact:
             "train_config": self.train_config.to_dict(),
             "extra": self.extra,
         }
+        if self.identity_names:
+            common["identity_names"] = list(self.identity_names)
         g = self.geometry
         if g is None:
             return {"format": BOTTOM_UP_FORMAT, **common, "bottom_up": self.bottom_up,
@@ -190,6 +200,7 @@ class ModelArtifact:
             state=torch.load(root / "weights.pt", map_location="cpu", weights_only=True),
             metrics=json.loads(metrics_path.read_text()) if metrics_path.is_file() else {},
             extra=config.get("extra", {}),
+            identity_names=[str(n) for n in config.get("identity_names", [])],
         )
 
     def build_module(self) -> nn.Module:
@@ -203,8 +214,10 @@ class ModelArtifact:
             model.load_state_dict(self.state["bottom_up"])
             return BottomUpPredictor(model, self.max_instances).eval()
         assert self.geometry is not None
+        from ml_worker.identity import build_instance_net
+
         centroid = build_model(self.geometry.centroid)
-        instance = build_model(self.geometry.instance)
+        instance = build_instance_net(self.geometry.instance, self.identity_names)
         centroid.load_state_dict(self.state["centroid"])
         instance.load_state_dict(self.state["instance"])
         return TopDownModel(centroid, instance, self.geometry).eval()
@@ -249,10 +262,11 @@ class BottomUpPredictor(nn.Module):
         return p, torch.from_numpy(out_s), torch.from_numpy(out_i), _bbox_centres(p)
 
 
-def run_batch(module: nn.Module, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def run_batch(module: nn.Module, frames: Tensor) -> tuple[Tensor, ...]:
     """One forward pass of either model kind (:class:`TopDownModel` or
     :class:`BottomUpPredictor`): ``(N, H, W, 3)`` uint8 -> ``points (N, I, K, 2)``,
-    ``scores (N, I, K)``, ``instance_scores (N, I)``, ``anchors (N, I, 2)``."""
+    ``scores (N, I, K)``, ``instance_scores (N, I)``, ``anchors (N, I, 2)`` and, for a
+    model with identities only, ``identity_scores (N, I, T)``."""
     return module(frames)
 
 
@@ -307,9 +321,10 @@ def predict_instances(
         i, k = output_shape(module)
         return Predictions(np.zeros((0, i, k, 2), np.float32), np.zeros((0, i, k), np.float32),
                            np.zeros((0, i), np.float32), np.zeros((0, i, 2), np.float32))
-    points, scores, instance_scores, anchors = (
-        np.concatenate([p[j] for p in parts]).astype(np.float32) for j in range(4))
-    return Predictions(points, scores, instance_scores, anchors)
+    points, scores, instance_scores, anchors, *identity = (
+        np.concatenate([p[j] for p in parts]).astype(np.float32) for j in range(len(parts[0])))
+    return Predictions(points, scores, instance_scores, anchors,
+                       identity[0] if identity else None)
 
 
 def predict_frames(

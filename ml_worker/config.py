@@ -31,6 +31,7 @@ from typing import Any, Literal, get_args
 Schedule = Literal["onecycle", "cosine", "constant"]
 Device = Literal["auto", "cpu", "cuda"]
 ModelKind = Literal["top_down", "bottom_up"]
+IdentityMode = Literal["auto", "on", "off"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class TrainConfig:
     # animals per frame the model reports: at least this many, and never fewer than the
     # most in one labeled frame (None: from the labels alone)
     max_instances: int | None = None
+    # identity head on the instance net (top-down): "auto" when the labels' track names are
+    # consistent identities (see ml_worker.identity), "on" whenever there are two names
+    identity: IdentityMode = "auto"
+    identity_loss_weight: float = 0.2  # 1.0 slowed the keypoints on our synthetic pairs
     # budget and optimisation
     max_seconds: float | None = 600.0
     max_steps: int = 20000
@@ -189,6 +194,7 @@ _OPTIONAL: dict[str, type] = {
 LIMITS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**31 - 1),
     "max_instances": (1, 64),
+    "identity_loss_weight": (0.01, 100),
     "max_seconds": (1, 24 * 3600),
     "max_steps": (1, 1_000_000),
     "batch_size": (1, 256),
@@ -291,6 +297,8 @@ def _validate(c: TrainConfig) -> None:
         _in_range(c, name)
     _check(c.model_kind in get_args(ModelKind), "model_kind",
            f"must be one of {get_args(ModelKind)}")
+    _check(c.identity in get_args(IdentityMode), "identity",
+           f"must be one of {get_args(IdentityMode)}")
     _check(c.schedule in get_args(Schedule), "schedule", f"must be one of {get_args(Schedule)}")
     for name in ("output_stride", "max_stride"):
         v = getattr(c, name)

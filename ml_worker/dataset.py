@@ -4,7 +4,7 @@ Flow: whatever the labels came from (the platform's frozen label snapshot, a
 DLC project, a SLEAP file) is turned into :class:`PoseSample` objects, one
 per labeled frame with an instance axis (one row per animal), and wrapped in a :class:`PoseDataset` that
 checks shapes and names once (so training code can trust them).
-:func:`make_split` gives a deterministic, seeded train/validation split as
+:func:`make_split` gives a deterministic, seeded train/validation/test split as
 lists of sample keys, so the split can be stored beside the model and reused.
 Augmentation lives in :mod:`ml_worker.augment`; label statistics that size the
 model (anchor, animal extent) are here.
@@ -214,30 +214,47 @@ def dataset_load(path: str | Path) -> PoseDataset:
                        [tuple(p) for p in meta["symmetries"]], [tuple(p) for p in meta["edges"]])
 
 
-def make_split(keys: Sequence[str], val_fraction: float = 0.2, seed: int = 0) -> dict[str, list[str]]:
-    """Deterministic seeded train/validation split of sample keys.
+def make_split(keys: Sequence[str], val_fraction: float = 0.2, seed: int = 0, *,
+               test_fraction: float = 0.0) -> dict[str, list[str]]:
+    """Deterministic seeded train/validation/test split of sample keys.
 
-    The result depends only on the set of keys, ``val_fraction`` and ``seed``
-    (not on their order), so it can be recomputed or stored as JSON.
+    The result depends only on the set of keys, the fractions and ``seed``
+    (not on their order), so it can be recomputed or stored as JSON. Without a
+    test set the train and validation lists are the same as they always were
+    for that seed. Validation picks the checkpoint and stops training early;
+    test frames are only ever reported on.
 
     Args:
         keys: unique sample keys.
-        val_fraction: share of keys held out (at least one when there are 2+).
+        val_fraction: share of the keys (all of them, test included) held out for
+            validation (at least one when 2+ keys are left after the test set).
         seed: random seed.
+        test_fraction: share of the keys drawn at random as the test set (a
+            project's pinned test frames are removed from ``keys`` beforehand instead).
 
     Returns:
-        ``{"train": [...], "val": [...]}``, each sorted.
+        ``{"train": [...], "val": [...], "test": [...]}``, each sorted, disjoint.
     """
     if not 0 <= val_fraction < 1:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    if not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
+        raise ValueError(f"test_fraction must be in [0, 1 - val_fraction), got {test_fraction}")
     ordered = sorted(set(keys))
+    n_test = round(len(ordered) * test_fraction)
+    if test_fraction > 0 and len(ordered) >= 3:
+        n_test = min(max(n_test, 1), len(ordered) - 2)
+    # drawn with its own generator so the train/val draw below stays what it always was
+    perm = np.random.default_rng([seed, 1]).permutation(len(ordered))
+    held = {ordered[i] for i in perm[:n_test]}
+    rest = [k for k in ordered if k not in held]
     n_val = round(len(ordered) * val_fraction)
-    if val_fraction > 0 and len(ordered) >= 2:
-        n_val = min(max(n_val, 1), len(ordered) - 1)
-    perm = np.random.default_rng(seed).permutation(len(ordered))
-    val = sorted(ordered[i] for i in perm[:n_val])
-    train = sorted(ordered[i] for i in perm[n_val:])
-    return {"train": train, "val": val}
+    if val_fraction > 0 and len(rest) >= 2:
+        n_val = min(max(n_val, 1), len(rest) - 1)
+    n_val = min(n_val, len(rest))
+    perm = np.random.default_rng(seed).permutation(len(rest))
+    val = sorted(rest[i] for i in perm[:n_val])
+    train = sorted(rest[i] for i in perm[n_val:])
+    return {"train": train, "val": val, "test": sorted(held)}
 
 
 ReadFrame = Callable[[int, int], np.ndarray | None]
@@ -288,11 +305,16 @@ def dataset_from_snapshot(
                        edges=[tuple(e) for e in content["edges"]])
 
 
+def snapshot_key(video: int, frame_index: int) -> str:
+    """The sample key :func:`dataset_from_snapshot` gives a snapshot frame."""
+    return f"video{video}/frame{frame_index}"
+
+
 def _snapshot_sample(frame: dict[str, Any], image: np.ndarray, k: int) -> PoseSample:
     from ml_worker.poses import from_rows
 
     poses = from_rows(frame["instances"], k).present()
-    key = f"video{frame['video']}/frame{frame['frame_index']}"
+    key = snapshot_key(frame["video"], frame["frame_index"])
     return PoseSample(image, poses.points, poses.visibility, key, list(poses.tracks))
 
 

@@ -4,7 +4,8 @@ Both exports contain the *whole* inference of :class:`TopDownModel` (pooling,
 centroid net and its peak finding, crops, instance net, sub-pixel peaks), so a
 user needs no code from this project: feed ``(N, H, W, 3)`` uint8 RGB frames,
 get ``points (N, I, K, 2)`` in frame pixels (NaN for empty animal slots),
-``scores (N, I, K)`` and ``instance_scores (N, I)``. ONNX is traced for the
+``scores (N, I, K)`` and ``instance_scores (N, I)``; a model with identities
+(:mod:`ml_worker.identity`) adds ``identity_scores (N, I, T)``. ONNX is traced for the
 training frame size (``config.json`` ``preprocessing.frame_size``) with a
 dynamic batch; frames of another size must be resized first. The download zip
 holds ``weights.ts``, ``model.onnx``, ``config.json``, ``metrics.json``,
@@ -28,18 +29,19 @@ OPSET = 17
 
 
 OUTPUTS = ["points", "scores", "instance_scores"]
+IDENTITY_OUTPUT = "identity_scores"
 
 
 class _PointsAndScores(nn.Module):
-    """TopDownModel without the anchors output."""
+    """TopDownModel without the anchors output (identity scores last, when it has them)."""
 
     def __init__(self, model: TopDownModel) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        points, scores, instance_scores, _ = self.model(frames)
-        return points, scores, instance_scores
+    def forward(self, frames: Tensor) -> tuple[Tensor, ...]:
+        points, scores, instance_scores, _, *identity = self.model(frames)
+        return (points, scores, instance_scores, *identity)
 
 
 BOTTOM_UP_OUTPUTS = ["confmaps", "pafs"]
@@ -62,7 +64,8 @@ def _exportable(artifact: ModelArtifact) -> tuple[nn.Module, list[str]]:
     grouping is numpy (:func:`ml_worker.bottomup.predict`) and is not in the graph."""
     module = artifact.build_module()
     if isinstance(module, TopDownModel):
-        return _PointsAndScores(module).eval(), OUTPUTS
+        names = OUTPUTS + [IDENTITY_OUTPUT] if artifact.identity_names else OUTPUTS
+        return _PointsAndScores(module).eval(), names
     return module.model.eval(), BOTTOM_UP_OUTPUTS
 
 
@@ -88,7 +91,8 @@ def export_torchscript(artifact: ModelArtifact, path: str | Path) -> Path:
 
 def export_onnx(artifact: ModelArtifact, path: str | Path) -> Path:
     """Export the full inference to ONNX (input ``frames``; outputs ``points``,
-    ``scores``, ``instance_scores``; bottom-up: ``confmaps``, ``pafs``).
+    ``scores``, ``instance_scores`` and, with identities, ``identity_scores``;
+    bottom-up: ``confmaps``, ``pafs``).
 
     Args:
         artifact: the model.
@@ -135,10 +139,10 @@ with av.open("video.mp4") as container:
     for frame in container.decode(video=0):
         batch.append(frame.to_ndarray(format="rgb24"))  # (H, W, 3) uint8
         if len(batch) == 16:
-            p, s, _ = sess.run(None, {{"frames": np.stack(batch)}})
+            p, s = sess.run(["points", "scores"], {{"frames": np.stack(batch)}})
             points.append(p); scores.append(s); batch = []
     if batch:
-        p, s, _ = sess.run(None, {{"frames": np.stack(batch)}})
+        p, s = sess.run(["points", "scores"], {{"frames": np.stack(batch)}})
         points.append(p); scores.append(s)
 points, scores = np.concatenate(points), np.concatenate(scores)  # (frames, I, K, 2), (frames, I, K)
 np.save("points.npy", points)
@@ -147,6 +151,16 @@ np.save("points.npy", points)
 Frames must be {h}x{w}; resize other videos to that size first and scale the
 points back. `weights.ts` is the same model in TorchScript:
 `torch.jit.load("weights.ts")(torch.from_numpy(frames))` returns the same three arrays.
+"""
+
+
+IDENTITY_README = """
+## Identities
+
+This model also tells the animals apart: a fourth output, `identity_scores`
+(N, I, {t}), holds each animal's probability of being each of {names} (in that
+order; 0 for empty slots). Give each frame's animals distinct identities with
+`scipy.optimize.linear_sum_assignment(np.log(scores + 1e-6), maximize=True)`.
 """
 
 
@@ -197,6 +211,9 @@ def write_download_zip(artifact_dir: str | Path, zip_path: str | Path) -> Path:
                                down=g.centroid_downsample, instances=g.max_instances,
                                crop=g.crop_size, scale=g.input_scale, h=g.frame_height,
                                w=g.frame_width, rmse=rmse_text)
+        if artifact.identity_names:
+            readme += IDENTITY_README.format(t=len(artifact.identity_names),
+                                             names=", ".join(artifact.identity_names))
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.write(work / "weights.ts", "weights.ts")

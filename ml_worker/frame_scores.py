@@ -11,7 +11,9 @@ for how they are mixed and ranked):
 - ``instance_count``: how much the number of animals found differs from the
   neighbouring frames' and from the project's expected count (only where
   there can be several animals);
-- ``disagreement`` is measured by :mod:`ml_worker.tta` and only passed through.
+- ``disagreement`` is measured by :mod:`ml_worker.tta` and only passed through;
+- ``swap_candidate`` and ``identity_disagreement`` (tracked runs): the frames
+  that fix tracking, from :mod:`ml_worker.tracking_scores`.
 
 With several animals (``points (F, I, K, 2)``) uncertainty and jumps are
 measured per instance and a frame scores its worst animal; jumps follow each
@@ -33,6 +35,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+from ml_worker.tracking_scores import identity_subscores
 
 if TYPE_CHECKING:  # only for annotations: this module needs no torch
     from ml_worker.infer import VideoPredictions
@@ -260,6 +264,7 @@ def score_frames(
     disagreement: np.ndarray | None = None,
     threshold: float = 0.4,
     expected_instances: int | None = None,
+    identity_scores: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Raw per-frame sub-scores (higher = more worth labeling), each ``(F,)``.
 
@@ -268,12 +273,15 @@ def score_frames(
         disagreement: ``(F,)`` TTA spread in body lengths (``TTAResult.spread``), or None.
         threshold: confidence below which a node counts as missing.
         expected_instances: animals a frame should hold (the project's count), or None.
+        identity_scores: ``(F, I, T)`` identity probabilities, column ``t`` for
+            track ``t``; default :func:`ml_worker.tracking_scores.track_identity_scores`.
 
     Returns:
-        ``{"uncertainty", "temporal"[, "disagreement"][, "instance_count"]}``;
-        ``instance_count`` only where several animals are possible and some
-        frame's count is off. ``diversity`` depends on the picks and is computed
-        by :func:`rank_frames`.
+        ``{"uncertainty", "temporal"[, "disagreement"][, "instance_count"]
+        [, "swap_candidate"][, "identity_disagreement"]}``; ``instance_count`` only
+        where several animals are possible and some frame's count is off, the
+        identity ones only where some frame has something to fix. ``diversity``
+        depends on the picks and is computed by :func:`rank_frames`.
     """
     points, scores, tracks = with_instances(preds)
     size = animal_size(preds.points, preds.scores, threshold)
@@ -292,4 +300,5 @@ def score_frames(
         if d.shape != (len(points),):
             raise ValueError(f"disagreement must be ({len(points)},), got {d.shape}")
         out["disagreement"] = np.nan_to_num(d, nan=0.0)
+    out.update(identity_subscores(preds, points, tracks, identity_scores))
     return out

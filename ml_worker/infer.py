@@ -83,6 +83,9 @@ class VideoPredictions:
             default: the mean node score.
         track_ids: ``(F, I)`` int32 index into ``track_names``, -1 = none / padding.
         track_names: identities (empty: the model does not track).
+        identity_scores: ``(F, I, T)`` float32 probability of each of the model's
+            identities (:mod:`ml_worker.identity`), None for a model without.
+        identity_names: the T identity names (empty without).
 
     Arrays without the instance axis (``points (F, K, 2)``, ``scores (F, K)``,
     ``anchors (F, 2)``, as written before multi-animal models) are read as one animal.
@@ -101,6 +104,8 @@ class VideoPredictions:
     instance_scores: np.ndarray | None = None
     track_ids: np.ndarray | None = None
     track_names: list[str] = field(default_factory=list)
+    identity_scores: np.ndarray | None = None
+    identity_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.points.ndim == 3:  # one animal, the layout before the instance axis
@@ -134,6 +139,11 @@ class VideoPredictions:
                 raise ValueError(f"{name} must be ({f}, {i}), got {getattr(self, name).shape}")
         if self.features is not None and len(self.features) != f:
             raise ValueError(f"features must have {f} rows, got {self.features.shape}")
+        if self.identity_scores is not None:
+            self.identity_scores = np.asarray(self.identity_scores, np.float32)
+            if self.identity_scores.shape[:2] != (f, i) or self.identity_scores.ndim != 3:
+                raise ValueError(f"identity_scores must be ({f}, {i}, T), "
+                                 f"got {self.identity_scores.shape}")
 
     def __len__(self) -> int:
         return len(self.points)
@@ -165,6 +175,9 @@ class VideoPredictions:
         }
         if self.features is not None:
             arrays["features"] = self.features
+        if self.identity_scores is not None:
+            arrays["identity_scores"] = self.identity_scores
+            arrays["identity_names"] = np.array(list(self.identity_names), dtype=str)
         tmp = out.with_name(out.name + ".tmp")
         with open(tmp, "wb") as fh:  # a file object: np.savez would append ".npz" to a name
             np.savez(fh, **arrays)
@@ -190,6 +203,9 @@ class VideoPredictions:
                 instance_scores=data["instance_scores"] if "instance_scores" in data else None,
                 track_ids=data["track_ids"] if "track_ids" in data else None,
                 track_names=list(meta.get("track_names", [])),
+                identity_scores=data["identity_scores"] if "identity_scores" in data else None,
+                identity_names=([str(n) for n in data["identity_names"]]
+                                if "identity_names" in data else []),
             )
 
 
@@ -222,11 +238,11 @@ class _WithFeatures(nn.Module):
             lambda _m, _i, out: self.pooled.append(out.mean(dim=(2, 3)))
         )
 
-    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, frames: Tensor) -> tuple[Tensor, ...]:
         self.pooled.clear()
-        points, scores, instance_scores, anchors = self.model(frames)
+        points, scores, instance_scores, anchors, *identity = self.model(frames)
         features = _slot_features(self.pooled[-1], instance_scores > 0)
-        return points, scores, anchors, features, instance_scores
+        return (points, scores, anchors, features, instance_scores, *identity)
 
 
 def onnx_session(
@@ -255,6 +271,7 @@ def onnx_session(
     g = artifact.geometry
     module = _WithFeatures(artifact.build_module()).eval()
     example = torch.zeros(2, g.frame_height, g.frame_width, 3, dtype=torch.uint8)
+    outputs = ONNX_OUTPUTS + ["identity_scores"] if artifact.identity_names else ONNX_OUTPUTS
     out = Path(path)
     tmp = out.with_name(out.name + ".tmp")
     with torch.no_grad(), warnings.catch_warnings():
@@ -266,8 +283,8 @@ def onnx_session(
             dynamo=False,
             opset_version=17,
             input_names=["frames"],
-            output_names=ONNX_OUTPUTS,
-            dynamic_axes={name: {0: "n"} for name in ("frames", *ONNX_OUTPUTS)},
+            output_names=outputs,
+            dynamic_axes={name: {0: "n"} for name in ("frames", *outputs)},
         )
     os.replace(tmp, out)
     options = ort.SessionOptions()
@@ -382,7 +399,7 @@ def _batches_in_background(
         thread.join(timeout=5)
 
 
-Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Batch = tuple[np.ndarray, ...]
 
 
 class _Runner:
@@ -399,9 +416,11 @@ class _Runner:
         self.pooled: list[Tensor] = []
         self.onnx: OnnxSession | None = None
         self.node_names: list[str] = []
+        self.identity_names: list[str] = []
         self.hook: Any = None
         if isinstance(model, ModelArtifact):
             self.node_names = list(model.node_names)
+            self.identity_names = list(model.identity_names)
             model = model.build_module()
         if not isinstance(model, nn.Module):
             self.onnx = model
@@ -425,16 +444,16 @@ class _Runner:
 
     def __call__(self, frames: np.ndarray) -> Batch:
         """``frames (B, H, W, 3)`` -> ``points (B, I, K, 2)``, ``scores (B, I, K)``,
-        ``instance_scores (B, I)``, ``anchors (B, I, 2)``."""
+        ``instance_scores (B, I)``, ``anchors (B, I, 2)`` (+ ``identity_scores (B, I, T)``
+        for a model with identities)."""
         if self.onnx is not None:
             return self._run_onnx(frames)
         batch = torch.from_numpy(frames).to(self.device)
         self.pooled.clear()
-        p, s, i, a = run_batch(self.module, batch)
+        p, s, i, a, *identity = run_batch(self.module, batch)
         if self.with_features:
             self.features.append(_slot_features(self.pooled[-1], i > 0).cpu().numpy())
-        return (p.float().cpu().numpy(), s.float().cpu().numpy(), i.float().cpu().numpy(),
-                a.float().cpu().numpy())
+        return tuple(t.float().cpu().numpy() for t in (p, s, i, a, *identity))
 
     def _run_onnx(self, frames: np.ndarray) -> Batch:
         assert self.onnx is not None
@@ -456,6 +475,9 @@ class _Runner:
             inst = scores.clip(0, 1).mean(axis=-1)
         if self.with_features:
             self.features.append(np.asarray(outs["features"], np.float32))
+        if "identity_scores" in outs:
+            identity = np.asarray(outs["identity_scores"], np.float32)
+            return points, scores, inst, anchors.astype(np.float32), identity
         return points, scores, inst, anchors.astype(np.float32)
 
     @property
@@ -556,10 +578,12 @@ def _gather(
     reached_end: bool,
 ) -> VideoPredictions:
     """Concatenate per-batch outputs into a :class:`VideoPredictions`."""
+    identity = None
     if outputs:
-        idx, points, scores, inst, anchors = (
+        idx, points, scores, inst, anchors, *rest = (
             np.concatenate(parts) for parts in zip(*outputs, strict=True)
         )
+        identity = rest[0].astype(np.float32) if rest else None
     else:
         i, k = runner.output_shape or (1, 0)
         idx, points = np.zeros(0, np.int64), np.zeros((0, i, k, 2), np.float32)
@@ -584,4 +608,6 @@ def _gather(
         frame_indices=idx.astype(np.int64),
         node_names=list(runner.node_names),
         instance_scores=inst.astype(np.float32),
+        identity_scores=identity,
+        identity_names=list(runner.identity_names) if identity is not None else [],
     )

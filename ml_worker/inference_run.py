@@ -53,8 +53,10 @@ def predict(artifact: Any, video_path: Path, on_progress: Any, should_stop: Any)
             should_stop=should_stop,
             with_features=top_down,  # bottom-up models have no per-animal crop features
         )
-    # An ONNX session does not know the node names; the artifact does.
-    return dataclasses.replace(preds, node_names=list(artifact.node_names))
+    # An ONNX session does not know the node or identity names; the artifact does.
+    identity = list(artifact.identity_names) if preds.identity_scores is not None else []
+    return dataclasses.replace(preds, node_names=list(artifact.node_names),
+                               identity_names=identity)
 
 
 def load_predictions(path: Path) -> Any:
@@ -76,12 +78,16 @@ def smooth(preds: Any, *, method: str, window: int) -> Any:
 def track(preds: Any, settings: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """``preds`` with identities from :mod:`ml_worker.tracking`, and the summary's
     ``tracking`` entry (:func:`tracking_summary`). Runs on the raw points, so a
-    smoothed copy made afterwards keeps the same identities."""
+    smoothed copy made afterwards keeps the same identities. A model with identities
+    names the tracks (``identity_scores``, see :mod:`ml_worker.tracking.identity`)."""
     from ml_worker.tracking import TrackerConfig, retrack
 
     config = TrackerConfig.from_dict(settings)
     arrays = {"points": preds.points, "scores": preds.scores,
               "instance_scores": preds.instance_scores, "frame_indices": preds.frame_indices}  # fmt: skip
+    if getattr(preds, "identity_scores", None) is not None:
+        arrays["identity_scores"] = preds.identity_scores
+        arrays["identity_names"] = np.array(preds.identity_names, dtype=str)
     result = retrack(arrays, config)
     tracked = dataclasses.replace(preds, track_ids=result.track_ids, track_names=result.track_names)
     return tracked, tracking_summary(result, config)
@@ -184,8 +190,10 @@ def rank(
 
 
 def _shortlist(preds: Any, exclude: set[int], n: int) -> np.ndarray:
-    """Rows worth a closer look: the most uncertain/jumpy ones plus evenly spaced ones."""
-    from ml_worker.active_learning import rank_normalise, score_frames
+    """Rows worth a closer look: the most uncertain/jumpy ones plus evenly spaced ones,
+    and the frames that fix tracking (swap candidates, identity disagreements; the
+    strongest ``size // 2``), which rank first and so must be among the candidates."""
+    from ml_worker.active_learning import IDENTITY_SUBSCORES, rank_normalise, score_frames
 
     size = max(TTA_SHORTLIST_MIN, TTA_SHORTLIST_PER_SUGGESTION * n)
     open_rows = np.flatnonzero(~np.isin(preds.frame_indices, list(exclude)))
@@ -193,7 +201,11 @@ def _shortlist(preds: Any, exclude: set[int], n: int) -> np.ndarray:
     static = sum(rank_normalise(v[open_rows]) for v in raw.values())
     best = open_rows[np.argsort(-static)[: size // 2]]
     spread = open_rows[np.linspace(0, len(open_rows) - 1, size // 2).astype(int)]
-    return np.unique(np.concatenate([best, spread])) if len(open_rows) else open_rows
+    identity = sum((raw[k][open_rows] for k in IDENTITY_SUBSCORES if k in raw),
+                   np.zeros(len(open_rows)))  # fmt: skip
+    strongest = np.argsort(-identity)[: size // 2]
+    fixes = open_rows[strongest[identity[strongest] > 0]]
+    return np.unique(np.concatenate([best, spread, fixes])) if len(open_rows) else open_rows
 
 
 def _disagreement(
@@ -250,7 +262,8 @@ def read_prediction_arrays(path: Path) -> dict[str, Any]:
 
     Returns ``points (F, I, K, 2)``, ``scores (F, I, K)``, ``instance_scores (F, I)``
     (NaN where unknown), ``track_ids (F, I)`` (-1: none or padding),
-    ``frame_indices (F,)`` and ``meta`` (with ``track_names``, [] when absent).
+    ``frame_indices (F,)``, ``meta`` (with ``track_names``, [] when absent) and, from
+    a model with identities only, ``identity_scores (F, I, T)`` and ``identity_names``.
     Files written before the instance axis (``points (F, K, 2)``) read as I = 1.
     Mirrors ``VideoPredictions.save_npz`` with numpy alone, so the web process
     reads predictions without torch.
@@ -262,7 +275,12 @@ def read_prediction_arrays(path: Path) -> dict[str, Any]:
         shape = points.shape[:2]
         meta = json.loads(str(data["meta"]))
         meta.setdefault("track_names", [])
+        identity = {}
+        if "identity_scores" in data:
+            identity = {"identity_scores": data["identity_scores"],
+                        "identity_names": [str(n) for n in data["identity_names"]]}
         return {
+            **identity,
             "points": points,
             "scores": scores,
             "instance_scores": (

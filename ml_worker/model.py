@@ -192,16 +192,21 @@ class UNet(nn.Module):
         Returns:
             Maps ``(B, out_channels, H / output_stride, W / output_stride)``.
         """
+        return self.forward_features(x)[0]
+
+    def forward_features(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Maps (as :meth:`forward`) and the bottleneck activation
+        ``(B, C, H / max_stride, W / max_stride)`` (for heads that read the whole crop)."""
         skips: list[Tensor] = []
         for enc in self.encoders:
             x = enc(x)
             skips.append(x)
             x = F.max_pool2d(x, 2)
-        x = self.bottleneck(x)
+        x = bottleneck = self.bottleneck(x)
         for dec in self.decoders:
             x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
             x = dec(torch.cat([x, skips.pop()], dim=1))
-        return self.head(x)
+        return self.head(x), bottleneck
 
 
 def build_model(cfg: UNetConfig, weights_path: str | Path | None = None) -> UNet:

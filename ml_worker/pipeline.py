@@ -214,7 +214,7 @@ class TopDownModel(nn.Module):
         return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
                              align_corners=False)
 
-    def forward(self, frames: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def forward(self, frames: Tensor) -> tuple[Tensor, ...]:
         """Predict the keypoints of every animal.
 
         Args:
@@ -225,7 +225,10 @@ class TopDownModel(nn.Module):
             ``scores (N, I, K)`` node peak confidence (about 1 for a clean
             peak, 0 for empty slots); ``instance_scores (N, I)``;
             ``anchors (N, I, 2)``. ``I`` is ``geometry.max_instances``; the
-            animals are ordered by centroid confidence.
+            animals are ordered by centroid confidence. An instance net with
+            identities (:class:`ml_worker.identity.IdentityUNet`) adds a fifth
+            output, ``identity_scores (N, I, T)`` softmax probabilities (0 for
+            empty slots).
         """
         images = frames.permute(0, 3, 1, 2).float() / 255.0
         anchors, anchor_scores = self.locate(images)
@@ -234,7 +237,11 @@ class TopDownModel(nn.Module):
         safe = torch.nan_to_num(anchors, nan=0.0)
         crops = torch.cat([self.crops(images, safe[:, j]) for j in range(i)]) if i > 1 else (
             self.crops(images, safe[:, 0]))
-        maps = logits_to_confmaps(self.instance(crops), self.geometry.sigma_px, self.i_stride)
+        out = self.instance(crops)
+        logits = None
+        if isinstance(out, tuple):  # decided once, when traced: an identity model
+            out, logits = out
+        maps = logits_to_confmaps(out, self.geometry.sigma_px, self.i_stride)
         peaks, scores = find_peaks(maps, self.i_stride, self.i_radius)
         c = (self.crop - 1) / 2
         k = peaks.shape[1]
@@ -245,4 +252,10 @@ class TopDownModel(nn.Module):
         if self.geometry.multi_instance:
             found = anchor_scores > 0
             scores = torch.where(found[..., None], scores, torch.zeros_like(scores))
-        return points, scores, instance_scores, anchors
+        if logits is None:
+            return points, scores, instance_scores, anchors
+        identity = torch.softmax(logits.float(), dim=-1).reshape(i, n, -1).transpose(0, 1)
+        if self.geometry.multi_instance:
+            identity = torch.where((anchor_scores > 0)[..., None], identity,
+                                   torch.zeros_like(identity))
+        return points, scores, instance_scores, anchors, identity

@@ -13,7 +13,9 @@ tensor ``(N, 3, H, W)`` plus keypoints and anchors of every animal (padded to
   animal's anchor (jittered by up to ``aug_translate_px``, like the centroid
   stage's error), rotated, zoomed and flipped (symmetric nodes swapped), one
   Gaussian per node *of that animal only*: the other animals in the crop are
-  background, which teaches the net to report the centred animal.
+  background, which teaches the net to report the centred animal. With
+  identities (``FrameBank.tracks``) the target is ``(maps, track index)`` and the
+  loss adds the identity cross-entropy (:mod:`ml_worker.identity`).
 
 Both use the same warp as inference (:mod:`ml_worker.augment`), so an
 unaugmented batch is exactly what the deployed model sees.
@@ -40,6 +42,7 @@ from ml_worker.augment import (
 from ml_worker.config import TrainConfig
 from ml_worker.dataset import PoseDataset, anchor_points
 from ml_worker.heatmaps import make_confmaps, peak_focal_loss, spatial_cross_entropy
+from ml_worker.identity import identity_loss, track_labels
 from ml_worker.pipeline import Geometry, pool_frames
 
 Batch = tuple[Tensor, Tensor, Tensor]
@@ -58,6 +61,8 @@ class FrameBank:
         anchors: ``(N, I, 2)`` float32 bounding-box centres (NaN for padding).
         instances: ``(M, 2)`` long (frame, slot) of every labeled animal.
         frame_hw: (H, W) of the largest frame.
+        tracks: ``(N, I)`` long identity index of every slot (-1: none), or None
+            when the model learns no identities.
     """
 
     images: Tensor
@@ -66,11 +71,14 @@ class FrameBank:
     anchors: Tensor
     instances: Tensor
     frame_hw: tuple[int, int]
+    tracks: Tensor | None = None
 
     @classmethod
     def from_dataset(cls, ds: PoseDataset, device: torch.device,
-                     max_instances: int | None = None) -> FrameBank:
-        """Stack a dataset's frames (on ``device``), ``max_instances`` slots per frame."""
+                     max_instances: int | None = None,
+                     identity: Sequence[str] = ()) -> FrameBank:
+        """Stack a dataset's frames (on ``device``), ``max_instances`` slots per frame;
+        ``identity``: the identity names whose indices become :attr:`tracks`."""
         h = max(s.image.shape[0] for s in ds.samples)
         w = max(s.image.shape[1] for s in ds.samples)
         images = torch.zeros(len(ds), 3, h, w, dtype=torch.uint8)
@@ -80,10 +88,12 @@ class FrameBank:
         kp = ds.keypoints(max(1, ds.max_instances if max_instances is None else max_instances))
         labeled = ~np.isnan(kp).any(-1)
         instances = np.argwhere(labeled.any(-1))
+        tracks = (torch.from_numpy(track_labels(ds, identity, kp.shape[1])).to(device)
+                  if identity else None)
         return cls(images.to(device), torch.from_numpy(kp).to(device),
                    torch.from_numpy(labeled).float().to(device),
                    torch.from_numpy(anchor_points(kp).astype(np.float32)).to(device),
-                   torch.from_numpy(instances).long().to(device), (h, w))
+                   torch.from_numpy(instances).long().to(device), (h, w), tracks)
 
 
 @dataclass
@@ -205,7 +215,10 @@ def instance_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
         mask = b.labeled[f, j]
         pts = torch.where(flip[:, None, None], pts[:, perm], pts)
         mask = torch.where(flip[:, None], mask[:, perm], mask)
-        return x, make_confmaps(pts, side, side, stride, g.sigma_px), mask
+        maps = make_confmaps(pts, side, side, stride, g.sigma_px)
+        if b.tracks is not None:  # an identity model: which animal is at the centre too
+            return x, (maps, b.tracks[f, j]), mask  # type: ignore[return-value]
+        return x, maps, mask
 
     def train_batch(idx: Tensor, gen: torch.Generator) -> Batch:
         dev = bank.images.device
@@ -224,4 +237,6 @@ def instance_stage(bank: FrameBank, val: FrameBank, g: Geometry, cfg: TrainConfi
                                                                             device=idx.device)))
         return out
 
-    return StageData(len(bank.instances), train_batch, _cached(make_val))
+    loss = (identity_loss(spatial_cross_entropy, cfg.identity_loss_weight)
+            if bank.tracks is not None else spatial_cross_entropy)
+    return StageData(len(bank.instances), train_batch, _cached(make_val), loss)

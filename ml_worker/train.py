@@ -26,6 +26,15 @@ Flow of :func:`train`:
    compute metrics (:func:`held_out_metrics`: OKS mAP and matched RMSE with
    several animals), and save a :class:`ModelArtifact` into ``out_dir``.
 
+When the labels' track names are identities (``cfg.identity``, see
+:mod:`ml_worker.identity`) the instance net also learns which animal it sees,
+and the metrics add per-frame identity accuracy.
+
+The split has up to three disjoint parts: ``train`` (fitted), ``val`` (early
+stopping and the choice of checkpoint) and ``test`` (never seen while training;
+only reported, as ``metrics["test"]``, so a figure someone quotes was not also
+used to pick the model). ``metrics`` itself stays the validation metrics.
+
 ``should_stop()`` is polled every step, so cancellation takes effect within
 one step (well under a second on CPU); a cancelled run saves no artifact.
 """
@@ -50,6 +59,7 @@ from ml_worker.artifacts import ModelArtifact, Predictions, atomic_torch_save, p
 from ml_worker.config import TrainConfig
 from ml_worker.dataset import PoseDataset
 from ml_worker.heatmaps import init_peak_head
+from ml_worker.identity import build_instance_net, identity_metrics, identity_names, track_labels
 from ml_worker.metrics import compute_metrics
 from ml_worker.model import build_model, load_matching_weights
 from ml_worker.pipeline import Geometry, plan_geometry
@@ -71,7 +81,8 @@ class TrainResult:
             ``"time_budget"`` or ``"cancelled"`` (no artifact then).
         artifact: the trained model (also saved in ``out_dir``), None if cancelled.
         out_dir: where the artifact and checkpoint are.
-        metrics: held-out metrics (empty without validation frames).
+        metrics: validation metrics (empty without validation frames), with the
+            test frames' metrics under ``"test"`` when the split has a test set.
         steps: optimizer steps over both stages.
         seconds: wall-clock duration of :func:`train`.
         history: one entry per validation: stage, step, train_loss, val_loss, seconds.
@@ -166,7 +177,9 @@ def train(
     Args:
         cfg: training config.
         dataset: labeled frames (all of them; ``split`` picks).
-        split: ``{"train": keys, "val": keys}`` (see :func:`make_split`).
+        split: ``{"train": keys, "val": keys, "test": keys}`` (see
+            :func:`ml_worker.dataset.make_split`; ``test`` optional). Test frames
+            are only predicted once training is over.
         out_dir: output directory (artifact files + ``checkpoint.pt``).
         on_progress: called (at most ~1/s and after each validation) with
             ``{"stage", "epoch", "step", "total_steps", "fraction",
@@ -182,21 +195,24 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     if not split.get("train"):
         raise ValueError("split: no training frames")
+    check_split(split)
     device = resolve_device(cfg.device)
     torch.set_num_threads(cfg.num_threads or max(1, os.cpu_count() or 1))
     seed_everything(cfg.seed)
     train_ds = dataset.subset(split["train"])
     val_ds = dataset.subset(split.get("val", []))
     # every labeled animal is trained on; cfg.max_instances can only ask for more slots
-    max_instances = max(cfg.max_instances or 1, dataset.max_instances)
+    # (counted on train + val: nothing about the test frames may shape the model)
+    max_instances = max(cfg.max_instances or 1, train_ds.max_instances, val_ds.max_instances)
     if cfg.model_kind == "bottom_up":
         return _train_bottom_up(cfg, dataset, train_ds, val_ds, split, out, device, t0,
                                 on_progress, should_stop, max_instances)
-    bank = FrameBank.from_dataset(train_ds, device, max_instances)
+    identity = identity_names(dataset, cfg.identity)
+    bank = FrameBank.from_dataset(train_ds, device, max_instances, identity)
     geometry = plan_geometry(cfg, train_ds.instance_keypoints(), bank.frame_hw, max_instances)
     nets: dict[str, nn.Module] = {
         "centroid": build_model(geometry.centroid),
-        "instance": build_model(geometry.instance),
+        "instance": build_instance_net(geometry.instance, identity),
     }
     if geometry.multi_instance:
         init_peak_head(nets["centroid"].head)
@@ -207,7 +223,8 @@ def train(
         net.to(device).to(memory_format=torch.channels_last)
     deadline = t0 + cfg.max_seconds if cfg.max_seconds else None
     run = _Run(cfg, device, out, nets, t0, deadline, on_progress, should_stop, len(train_ds))
-    val_bank = FrameBank.from_dataset(val_ds, device, max_instances) if len(val_ds) else bank
+    val_bank = (FrameBank.from_dataset(val_ds, device, max_instances, identity) if len(val_ds)
+                else bank)
     statuses: list[Status] = []
     try:
         share = cfg.centroid_time_fraction
@@ -219,7 +236,7 @@ def train(
     except _Cancelled:
         return TrainResult("cancelled", None, out, steps=run.steps_done,
                            seconds=time.monotonic() - t0, history=run.history)
-    artifact = _finish(run, geometry, dataset, train_ds, val_ds, split)
+    artifact = _finish(run, geometry, dataset, train_ds, val_ds, split, identity)
     status: Status = next((s for s in statuses if s != "completed"), "completed")
     return TrainResult(status, artifact, out, artifact.metrics, run.steps_done,
                        time.monotonic() - t0, run.history)
@@ -262,18 +279,42 @@ def train_payload(payload: Path, emit: ProgressFn, should_stop: StopFn) -> dict[
 
 
 def _finish(run: _Run, geometry: Geometry, dataset: PoseDataset, train_ds: PoseDataset,
-            val_ds: PoseDataset, split: dict[str, list[str]]) -> ModelArtifact:
+            val_ds: PoseDataset, split: dict[str, list[str]],
+            identity: list[str]) -> ModelArtifact:
     state = {k: {n: t.detach().cpu().contiguous() for n, t in net.state_dict().items()}
              for k, net in run.nets.items()}
     artifact = ModelArtifact(run.cfg, geometry, list(dataset.node_names), list(dataset.edges),
-                             list(dataset.symmetries), state)
-    if len(val_ds):
-        artifact.metrics = held_out_metrics(artifact, val_ds, run.device)
-    artifact.extra = {"split": {"train": list(split["train"]), "val": list(split.get("val", []))},
-                      "steps": run.steps_done, "train_seconds": time.monotonic() - run.t0,
+                             list(dataset.symmetries), state, identity_names=identity)
+    artifact.metrics = split_metrics(artifact, dataset, split, run.device)
+    artifact.extra = {"split": split_record(split), "steps": run.steps_done,
+                      "train_seconds": time.monotonic() - run.t0,
                       "device": str(run.device), "n_train": len(train_ds)}
     artifact.save(run.out_dir)
     return artifact
+
+
+def check_split(split: dict[str, list[str]]) -> None:
+    """Raise ValueError when a frame is in more than one of train, val and test."""
+    parts = {name: set(split.get(name, [])) for name in ("train", "val", "test")}
+    for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
+        both = sorted(parts[a] & parts[b])
+        if both:
+            raise ValueError(f"split: {len(both)} frame(s) in both {a} and {b}, e.g. {both[0]!r}")
+
+
+def split_record(split: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Which frames were in which set, as stored with the artifact."""
+    return {name: list(split.get(name, [])) for name in ("train", "val", "test")}
+
+
+def split_metrics(artifact: ModelArtifact, dataset: PoseDataset, split: dict[str, list[str]],
+                  device: torch.device) -> dict[str, Any]:
+    """Validation metrics (flat, empty without val frames), plus ``"test"`` with a test set."""
+    val, test = split.get("val", []), split.get("test", [])
+    metrics = held_out_metrics(artifact, dataset.subset(val), device) if val else {}
+    if test:
+        metrics["test"] = held_out_metrics(artifact, dataset.subset(test), device)
+    return metrics
 
 
 def held_out_metrics(artifact: ModelArtifact, ds: PoseDataset,
@@ -286,22 +327,31 @@ def held_out_metrics(artifact: ModelArtifact, ds: PoseDataset,
     ``rmse_px`` set to the matched RMSE so single- and multi-animal models read alike.
     """
     module = artifact.build_module()
-    points, scores, instance_scores = _predict_samples(module, ds, device)
+    points, scores, instance_scores, identity_scores = _predict_samples(module, ds, device)
     if artifact.max_instances == 1 and ds.max_instances <= 1:
-        return compute_metrics(points[:, 0], ds.keypoints(1)[:, 0], ds.visibility(1)[:, 0],
-                               ds.keys, ds.node_names)
-    from ml_worker.metrics_multi import evaluate
+        metrics = compute_metrics(points[:, 0], ds.keypoints(1)[:, 0], ds.visibility(1)[:, 0],
+                                  ds.keys, ds.node_names)
+    else:
+        from ml_worker.metrics_multi import evaluate
 
-    metrics = evaluate(points, scores, instance_scores, ds.keypoints(), ds.visibility(),
-                       ds.node_names)
-    return {**metrics, "rmse_px": metrics.get("rmse_matched_px"), "n_frames": len(ds),
-            "frame_keys": list(ds.keys)}
+        metrics = evaluate(points, scores, instance_scores, ds.keypoints(), ds.visibility(),
+                           ds.node_names)
+        metrics = {**metrics, "rmse_px": metrics.get("rmse_matched_px"), "n_frames": len(ds),
+                   "frame_keys": list(ds.keys)}
+    if identity_scores is not None:
+        i = max(ds.max_instances, 1)
+        metrics.update(identity_metrics(points, instance_scores, identity_scores,
+                                        ds.keypoints(i), ds.visibility(i),
+                                        track_labels(ds, artifact.identity_names, i),
+                                        artifact.identity_names))
+    return metrics
 
 
-def _predict_samples(module: torch.nn.Module, ds: PoseDataset,
-                     device: torch.device) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``points (N, I, K, 2)``, ``scores (N, I, K)``, ``instance_scores (N, I)`` for
-    samples that may differ in size."""
+def _predict_samples(module: torch.nn.Module, ds: PoseDataset, device: torch.device,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """``points (N, I, K, 2)``, ``scores (N, I, K)``, ``instance_scores (N, I)`` and
+    ``identity_scores (N, I, T)`` (None without identities) for samples that may differ
+    in size."""
     preds: dict[int, Predictions] = {}
     by_shape: dict[tuple[int, ...], list[int]] = {}
     for i, s in enumerate(ds.samples):
@@ -312,8 +362,10 @@ def _predict_samples(module: torch.nn.Module, ds: PoseDataset,
         for row, i in enumerate(idx):
             preds[i] = batch.row(row)
     rows = [preds[i] for i in range(len(ds))]
+    identity = (np.stack([r.identity_scores for r in rows])
+                if rows and rows[0].identity_scores is not None else None)
     return (np.stack([r.points for r in rows]), np.stack([r.scores for r in rows]),
-            np.stack([r.instance_scores for r in rows]))
+            np.stack([r.instance_scores for r in rows]), identity)
 
 
 def _train_bottom_up(cfg: TrainConfig, dataset: PoseDataset, train_ds: PoseDataset,
@@ -353,12 +405,11 @@ def _train_bottom_up(cfg: TrainConfig, dataset: PoseDataset, train_ds: PoseDatas
     artifact = ModelArtifact(cfg, None, list(dataset.node_names), list(dataset.edges),
                              list(dataset.symmetries), state, model_kind="bottom_up",
                              bottom_up=model.to_dict(), max_instances=max_instances)
-    if len(val_ds):
-        artifact.metrics = held_out_metrics(artifact, val_ds, device)
+    artifact.metrics = split_metrics(artifact, dataset, split, device)
     history = list(getattr(model, "history", []))
     steps = int(history[-1]["step"]) if history else 0
-    artifact.extra = {"split": {"train": list(split["train"]), "val": list(split.get("val", []))},
-                      "steps": steps, "train_seconds": time.monotonic() - t0,
+    artifact.extra = {"split": split_record(split), "steps": steps,
+                      "train_seconds": time.monotonic() - t0,
                       "device": str(device), "n_train": len(train_ds),
                       "frame_size": [max(i.shape[0] for i in images),
                                      max(i.shape[1] for i in images)]}
@@ -414,7 +465,7 @@ def _fit(run: _Run, name: str, data: StageData, offset: float, weight: float) ->
         x, y, mask = data.train_batch(next(index_stream), gen)
         x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(run.device.type, dtype=amp_dtype, enabled=amp):
-            loss = data.loss(net(x).float(), y, mask)
+            loss = data.loss(_as_float(net(x)), y, mask)
         opt.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(opt)
@@ -464,10 +515,17 @@ def _validate(net: nn.Module, data: StageData, device: torch.device, amp: bool,
         for x, y, mask in data.val_batches():
             x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
-                total += float(data.loss(net(x).float(), y, mask)) * len(x)
+                total += float(data.loss(_as_float(net(x)), y, mask)) * len(x)
             count += len(x)
     net.train()
     return total / max(count, 1)
+
+
+def _as_float(output: Tensor | tuple[Tensor, ...]) -> Tensor | tuple[Tensor, ...]:
+    """A net's output in float32 (an identity instance net gives maps and logits)."""
+    if isinstance(output, tuple):
+        return tuple(t.float() for t in output)
+    return output.float()
 
 
 def _checkpoint(run: _Run, stage: str, step: int, force: bool) -> None:

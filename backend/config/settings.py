@@ -380,3 +380,5 @@ TRAINING_MAX_MEMORY_MB = env_memory_mb(
 TRAINING_MAX_QUEUED_PER_USER = env_int("TRAINING_MAX_QUEUED_PER_USER", 2, minimum=1)
 # How long a frame stays locked to an annotator without a heartbeat from their page.
 LABEL_LOCK_SECONDS = env_int("LABEL_LOCK_SECONDS", 120, minimum=10)
+# How long a proofreader's range lock on a run's tracks holds without a renewal.
+TRACK_LOCK_SECONDS = env_int("TRACK_LOCK_SECONDS", 300, minimum=10)

@@ -1,4 +1,4 @@
-"""A run's predictions as files other tools read: DeepLabCut CSV/H5, SLEAP .slp, labeled video.
+"""A run's predictions as files other tools read: DLC CSV/H5, SLEAP .slp, NWB, labeled video.
 
 The tabular files are made lazily, on the first request, from the run's
 ``.npz`` and cached beside it (``exports/``, written atomically), so runs nobody
@@ -13,6 +13,11 @@ itself (decoding a whole video is worker work); here it is only looked up.
   name, and ``individual<n>`` for the n-th untracked instance slot.
 - SLEAP: one PredictedInstance per found animal and frame (point scores, instance
   score, track) on the model's skeleton, pointing at the video by its file name.
+- NWB: one ndx-pose ``PoseEstimation`` per track, laid out as SLEAP writes
+  predictions (:func:`backend.interchange.formats.nwb.save_predictions`).
+
+Edits made while proofreading rewrite the run's file, so every export carries the
+corrected tracks.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ FORMATS = {
     "dlc-csv": ("csv", "text/csv"),
     "dlc-h5": ("h5", "application/x-hdf5"),
     "slp": ("slp", "application/octet-stream"),
+    "nwb": ("nwb", "application/x-hdf5"),
     "video": ("mp4", "video/mp4"),
 }
 
@@ -146,10 +152,34 @@ def _slp_instance(found: FramePoses, i: int, skeleton: Any, tracks: dict[str, An
     )
 
 
+def _write_nwb(run: InferenceRun, dest: Path, smoothed: bool) -> None:
+    from backend.interchange.formats.nwb import RunPredictions, save_predictions
+
+    arrays = arrays_for(run, smoothed=smoothed)
+    video = run.video
+    edges = run.model_version.config.get("edges", [])
+    save_predictions(
+        RunPredictions(
+            poses=arrays["poses"],
+            frame_indices=arrays["frame_indices"],
+            nodes=node_names(run.model_version),
+            edges=[(int(a), int(b)) for a, b in edges],
+            video_name=video.name,
+            fps=video.fps,
+            width=video.width,
+            height=video.height,
+            frame_count=video.frame_count,
+            scorer=scorer(run),
+        ),
+        dest,
+    )
+
+
 WRITERS: dict[str, Callable[[InferenceRun, Path, bool], None]] = {
     "dlc-csv": _write_csv,
     "dlc-h5": _write_h5,
     "slp": _write_slp,
+    "nwb": _write_nwb,
 }
 
 

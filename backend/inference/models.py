@@ -24,6 +24,9 @@ DEFAULT_WEIGHTS = {
     "diversity": 1.0,
     # Counts only where a frame may hold several animals (see ml_worker.active_learning).
     "instance_count": 1.0,
+    # Tracked runs only: frames where identities may switch rank first (ml_worker.active_learning).
+    "swap_candidate": 1.0,
+    "identity_disagreement": 1.0,
 }
 
 

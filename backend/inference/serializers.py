@@ -37,6 +37,8 @@ class TrackingSettings(TypedDict, total=False):
     ambiguity_ratio: float | None
     stitch: bool
     min_tracklet_length: int
+    identity: bool  # a model with identities names the tracks (ml_worker.tracking.identity)
+    identity_window: int
 
 
 class TrackingSummary(TypedDict):
@@ -77,6 +79,8 @@ class StrategyWeights(TypedDict):
     temporal: float
     diversity: float
     instance_count: float
+    swap_candidate: float
+    identity_disagreement: float
 
 
 class SuggestionsConfig(TypedDict, total=False):
@@ -87,7 +91,9 @@ class SuggestionsConfig(TypedDict, total=False):
 
 # Export format -> download URL; empty until the run succeeded ("video" only when rendered).
 InferenceExports = TypedDict(
-    "InferenceExports", {"dlc-csv": str, "dlc-h5": str, "slp": str, "video": str}, total=False
+    "InferenceExports",
+    {"dlc-csv": str, "dlc-h5": str, "slp": str, "nwb": str, "video": str},
+    total=False,
 )
 
 
@@ -158,7 +164,7 @@ class InferenceRunSerializer(serializers.ModelSerializer):
     def get_exports(self, run: InferenceRun) -> dict[str, str]:
         if run.status != InferenceRun.Status.SUCCEEDED:
             return {}
-        formats = ["dlc-csv", "dlc-h5", "slp"] + (["video"] if run.video_file else [])
+        formats = ["dlc-csv", "dlc-h5", "slp", "nwb"] + (["video"] if run.video_file else [])
         return {f: f"/api/inference-runs/{run.id}/export/{f}/" for f in formats}
 
 

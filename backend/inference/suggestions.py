@@ -1,7 +1,8 @@
 """Active learning: which frames the model asks about, and turning an answer into a label.
 
 After a run, ``suggestions_rank`` scores its frames (low confidence,
-disagreement, implausible jumps, diversity; see ``ml_worker.active_learning``),
+disagreement, implausible jumps, diversity, and on tracked runs the frames where
+identities may switch, which come first; see ``ml_worker.active_learning``),
 leaving out frames that already have labels and frames someone dismissed.
 ``suggestions_store`` keeps the top N, each with the reasons it was chosen, and
 retires the pending suggestions of older runs on the same video.
@@ -42,7 +43,10 @@ MAX_MIN_GAP = 10_000
 
 
 def al_settings_get(*, project: Project) -> ActiveLearningSettings:
-    return ActiveLearningSettings.objects.get_or_create(project=project)[0]
+    row = ActiveLearningSettings.objects.get_or_create(project=project)[0]
+    # Settings saved before a strategy existed give it its default weight, as ranking does.
+    row.weights = {**DEFAULT_WEIGHTS, **row.weights}
+    return row
 
 
 def _clean_weights(weights: Any) -> dict[str, float]:

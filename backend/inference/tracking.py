@@ -31,13 +31,15 @@ TRACKING_LIMITS: dict[str, tuple[float, float]] = {
     "kalman_measurement_noise": (0.001, 1000),
     "ambiguity_ratio": (0.01, 1),
     "min_tracklet_length": (1, 10_000),
+    "identity_window": (0, 300),
 }
 INTEGER_SETTINGS = frozenset(
-    {"window", "max_tracks", "min_points", "max_extrapolation", "min_tracklet_length"}
+    {"window", "max_tracks", "min_points", "max_extrapolation", "min_tracklet_length",
+     "identity_window"}
 )
 # None means "unknown animal count" / "never end ambiguous tracks".
 NULLABLE_SETTINGS = frozenset({"max_tracks", "ambiguity_ratio"})
-BOOLEAN_SETTINGS = frozenset({"stitch"})
+BOOLEAN_SETTINGS = frozenset({"stitch", "identity"})
 
 
 def _refuse(name: str, why: str) -> None:

@@ -21,6 +21,8 @@ class Project(models.Model):
     allow_self_review = models.BooleanField(default=False)
     # Animals a frame may hold; null means "unknown" (no cap). 1 keeps the single-animal workspace.
     max_instances = models.PositiveSmallIntegerField(null=True, blank=True, default=1)
+    # Pinned test set: labeled frames no training run sees, only scored once it is over.
+    test_frames = models.ManyToManyField("labels.LabeledFrame", blank=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -37,15 +37,17 @@ class SnapshotRef(TypedDict):
 
 
 class TrainingSplit(TypedDict, total=False):
-    """Frame keys per split; empty until the worker has made it."""
+    """Frame keys per split; empty until the worker has made it. ``val`` picks the
+    checkpoint and stops early; ``test`` (the project's pinned test set) is only scored."""
 
     train: list[str]
     val: list[str]
+    test: list[str]
 
 
-class ModelMetrics(TypedDict, total=False):
-    """Held-out metrics (ml_worker.metrics.compute_metrics plus the run's totals); a value is
-    None with no labeled validation point. ``pck_<t>px`` exists per threshold, hence open."""
+class HeldOutMetrics(TypedDict, total=False):
+    """ml_worker.metrics.compute_metrics on one set of held-out frames; a value is None
+    with no labeled point. ``pck_<t>px`` exists per threshold, hence open."""
 
     rmse_px: float | None
     mean_error_px: float | None
@@ -57,9 +59,30 @@ class ModelMetrics(TypedDict, total=False):
     frame_keys: list[str]
     n_frames: int
     n_points: int
+
+
+class TestMetrics(HeldOutMetrics, total=False):
+    """The pinned test frames' metrics. ``seen_by_parent_frames``: those test frames the
+    warm start's parent models trained or validated on (pinned after they were trained)."""
+
+    seen_by_parent_frames: list[str]
+
+
+class ModelMetrics(HeldOutMetrics, total=False):
+    """The validation frames' metrics, the run's totals and, when the project had a test
+    set, the test frames' metrics under ``test`` (frames this training never saw)."""
+
+    test: TestMetrics
     steps: int
     train_seconds: float
     stop_reason: str
+    # models with identities only (ml_worker.identity.identity_metrics)
+    identity_accuracy: float | None
+    identity_top1_accuracy: float | None
+    identity_frame_accuracy: float | None
+    identity_matched_instances: int
+    identity_frames: int
+    identity_names: list[str]
 
 
 class ModelVersionConfig(TypedDict, total=False):
@@ -139,6 +162,25 @@ class TrainingSettingsSerializer(serializers.Serializer):
 class TrainingJobCreateSerializer(TrainingSettingsSerializer):
     parent_version = serializers.IntegerField(required=False, allow_null=True)
     include_unreviewed = serializers.BooleanField(default=True)
+
+
+class TestFrameSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The LabeledFrame id.")
+    video = serializers.IntegerField()
+    frame_index = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class TestSetSerializer(serializers.Serializer):
+    """The pinned test set (testset.testset_to_dict) and how many labeled frames could be in it."""
+
+    frames = TestFrameSerializer(many=True)
+    eligible_frames = serializers.IntegerField()
+
+
+class TestSetPinSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=100_000)
+    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):

@@ -26,6 +26,7 @@ from backend.common.exceptions import ApplicationError
 from backend.labels.models import LabeledFrame
 from backend.projects.models import Project
 from backend.training.models import LabelSnapshot, ModelVersion, TrainingJob
+from backend.training.testset import testset_frame_ids
 from ml_worker.poses import stored_to_rows
 
 Status = TrainingJob.Status
@@ -44,8 +45,13 @@ def _canonical_hash(content: dict[str, Any]) -> str:
 def snapshot_freeze(
     *, project: Project, user: Any, include_unreviewed: bool = True
 ) -> LabelSnapshot:
-    """Copy the project's trainable labels into an immutable, hashed snapshot."""
+    """Copy the project's trainable labels into an immutable, hashed snapshot.
+
+    Frames of the project's pinned test set are copied with ``"test": True``: the
+    worker keeps them out of training and only scores the finished model on them.
+    """
     nodes = list(project.nodes.all())
+    test_ids = testset_frame_ids(project)
     index = {node.id: i for i, node in enumerate(nodes)}
     statuses = TRAINABLE + ([LabeledFrame.Status.IN_PROGRESS] if include_unreviewed else [])
     frames = []
@@ -58,12 +64,13 @@ def snapshot_freeze(
         stored = [{"track": i.track, "points": i.points} for i in frame.instances.all()]
         instances = stored_to_rows(stored, index)  # instances left without a point are dropped
         if instances:
-            frames.append(
-                {"video": frame.video_id, "frame_index": frame.frame_index, "instances": instances}
-            )
-    if len(frames) < MIN_FRAMES:
+            entry = {"video": frame.video_id, "frame_index": frame.frame_index}
+            frames.append({**entry, "instances": instances, **_test_flag(frame.id in test_ids)})
+    trainable = sum(not f.get("test") for f in frames)
+    if trainable < MIN_FRAMES:
         raise ApplicationError(
-            f"Training needs at least {MIN_FRAMES} labeled frames; this project has {len(frames)}"
+            f"Training needs at least {MIN_FRAMES} labeled frames outside the test set; this "
+            f"project has {trainable}"
             + ("" if include_unreviewed else " approved or submitted")
             + "."
         )
@@ -80,6 +87,41 @@ def snapshot_freeze(
         frame_count=len(frames),
         content=content,
     )
+
+
+def _test_flag(is_test: bool) -> dict[str, bool]:
+    # Only test frames carry the key, so a snapshot without a test set hashes as before.
+    return {"test": True} if is_test else {}
+
+
+def training_split(*, content: dict[str, Any], keys: list[str], seed: int) -> dict[str, list[str]]:
+    """Which decoded frames train, validate and test a job.
+
+    Test: the snapshot's pinned test frames. The rest: a seeded 20 % for validation
+    (early stopping and the checkpoint), none under 5 frames, and the others train.
+    """
+    from ml_worker.dataset import make_split, snapshot_key
+
+    frames = content["frames"]
+    pinned = {snapshot_key(f["video"], f["frame_index"]) for f in frames if f.get("test")}
+    fit = [k for k in keys if k not in pinned]
+    split = make_split(fit, val_fraction=0.2 if len(fit) >= 5 else 0.0, seed=seed)
+    return {**split, "test": sorted(k for k in keys if k in pinned)}
+
+
+def test_frames_seen_by_ancestors(*, job: TrainingJob, test: list[str]) -> list[str]:
+    """Test frames a warm start's parent (or its parents) trained or validated on.
+
+    Pinning a frame after a model saw it does not unsee it: a child of that model is
+    not scored on unseen frames, and the versions page says so.
+    """
+    seen: set[str] = set()
+    version, hops = job.parent_version, 0
+    while version is not None and hops < 100:  # a parent chain is short; never loop forever
+        split = version.job.split
+        seen |= set(split.get("train", [])) | set(split.get("val", []))
+        version, hops = version.parent, hops + 1
+    return sorted(seen & set(test))
 
 
 def training_config_validate(*, preset: str, advanced: dict[str, Any] | None) -> dict[str, Any]:

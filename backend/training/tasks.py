@@ -80,7 +80,7 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
     from backend.training import services
     from backend.training.models import TrainingJob
     from ml_worker.config import validate_job_config, wall_clock_limit
-    from ml_worker.dataset import dataset_save, make_split
+    from ml_worker.dataset import dataset_save
     from ml_worker.guard import Cancelled, ChildFailed, GuardedChild, LimitExceeded
 
     job = TrainingJob.objects.select_related("snapshot", "parent_version", "project").get(
@@ -93,10 +93,8 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
     limit = settings.TRAINING_MAX_MEMORY_MB
     try:
         dataset = _decode(job.snapshot.content, progress, heartbeat, limit)
-        split = (
-            make_split(dataset.keys, val_fraction=0.2, seed=cfg.seed)
-            if len(dataset) >= 5
-            else {"train": dataset.keys, "val": []}
+        split = services.training_split(
+            content=job.snapshot.content, keys=dataset.keys, seed=cfg.seed
         )
         services.job_set_split(job_id=job_id, split=split)
         init = None
@@ -131,6 +129,9 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
         "train_seconds": round(result["seconds"], 1),
         "stop_reason": result["status"],
     }
+    if "test" in metrics:
+        seen = services.test_frames_seen_by_ancestors(job=job, test=split["test"])
+        metrics["test"] = {**metrics["test"], "seen_by_parent_frames": seen}
     download = f"{services.model_prefix(job)}/{Path(result['zip_path']).name}"
     services.job_publish(job_id=job_id, metrics=metrics, config=result["config"], download=download)
 

@@ -8,6 +8,11 @@ urlpatterns = [
     path("training-jobs/<int:job_id>/", views.TrainingJobDetailView.as_view()),
     path("training-jobs/<int:job_id>/cancel/", views.TrainingJobCancelView.as_view()),
     path("projects/<int:project_id>/model-versions/", views.ModelVersionListView.as_view()),
+    path("projects/<int:project_id>/test-set/", views.TestSetView.as_view()),
+    path(
+        "projects/<int:project_id>/test-set/frames/<int:frame_id>/",
+        views.TestSetFrameView.as_view(),
+    ),
     path("model-versions/<int:version_id>/", views.ModelVersionDetailView.as_view()),
     path("model-versions/<int:version_id>/download/", views.ModelVersionDownloadView.as_view()),
 ]

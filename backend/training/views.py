@@ -18,10 +18,12 @@ from backend.projects.access import (
     require_role,
     role_in_project,
 )
-from backend.training import services
+from backend.training import services, testset
 from backend.training.models import ModelVersion, TrainingJob
 from backend.training.serializers import (
     ModelVersionSerializer,
+    TestSetPinSerializer,
+    TestSetSerializer,
     TrainingJobCreateSerializer,
     TrainingJobSerializer,
     TrainingPresetsSerializer,
@@ -118,3 +120,40 @@ class TrainingPresetsView(APIView):
         from ml_worker.config import PRESETS, preset
 
         return Response({name: preset(name).to_dict() for name in PRESETS})
+
+
+class TestSetView(APIView):
+    """A project's pinned test set: frames training never sees, scored on every new model."""
+
+    @extend_schema(responses=TestSetSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id)
+        return Response(testset.testset_to_dict(project))
+
+    @extend_schema(request=TestSetPinSerializer, responses=TestSetSerializer)
+    def post(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id, Role.OWNER)
+        serializer = TestSetPinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(testset.testset_pin(project=project, **serializer.validated_data))
+
+    @extend_schema(responses=TestSetSerializer)
+    def delete(self, request: Request, project_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id, Role.OWNER)
+        return Response(testset.testset_clear(project=project))
+
+
+class TestSetFrameView(APIView):
+    """Pin one labeled frame (PUT) or unpin it (DELETE)."""
+
+    @extend_schema(request=None, responses=TestSetSerializer)
+    def put(self, request: Request, project_id: int, frame_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id, Role.OWNER)
+        return Response(testset.testset_frame_set(project=project, frame_id=frame_id, pinned=True))
+
+    @extend_schema(responses=TestSetSerializer)
+    def delete(self, request: Request, project_id: int, frame_id: int) -> Response:
+        project, _ = project_for_user(request.user, project_id, Role.OWNER)
+        return Response(
+            testset.testset_frame_set(project=project, frame_id=frame_id, pinned=False)
+        )

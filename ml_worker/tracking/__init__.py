@@ -8,7 +8,10 @@ prediction run can be re-tracked without re-inferring. Flow of :func:`track`:
    paired with the frame's instances by the Hungarian algorithm on a
    configurable similarity (OKS, centroid distance or box IoU), giving tracklets;
 2. :func:`ml_worker.tracking.stitch.stitch`, when the number of animals is known
-   (``max_tracks``): tracklets are joined into that many identities.
+   (``max_tracks``): tracklets are joined into that many identities; or, when
+   the model gives identity scores (and ``identity`` is on),
+   :func:`ml_worker.tracking.identity.name_tracks` names every tracklet's
+   instances after the model's identities, frame by frame.
 
 :func:`retrack` and :func:`retrack_file` do the same on the arrays of a
 predictions ``.npz`` (the contract in ``infer.VideoPredictions``), filling its
@@ -28,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ml_worker.tracking.config import TrackerConfig
+from ml_worker.tracking.identity import name_tracks
 from ml_worker.tracking.online import link
 from ml_worker.tracking.stitch import stitch
 
@@ -37,7 +41,8 @@ __all__ = ["TrackerConfig", "TrackingResult", "link", "retrack", "retrack_file",
 
 def track(points: np.ndarray, scores: np.ndarray | None = None,
           instance_scores: np.ndarray | None = None, *, config: TrackerConfig,
-          frame_indices: np.ndarray | None = None) -> np.ndarray:
+          frame_indices: np.ndarray | None = None,
+          identity_scores: np.ndarray | None = None) -> np.ndarray:
     """Identities for every instance of every frame.
 
     Args:
@@ -47,10 +52,12 @@ def track(points: np.ndarray, scores: np.ndarray | None = None,
         instance_scores: ``(F, I)`` animal confidences, or None.
         config: tracker settings.
         frame_indices: ``(F,)`` video frame of each row; default ``0..F-1``.
+        identity_scores: ``(F, I, T)`` a model's identity probabilities, or None.
 
     Returns:
         ``(F, I)`` int32 track ids ``0..`` by first appearance, -1 untracked;
-        with ``config.max_tracks`` set, at most that many distinct ids.
+        with ``config.max_tracks`` set, at most that many distinct ids. With
+        identity scores (and ``config.identity``): the identity index ``0..T-1``.
     """
     points = np.asarray(points)
     if points.ndim == 3:
@@ -60,6 +67,9 @@ def track(points: np.ndarray, scores: np.ndarray | None = None,
     if instance_scores is None and scores is not None:
         instance_scores = _mean_found(np.asarray(scores, np.float64), points)
     ids = link(points, instance_scores, config, frame_indices)
+    if identity_scores is not None and config.identity:
+        scores_3d = np.asarray(identity_scores).reshape(*ids.shape, -1)
+        return name_tracks(ids, scores_3d, frame_indices, window=config.identity_window)
     if config.max_tracks is not None and config.stitch:
         ids = stitch(points, ids, config.max_tracks, frame_indices=frame_indices,
                      max_extrapolation=config.max_extrapolation,
@@ -90,11 +100,19 @@ class TrackingResult:
 def retrack(arrays: Mapping[str, np.ndarray], config: TrackerConfig,
             names: Sequence[str] | None = None) -> TrackingResult:
     """Track the arrays of a predictions file (``points``, ``scores``, optional
-    ``instance_scores`` and ``frame_indices``), ignoring any ids it has."""
+    ``instance_scores``, ``frame_indices``, ``identity_scores`` and
+    ``identity_names``), ignoring any ids it has. With identities the tracks are
+    named after them (``names`` is then ignored)."""
     start = time.perf_counter()
+    identity = arrays.get("identity_scores") if config.identity else None
     ids = track(arrays["points"], arrays.get("scores"), arrays.get("instance_scores"),
-                config=config, frame_indices=arrays.get("frame_indices"))
+                config=config, frame_indices=arrays.get("frame_indices"),
+                identity_scores=identity)
     seconds = time.perf_counter() - start
+    if identity is not None:
+        given = [str(n) for n in arrays.get("identity_names", [])]
+        return TrackingResult(ids, _identity_names(given, np.asarray(identity).shape[-1]),
+                              seconds)
     return TrackingResult(ids, track_names(ids, names), seconds)
 
 
@@ -121,6 +139,11 @@ def retrack_file(path: str | Path, config: TrackerConfig, *, out: str | Path | N
         np.savez(fh, **arrays)
     os.replace(tmp, dest)
     return result
+
+
+def _identity_names(given: Sequence[str], count: int) -> list[str]:
+    """Every identity's name (``identity_<t>`` where the file has none)."""
+    return [given[t] if t < len(given) else f"identity_{t}" for t in range(count)]
 
 
 def _mean_found(scores: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -47,6 +47,11 @@ class TrackerConfig:
         stitch: join tracklets into ``max_tracks`` identities after the online pass.
         min_tracklet_length: shorter tracklets are not linked by the stitching
             pass, only slotted into a gap they fit (see :mod:`ml_worker.tracking.stitch`).
+        identity: when the predictions carry a model's identity scores, the
+            tracks are its identities (:mod:`ml_worker.tracking.identity`) and
+            the stitching pass is not needed; False: motion alone.
+        identity_window: frames on each side whose identity evidence is
+            averaged along a tracklet (0: every frame decides alone).
     """
 
     window: int = 5
@@ -64,6 +69,8 @@ class TrackerConfig:
     ambiguity_ratio: float | None = 0.7
     stitch: bool = True
     min_tracklet_length: int = 3
+    identity: bool = True
+    identity_window: int = 5
 
     def __post_init__(self) -> None:
         _check(self.window >= 1, "window", "must be at least 1")
@@ -80,6 +87,7 @@ class TrackerConfig:
         _check(self.ambiguity_ratio is None or 0.0 < self.ambiguity_ratio <= 1.0,
                "ambiguity_ratio", "must be in (0, 1] (or null: never)")
         _check(self.min_tracklet_length >= 1, "min_tracklet_length", "must be at least 1")
+        _check(self.identity_window >= 0, "identity_window", "must be at least 0")
         _check(self.max_extrapolation >= 0, "max_extrapolation", "must be at least 0")
         _check(self.kalman_process_noise > 0 and self.kalman_measurement_noise > 0,
                "kalman_process_noise", "Kalman noises must be positive")

@@ -30,6 +30,7 @@ def _settings_error(**env: str) -> str:
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
         ({"MAX_VIDEO_UPLOAD_MB": "lots"}, "MAX_VIDEO_UPLOAD_MB='lots' is not an integer"),
         ({"SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"TRACK_LOCK_SECONDS": "5"}, "TRACK_LOCK_SECONDS=5 must be at least 10"),
     ],
 )
 def test_bad_settings_fail_loudly(env, message):

@@ -10,6 +10,7 @@ from ml_worker.active_learning import rank_frames, rank_normalise
 from ml_worker.artifacts import predict_frames
 from ml_worker.frame_scores import animal_size, score_frames
 from ml_worker.infer import VideoPredictions
+from ml_worker.tracking_scores import track_identity_scores
 from ml_worker.tta import tta_predictions
 from tests.ml_worker.test_infer import random_artifact
 
@@ -274,3 +275,86 @@ def test_an_animal_missing_from_a_frame_is_an_instance_count_reason():
     assert top.frame_index == 25
     assert top.reasons[0] == "1 animal found, 2 in the previous frame"
     assert "instance_count" not in score_frames(two_mice(), expected_instances=2)
+
+
+# --- identity: swap candidates and identity disagreements ---------------------------------
+
+
+def crossing_mice(n: int = 60) -> SimpleNamespace:
+    """mouse-a walks right, mouse-b left on the same line: they meet at frame 30 and part."""
+    one, other = smooth_predictions(n, 0), smooth_predictions(n, 1)
+    step = np.arange(n, dtype=np.float32)[:, None, None]
+    a = one.points[:, 0] + step * [3.0, 0.0]  # x = 100 + 4 f
+    b = other.points[:, 0] - step * [5.0, 0.0] + [240.0, 0.0]  # x = 340 - 4 f
+    points = np.stack([a, b], axis=1)
+    return SimpleNamespace(
+        points=points, scores=np.stack([one.scores[:, 0], other.scores[:, 0]], axis=1),
+        anchors=points.mean(axis=2), features=None, frame_indices=np.arange(n),
+        node_names=list(NODES), track_ids=np.tile([0, 1], (n, 1)).astype(np.int32),
+        track_names=["mouse-a", "mouse-b"],
+    )  # fmt: skip
+
+
+def confident_identities(preds: SimpleNamespace) -> np.ndarray:
+    """``(F, I, 2)`` identity probabilities: 0.95 on each animal's assigned track."""
+    return np.where(np.arange(2) == preds.track_ids[..., None], 0.95, 0.05)
+
+
+def test_two_tracks_that_meet_and_part_make_one_swap_candidate_ranked_first():
+    preds = crossing_mice()
+    raw = score_frames(preds)
+    assert np.flatnonzero(raw["swap_candidate"]).tolist() == [30]
+    picks = rank_frames(preds, n=4, min_gap=5)
+    assert picks[0].frame_index == 30
+    assert picks[0].reasons[0] == (
+        "mouse-a and mouse-b come close and separate: identities may switch here"
+    )
+    assert picks[0].subscores["swap_candidate"] == 1.0 and picks[0].score > 0.5
+    assert all(p.score <= 0.5 and p.subscores["swap_candidate"] == 0 for p in picks[1:])
+    assert "swap_candidate" not in score_frames(two_mice())  # 200 px apart all along
+    untracked = crossing_mice()
+    untracked.track_ids = None
+    assert "swap_candidate" not in score_frames(untracked)
+
+
+def test_frames_where_the_identity_model_disagrees_or_hesitates_come_first():
+    preds = two_mice()
+    ids = confident_identities(preds)
+    slot_a = lambda f: int(np.flatnonzero(preds.track_ids[f] == 0)[0])  # noqa: E731
+    ids[12, slot_a(12)] = [0.2, 0.8]  # mouse-a looks like mouse-b
+    ids[40, slot_a(40)] = [0.52, 0.48]  # barely mouse-a
+    raw = score_frames(preds, identity_scores=ids)
+    np.testing.assert_allclose(raw["identity_disagreement"][[12, 40]], [0.8, 0.48])
+    assert np.count_nonzero(raw["identity_disagreement"]) == 2
+    first, second, third = rank_frames(preds, n=3, min_gap=3, identity_scores=ids)
+    assert (first.frame_index, second.frame_index) == (12, 40) and third.score < 0.5
+    assert first.reasons[0] == (
+        "identity model says mouse-b for the animal tracked as mouse-a (0.80 vs 0.20)"
+    )
+    assert second.reasons[0] == "identity of mouse-a is uncertain (0.52, next 0.48)"
+    # The predictions' own identity_scores are used when none are passed, their columns
+    # matched to the tracks by name; a weight of 0 turns the priority off.
+    preds.identity_scores, preds.identity_names = ids[..., ::-1], ["mouse-b", "mouse-a"]
+    np.testing.assert_allclose(track_identity_scores(preds), ids)
+    preds.identity_names = ["bird1", "bird2"]  # tracked without the identity model
+    assert track_identity_scores(preds) is None
+    preds.identity_names = ["mouse-b", "mouse-a"]
+    preds.scores[50, 0, 3] = 0.1
+    (top,) = rank_frames(preds, n=1, weights={"uncertainty": 1.0})
+    assert top.frame_index == 50
+    (top,) = rank_frames(preds, n=1, weights={"uncertainty": 1.0, "identity_disagreement": 1.0})
+    assert top.frame_index == 12
+    assert "identity_disagreement" not in score_frames(
+        preds, identity_scores=confident_identities(preds)
+    )
+
+
+def test_the_tta_shortlist_always_holds_the_frames_that_fix_tracking():
+    from ml_worker.inference_run import _shortlist
+
+    preds = crossing_mice(600)  # they meet at frame 30 only
+    # 100 frames with unsure, jumpy animals outrank it on every other sub-score.
+    preds.scores[100:500:4], preds.points[100:500:4] = 0.2, preds.points[100:500:4] + 30.0
+    assert np.flatnonzero(score_frames(preds)["swap_candidate"]).tolist() == [30]
+    rows = _shortlist(preds, exclude=set(), n=1)
+    assert len(rows) <= 101 and 30 in rows.tolist()

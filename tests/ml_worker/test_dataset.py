@@ -183,3 +183,15 @@ def test_dataset_save_load_keeps_instances_and_tracks(tmp_path):
     assert back.samples[0].tracks == ["m1", None] and back.samples[1].num_instances == 0
     np.testing.assert_array_equal(back.samples[0].keypoints, two)
     assert back.samples[0].visibility.tolist() == [[2, 2], [2, 0]]
+
+
+def test_three_way_split_is_disjoint_and_keeps_the_old_train_val_split():
+    keys = [f"k{i}" for i in range(40)]
+    two = make_split(keys, 0.2, seed=3)
+    three = make_split(keys, 0.2, seed=3, test_fraction=0.2)
+    assert len(three["test"]) == 8 and len(three["val"]) == 8 and len(three["train"]) == 24
+    parts = [set(three[p]) for p in ("train", "val", "test")]
+    assert set().union(*parts) == set(keys) and sum(map(len, parts)) == len(keys)
+    assert two["test"] == [] and make_split(keys, 0.2, seed=3) == two
+    assert make_split(list(reversed(keys)), 0.2, seed=3, test_fraction=0.2) == three
+

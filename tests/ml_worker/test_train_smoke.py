@@ -2,6 +2,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import torch
 
 from ml_worker.artifacts import ModelArtifact, predict_frames
@@ -65,3 +66,24 @@ def test_time_budget_is_respected(tiny_dataset, tmp_path):
                    tmp_path)
     assert result.status in ("time_budget", "early_stopped")
     assert time.monotonic() - start < 12
+
+
+def test_test_frames_are_reported_but_never_change_training(tiny_dataset, tmp_path):
+    split = make_split(tiny_dataset.keys, 0.25, seed=0, test_fraction=0.25)
+    cfg = tiny_config(max_steps=8)
+    with_test = train(cfg, tiny_dataset, split, tmp_path / "a")
+    seen = tiny_dataset.subset(split["train"] + split["val"])
+    without = train(cfg, seen, {"train": split["train"], "val": split["val"]}, tmp_path / "b")
+    for stage in ("centroid", "instance"):
+        for k, v in with_test.artifact.state[stage].items():
+            assert torch.equal(v, without.artifact.state[stage][k]), k
+    metrics = ModelArtifact.from_dir(tmp_path / "a").metrics
+    assert metrics["frame_keys"] == split["val"] and metrics["test"]["frame_keys"] == split["test"]
+    assert "test" not in without.metrics
+    assert with_test.artifact.extra["split"] == split
+
+
+def test_a_frame_in_two_sets_is_refused(tiny_dataset, tmp_path):
+    split = make_split(tiny_dataset.keys, 0.25, seed=0)
+    with pytest.raises(ValueError, match="both train and test"):
+        train(tiny_config(), tiny_dataset, {**split, "test": split["train"][:1]}, tmp_path)

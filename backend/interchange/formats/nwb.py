@@ -19,6 +19,12 @@ One ``.nwb`` file plus the frames it refers to, in the layout ndx-pose 0.2+ desc
 sleap-io 0.9's own ``save_nwb`` is not used: its annotation writer needs opened video
 backends and stores their absolute paths, and its prediction writer expects SLEAP's
 own module naming; writing ndx-pose directly keeps the zip self-contained.
+
+:func:`save_predictions` writes one inference run (a single ``.nwb``, no video) the way
+SLEAP's prediction writer lays it out, so sleap-io's ``load_nwb`` reads it back:
+``processing/behavior/Skeletons`` and a module ``SLEAP_VIDEO_000_<video>`` holding one
+``PoseEstimation`` per track, ``track=<name>`` (untracked instance slots:
+``track=untracked<n>``), with a series per node on the rows where that animal was found.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+import warnings
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +44,7 @@ import pynwb  # noqa: F401
 from backend.interchange.data import HUMAN, MODEL, FormatError, ProjectData, frame_poses
 from backend.interchange.formats import register_writer
 from backend.interchange.formats._common import clean_relative, stem, unique
-from ml_worker.poses import ABSENT
+from ml_worker.poses import ABSENT, PoseArrays
 
 
 def _nwb_name(text: str) -> str:
@@ -236,3 +244,130 @@ def _save(data: ProjectData, dest: Path) -> None:
 
 
 register_writer("nwb", label="NWB (ndx-pose)", save=_save)
+
+
+@dataclass(frozen=True)
+class RunPredictions:
+    """One video's predictions for :func:`save_predictions`.
+
+    Attributes:
+        poses: the run's arrays, ``points (F, I, K, 2)`` with ``tracks (F, I)``.
+        frame_indices: ``(F,)`` video frame of each row.
+        nodes: K node names; edges: node-index pairs.
+        video_name, fps, width, height, frame_count: the video the poses are on.
+        scorer: who made them (the model version).
+    """
+
+    poses: PoseArrays
+    frame_indices: np.ndarray
+    nodes: list[str]
+    edges: list[tuple[int, int]]
+    video_name: str
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+    scorer: str
+
+
+def _columns(poses: PoseArrays) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(animal, rows, slots)``: each track on the rows where it was found, then each
+    untracked instance slot that holds someone (a track in two slots keeps the first)."""
+    found = np.isfinite(poses.points).all(-1).any(-1)  # (F, I)
+    out = []
+    for t, name in enumerate(poses.track_names):
+        cells = found & (poses.tracks == t)
+        rows = np.flatnonzero(cells.any(1))
+        if len(rows):
+            out.append((name, rows, cells[rows].argmax(1)))
+    for slot in range(poses.points.shape[1]):
+        rows = np.flatnonzero(found[:, slot] & (poses.tracks[:, slot] < 0))
+        if len(rows):
+            out.append((f"untracked{slot + 1}", rows, np.full(len(rows), slot)))
+    return out
+
+
+def _run_video(run: RunPredictions, fps: float):
+    """The video as an external-file ImageSeries: its name, relative to the .nwb file."""
+    from pynwb.image import ImageSeries
+
+    return ImageSeries(
+        name="video",
+        description=f"Video {run.video_name!r} (not included; place it beside the .nwb file)",
+        unit="NA",
+        format="external",
+        external_file=[Path(run.video_name).name],
+        starting_frame=[0],
+        dimension=[int(run.width), int(run.height)],
+        rate=fps,
+        num_samples=int(run.frame_count),
+    )
+
+
+def save_predictions(run: RunPredictions, dest: Path) -> Path:
+    """Write ``run`` as one ``.nwb`` file at ``dest``; returns ``dest``.
+
+    Timestamps are ``frame_index / fps`` (frame index = timestamp * fps); confidence
+    is the model's score of each point, NaN where the node was not found.
+    """
+    from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
+    from pynwb import NWBHDF5IO, NWBFile
+
+    if not 0 < len(run.nodes) <= 255:
+        raise FormatError("NWB (ndx-pose) skeletons hold 1 to 255 body parts.")
+    nwbfile = NWBFile(
+        session_description=f"PoseForge predictions on {run.video_name!r}",
+        identifier=uuid.uuid4().hex,
+        session_start_time=datetime.now(UTC),
+        source_script="PoseForge",
+        source_script_file_name="backend/interchange/formats/nwb.py",
+    )
+    edges = np.array(run.edges, dtype="uint8").reshape(-1, 2)
+    skeleton = Skeleton(name="skeleton", nodes=list(run.nodes), edges=edges)
+    nwbfile.create_processing_module(name="behavior", description="The skeleton").add(
+        Skeletons(skeletons=[skeleton])
+    )
+    module = nwbfile.create_processing_module(
+        name=_nwb_name(f"SLEAP_VIDEO_000_{Path(run.video_name).stem}"),
+        description=f"PoseForge predictions on {run.video_name!r} (SLEAP's module naming)",
+    )
+    fps = float(run.fps or 30.0)
+    video = _run_video(run, fps)
+    nwbfile.add_acquisition(video)
+    poses = run.poses
+    for animal, rows, slots in _columns(poses):
+        points, scores = poses.points[rows, slots], poses.scores[rows, slots]  # (R, K, 2), (R, K)
+        series: list[PoseEstimationSeries] = []
+        for k, node in enumerate(run.nodes):
+            series.append(
+                PoseEstimationSeries(
+                    name=_nwb_name(node),
+                    description=f"{node} of {animal} (model prediction)",
+                    data=points[:, k].astype(np.float64),
+                    unit="pixels",
+                    reference_frame="(0,0) is the top-left corner of the video frame",
+                    # Stored once per animal: the other nodes link to the first one's.
+                    timestamps=series[0] if series else run.frame_indices[rows] / fps,
+                    confidence=scores[:, k].astype(np.float64),
+                    confidence_definition="Model score of the point; NaN where not found",
+                )
+            )
+        with warnings.catch_warnings():  # original_videos is deprecated, sleap-io needs it
+            warnings.filterwarnings("ignore", "The 'original_videos'", DeprecationWarning)
+            pose = PoseEstimation(
+                name=_nwb_name(f"track={animal}"),  # as SLEAP names them
+                pose_estimation_series=series,
+                description=(
+                    f"{animal!r} in video {run.video_name!r}; timestamps are frame "
+                    f"index / {fps:g} fps (frame index = timestamp * {fps:g})."
+                ),
+                source_video=video,
+                original_videos=[run.video_name],
+                scorer=run.scorer,
+                source_software="PoseForge",
+                skeleton=skeleton,
+            )
+        module.add(pose)
+    with NWBHDF5IO(str(dest), mode="w") as io:
+        io.write(nwbfile)
+    return dest

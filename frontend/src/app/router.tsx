@@ -8,6 +8,7 @@ import { LabelingRoute } from './routes/LabelingRoute';
 import { LoginRoute } from './routes/LoginRoute';
 import { ProjectListRoute } from './routes/ProjectListRoute';
 import { ProjectRoute } from './routes/ProjectRoute';
+import { ProofreadRoute } from './routes/ProofreadRoute';
 import { ReviewRoute } from './routes/ReviewRoute';
 import { SkeletonEditorRoute } from './routes/SkeletonEditorRoute';
 import { SuggestionsRoute } from './routes/SuggestionsRoute';
@@ -30,6 +31,10 @@ export function AppRoutes() {
         <Route path="/projects/:projectId/review" element={<RequireAuth><ReviewRoute /></RequireAuth>} />
         <Route path="/projects/:projectId/skeleton" element={<RequireAuth><SkeletonEditorRoute /></RequireAuth>} />
         <Route path="/projects/:projectId/suggestions" element={<RequireAuth><SuggestionsRoute /></RequireAuth>} />
+        <Route
+          path="/projects/:projectId/runs/:runId/proofread"
+          element={<RequireAuth><ProofreadRoute /></RequireAuth>}
+        />
         <Route path="*" element={<p>Page not found.</p>} />
       </Route>
     </Routes>

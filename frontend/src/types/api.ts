@@ -94,6 +94,10 @@ export type TrainingJobCreate = Schema['TrainingJobCreateRequest'];
 export type ModelMetrics = Schema['ModelMetrics'];
 export type ModelVersionConfig = Schema['ModelVersionConfig'];
 export type ModelVersion = Schema['ModelVersion'];
+/** A project's pinned test set (frames no training run sees) and its pin request. */
+export type TestSet = Schema['TestSet'];
+export type TestFrame = Schema['TestFrame'];
+export type TestSetPin = Schema['TestSetPinRequest'];
 
 // --- import / export (backend/interchange) ---------------------------------------
 
@@ -134,6 +138,19 @@ export type PredictionRange = Schema['PredictionRange'];
 export type PredictedPoint = Schema['PredictionPoint'];
 /** GET /api/videos/{id}/predictions/{frame}/ */
 export type FramePrediction = Schema['FramePrediction'];
+/** GET /api/inference-runs/{id}/tracks/: rows per track, spots to check, locks, version. */
+export type TracksTimeline = Schema['TracksTimeline'];
+export type TrackRow = TracksTimeline['tracks'][number];
+export type SuspiciousSpot = TracksTimeline['suspicious'][number];
+export type TrackLockInfo = Schema['TrackLockInfo'];
+/** POST /api/inference-runs/{id}/tracks/edits/ (with `version`) → 201 TrackEditResponse; 409 when stale. */
+export type TrackEditRequest = Schema['TrackEditRequestRequest'];
+export type TrackEditOp = Schema['OpEnum'];
+export type TrackEditResponse = Schema['TrackEditResponse'];
+export type TrackEditInfo = Schema['TrackEditInfo'];
+export type TrackLockResponse = Schema['TrackLock'];
+export type TrackAcceptRequest = Schema['TrackAcceptRequestRequest'];
+export type TrackAcceptResult = Schema['TrackAccept'];
 export type SuggestionStatus = Schema['SuggestionStatusEnum'];
 /** Strategy names of the sub-scores and weights. */
 export type ALStrategy = keyof Schema['StrategyWeights'];

@@ -727,6 +727,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{project_id}/test-set/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A project's pinned test set: frames training never sees, scored on every new model. */
+        get: operations["projects_test_set_retrieve"];
+        put?: never;
+        /** @description A project's pinned test set: frames training never sees, scored on every new model. */
+        post: operations["projects_test_set_create"];
+        /** @description A project's pinned test set: frames training never sees, scored on every new model. */
+        delete: operations["projects_test_set_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/test-set/frames/{frame_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description Pin one labeled frame (PUT) or unpin it (DELETE). */
+        put: operations["projects_test_set_frames_update"];
+        post?: never;
+        /** @description Pin one labeled frame (PUT) or unpin it (DELETE). */
+        delete: operations["projects_test_set_frames_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{project_id}/training-jobs/": {
         parameters: {
             query?: never;
@@ -1208,6 +1245,8 @@ export interface components {
             before: components["schemas"]["Instance"][] | null;
             after: components["schemas"]["Instance"][] | null;
         };
+        /** @enum {string} */
+        IdentityEnum: "auto" | "on" | "off";
         /** @description A finished import's report (import_extras): videos/ files it added or skipped. */
         ImportResult: {
             videos_added?: string[];
@@ -1225,6 +1264,7 @@ export interface components {
             "dlc-csv"?: string;
             "dlc-h5"?: string;
             slp?: string;
+            nwb?: string;
             video?: string;
         };
         InferenceRun: {
@@ -1324,6 +1364,8 @@ export interface components {
                     ambiguity_ratio?: number | null;
                     stitch?: boolean;
                     min_tracklet_length?: number;
+                    identity?: boolean;
+                    identity_window?: number;
                 };
             };
         } & {
@@ -1481,8 +1523,8 @@ export interface components {
         /** @enum {string} */
         ModelKindEnum: "top_down" | "bottom_up";
         /**
-         * @description Held-out metrics (ml_worker.metrics.compute_metrics plus the run's totals); a value is
-         *     None with no labeled validation point. ``pck_<t>px`` exists per threshold, hence open.
+         * @description The validation frames' metrics, the run's totals and, when the project had a test
+         *     set, the test frames' metrics under ``test`` (frames this training never saw).
          */
         ModelMetrics: {
             /** Format: double */
@@ -1503,10 +1545,44 @@ export interface components {
             frame_keys?: string[];
             n_frames?: number;
             n_points?: number;
+            /**
+             * @description The pinned test frames' metrics. ``seen_by_parent_frames``: those test frames the
+             *     warm start's parent models trained or validated on (pinned after they were trained).
+             */
+            test?: {
+                /** Format: double */
+                rmse_px?: number | null;
+                /** Format: double */
+                mean_error_px?: number | null;
+                /** Format: double */
+                median_error_px?: number | null;
+                /** Format: double */
+                pck_2px?: number | null;
+                /** Format: double */
+                pck_5px?: number | null;
+                /** Format: double */
+                pck_10px?: number | null;
+                per_node_rmse_px?: {
+                    [key: string]: number | null;
+                };
+                frame_keys?: string[];
+                n_frames?: number;
+                n_points?: number;
+                seen_by_parent_frames?: string[];
+            };
             steps?: number;
             /** Format: double */
             train_seconds?: number;
             stop_reason?: string;
+            /** Format: double */
+            identity_accuracy?: number | null;
+            /** Format: double */
+            identity_top1_accuracy?: number | null;
+            /** Format: double */
+            identity_frame_accuracy?: number | null;
+            identity_matched_instances?: number;
+            identity_frames?: number;
+            identity_names?: string[];
         } & {
             [key: string]: unknown;
         };
@@ -1539,6 +1615,10 @@ export interface components {
                 /** @enum {string} */
                 model_kind?: "top_down" | "bottom_up";
                 max_instances?: number | null;
+                /** @enum {string} */
+                identity?: "auto" | "on" | "off";
+                /** Format: double */
+                identity_loss_weight?: number;
                 /** Format: double */
                 max_seconds?: number | null;
                 max_steps?: number;
@@ -1830,6 +1910,8 @@ export interface components {
                 ambiguity_ratio?: number | null;
                 stitch?: boolean;
                 min_tracklet_length?: number;
+                identity?: boolean;
+                identity_window?: number;
             };
         };
         /** @description A preset plus advanced settings, validated as the worker will (bounds, known keys). */
@@ -1926,6 +2008,10 @@ export interface components {
             diversity: number;
             /** Format: double */
             instance_count: number;
+            /** Format: double */
+            swap_candidate: number;
+            /** Format: double */
+            identity_disagreement: number;
         };
         SubmitRequest: {
             version?: number;
@@ -1985,8 +2071,29 @@ export interface components {
                 diversity: number;
                 /** Format: double */
                 instance_count: number;
+                /** Format: double */
+                swap_candidate: number;
+                /** Format: double */
+                identity_disagreement: number;
             };
             min_gap?: number;
+        };
+        TestFrame: {
+            /** @description The LabeledFrame id. */
+            id: number;
+            video: number;
+            frame_index: number;
+            status: string;
+        };
+        /** @description The pinned test set (testset.testset_to_dict) and how many labeled frames could be in it. */
+        TestSet: {
+            frames: components["schemas"]["TestFrame"][];
+            eligible_frames: number;
+        };
+        TestSetPinRequest: {
+            count: number;
+            /** @default 0 */
+            seed?: number;
         };
         Token: {
             token: string;
@@ -2121,6 +2228,8 @@ export interface components {
             ambiguity_ratio?: number | null;
             stitch?: boolean;
             min_tracklet_length?: number;
+            identity?: boolean;
+            identity_window?: number;
         };
         TracksTimeline: {
             version: number;
@@ -2156,6 +2265,9 @@ export interface components {
             seed?: number;
             model_kind?: components["schemas"]["ModelKindEnum"];
             max_instances?: number | null;
+            identity?: components["schemas"]["IdentityEnum"];
+            /** Format: double */
+            identity_loss_weight?: number;
             /** Format: double */
             max_seconds?: number | null;
             max_steps?: number;
@@ -2267,10 +2379,14 @@ export interface components {
             readonly balanced: components["schemas"]["TrainConfig"];
             readonly accurate: components["schemas"]["TrainConfig"];
         };
-        /** @description Frame keys per split; empty until the worker has made it. */
+        /**
+         * @description Frame keys per split; empty until the worker has made it. ``val`` picks the
+         *     checkpoint and stops early; ``test`` (the project's pinned test set) is only scored.
+         */
         TrainingSplit: {
             train?: string[];
             val?: string[];
+            test?: string[];
         };
         User: {
             readonly id: number;
@@ -3663,6 +3779,117 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Suggestion"][];
                 };
+            };
+        };
+    };
+    projects_test_set_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSet"];
+                };
+            };
+        };
+    };
+    projects_test_set_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestSetPinRequest"];
+                "multipart/form-data": components["schemas"]["TestSetPinRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TestSetPinRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSet"];
+                };
+            };
+        };
+    };
+    projects_test_set_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    projects_test_set_frames_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                frame_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSet"];
+                };
+            };
+        };
+    };
+    projects_test_set_frames_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                frame_id: number;
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -131,7 +131,8 @@ def test_settings_have_defaults_and_validate(client_for, project, alice, rita, b
     url = f"/api/projects/{project.id}/active-learning-settings/"
     body = client_for(bob).get(url).json()
     assert body["n_suggestions"] == 20 and set(body["weights"]) == {
-        "uncertainty", "disagreement", "temporal", "diversity", "instance_count"
+        "uncertainty", "disagreement", "temporal", "diversity", "instance_count",
+        "swap_candidate", "identity_disagreement",
     }  # fmt: skip
     assert client_for(bob).put(url, {"n_suggestions": 5}, format="json").status_code == 403
     response = client_for(rita).put(

@@ -35,7 +35,8 @@ def test_one_click_training_publishes_a_downloadable_model(
     job = _train(client, project, django_capture_on_commit_callbacks, preset="fast", advanced=TINY)
     assert job.status == "succeeded", job.error
     assert job.history and job.history[-1]["val_loss"] is not None
-    assert sorted(job.split) == ["train", "val"] and job.split["val"]
+    assert sorted(job.split) == ["test", "train", "val"] and job.split["val"]
+    assert job.split["test"] == [] and "test" not in job.model_version.metrics
     version = ModelVersion.objects.get(job=job)
     assert version.number == 1
     assert {"rmse_px", "pck_5px", "pck_10px", "per_node_rmse_px"} <= version.metrics.keys()

@@ -3,6 +3,7 @@ import { Link, useParams } from 'react-router-dom';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Loading } from '../../components/Loading';
 import { useAsync } from '../../lib/useAsync';
+import { TestSetPanel } from '../../features/models/components/TestSetPanel';
 import { getProject } from '../../features/projects/api/projects';
 import { AnimalsSettingsPanel } from '../../features/projects/components/AnimalsSettingsPanel';
 import { ReviewSettingsPanel } from '../../features/projects/components/ReviewSettingsPanel';
@@ -40,6 +41,7 @@ export function TeamRoute() {
       {role === 'owner' && <InvitePanel projectId={projectId} />}
       {role === 'owner' && <ReviewSettingsPanel project={project.data} />}
       {role === 'owner' && <AnimalsSettingsPanel project={project.data} />}
+      {role === 'owner' && <TestSetPanel projectId={projectId} videoName={videoName} />}
       <DashboardPanel dashboard={dashboard.data} error={dashboard.error} />
       {(role === 'owner' || role === 'reviewer') && videos.data && (
         <PickFramesPanel videos={videos.data} onFinished={onPicked} />

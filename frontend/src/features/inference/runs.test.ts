@@ -60,8 +60,8 @@ describe('run list helpers', () => {
   });
 
   it('orders exports and keeps unknown formats', () => {
-    const exports = { video: '/v', slp: '/s', 'dlc-csv': '/c', nwb: '/n' };
-    expect(runExports({ exports }).map((e) => e.fmt)).toEqual(['dlc-csv', 'slp', 'video', 'nwb']);
+    const exports = { xyz: '/x', video: '/v', nwb: '/n', slp: '/s', 'dlc-csv': '/c' };
+    expect(runExports({ exports }).map((e) => e.fmt)).toEqual(['dlc-csv', 'slp', 'video', 'nwb', 'xyz']);
     expect(runExports({ exports: {} })).toEqual([]);
   });
 

@@ -80,6 +80,7 @@ export const EXPORT_FORMATS: readonly { fmt: InferenceExportFormat; label: strin
   { fmt: 'dlc-h5', label: 'DeepLabCut H5' },
   { fmt: 'slp', label: 'SLEAP .slp' },
   { fmt: 'video', label: 'Labeled video (mp4)' },
+  { fmt: 'nwb', label: 'NWB (ndx-pose)' },
 ];
 
 /** The run's exports in display order (only the formats it offers). */

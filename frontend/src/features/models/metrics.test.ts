@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelMetrics, ModelVersion } from '../../types/api';
 import {
   betterIndex, compareMetricsFor, configDiff, evaluatedFrames, isMultiAnimalMetrics, flatten, formatMetric, formatPck, formatPx, formatSeconds, joinNodeErrors,
-  perNodeErrors, trainPresetOf,
+  perNodeErrors, trainPresetOf, evaluation, comparabilityWarning,
 } from './metrics';
 
 const version = (metrics: ModelVersion['metrics'], config: ModelVersion['config'] = {}) => ({ metrics, config });
@@ -125,5 +125,22 @@ describe('multi-animal metrics', () => {
       { node: 'snout', value: 2.5 },
       { node: 'tail', value: null },
     ]);
+  });
+});
+
+describe('evaluation', () => {
+  it('reports the test set when there is one, keeping the run totals', () => {
+    const m = { rmse_px: 2, steps: 10, test: { rmse_px: 5, n_frames: 3 } } as ModelMetrics;
+    expect(evaluation(m)).toEqual({ set: 'test', metrics: { rmse_px: 5, steps: 10, n_frames: 3, test: m.test } });
+    expect(evaluation({ rmse_px: 2 })).toEqual({ set: 'validation', metrics: { rmse_px: 2 } });
+    expect(evaluation(undefined).set).toBe('validation');
+  });
+
+  it('warns when two versions were not scored on the same frames', () => {
+    const test = (n: number, keys: string[]) => ({ number: n, metrics: { test: { rmse_px: 1, frame_keys: keys } } as ModelMetrics });
+    expect(comparabilityWarning(test(1, ['a', 'b']), test(2, ['b', 'a']))).toBeNull();
+    expect(comparabilityWarning(test(1, ['a']), test(2, ['c']))).toContain('different test sets');
+    expect(comparabilityWarning({ number: 3, metrics: { rmse_px: 1 } }, test(2, ['a']))).toContain('v2 is scored on the test set, v3 on');
+    expect(comparabilityWarning({ number: 3, metrics: {} }, { number: 4, metrics: {} })).toContain('validation');
   });
 });

@@ -1,6 +1,11 @@
 /**
  * Reading and comparing model-version metrics. Any metric may be missing or
  * null (no validation frames); those show as '–' and never "win" a comparison.
+ *
+ * A version's top-level metrics are its validation frames' (they also chose its
+ * checkpoint, so they flatter it); with a pinned test set the worker adds the
+ * test frames' metrics under `test`. The page reports the test figures when
+ * there are some and labels everything with the set it came from.
  */
 import type { ModelMetrics, ModelVersion, TrainPreset } from '../../types/api';
 
@@ -15,6 +20,8 @@ export interface MetricDef {
   format: (v: number) => string;
   /** Written only for multi-animal models: the row is left out when no version has it. */
   multi?: boolean;
+  /** Written only for models with identities: the row is left out when no version has it. */
+  identity?: boolean;
 }
 
 const px = (v: number) => `${v.toFixed(2)} px`;
@@ -35,20 +42,64 @@ export const COMPARE_METRICS: readonly MetricDef[] = [
   { key: 'pck', label: 'PCK, matched instances', better: 'higher', format: pct, multi: true },
   { key: 'missed_instances', label: 'Missed instances', better: 'lower', format: int, multi: true },
   { key: 'spurious_instances', label: 'Spurious instances', better: 'lower', format: int, multi: true },
+  { key: 'identity_accuracy', label: 'Identity accuracy, matched instances', better: 'higher', format: pct, identity: true },
+  { key: 'identity_frame_accuracy', label: 'Frames with every identity right', better: 'higher', format: pct, identity: true },
   { key: 'n_points', label: 'Evaluated points', better: null, format: int },
   { key: 'steps', label: 'Steps', better: null, format: int },
   { key: 'train_seconds', label: 'Train time', better: null, format: (v) => formatSeconds(v) },
 ];
+
+export type EvaluationSet = 'test' | 'validation';
+
+export interface Evaluation {
+  set: EvaluationSet;
+  /** The run's totals (steps, train time...) with the chosen set's figures over them. */
+  metrics: ModelMetrics | undefined;
+}
+
+/** The figures to report for a version: its test set's when it has one, else validation's. */
+export function evaluation(metrics: ModelMetrics | undefined): Evaluation {
+  const test: unknown = metrics?.test;
+  if (metrics && test && typeof test === 'object') return { set: 'test', metrics: { ...metrics, ...(test as ModelMetrics) } };
+  return { set: 'validation', metrics };
+}
+
+export const SET_LABEL: Record<EvaluationSet, string> = { test: 'Test', validation: 'Validation' };
+
+/** Test frames the version's warm-start parents had trained on (pinned after them): not unseen. */
+export function testFramesSeenByParent(metrics: ModelMetrics | undefined): number {
+  const seen: unknown = metrics?.test?.seen_by_parent_frames;
+  return Array.isArray(seen) ? seen.length : 0;
+}
+
+/** Why two versions' figures cannot be compared one to one, or null when they can. */
+export function comparabilityWarning(a: Pick<ModelVersion, 'number' | 'metrics'>, b: Pick<ModelVersion, 'number' | 'metrics'>): string | null {
+  const ea = evaluation(a.metrics);
+  const eb = evaluation(b.metrics);
+  if (ea.set !== eb.set) {
+    const [t, v] = ea.set === 'test' ? [a, b] : [b, a];
+    return `v${t.number} is scored on the test set, v${v.number} on its own validation frames: the figures are not comparable.`;
+  }
+  if (ea.set === 'validation') return 'Both are scored on their own validation frames, which also picked their checkpoints; pin a test set for a fair comparison.';
+  const keys = (m: ModelMetrics | undefined) => JSON.stringify([...(Array.isArray(m?.frame_keys) ? m.frame_keys : [])].sort());
+  return keys(ea.metrics) === keys(eb.metrics) ? null : 'The two versions were scored on different test sets.';
+}
 
 /** Whether a version was evaluated as a multi-animal model (OKS-matched metrics). */
 export function isMultiAnimalMetrics(metrics: ModelMetrics | undefined): boolean {
   return metrics !== undefined && metrics !== null && 'map_oks' in metrics;
 }
 
-/** The comparison rows for these versions: the multi-animal ones only when one of them has them. */
+/** Whether a version's model tells the animals apart (per-frame identity accuracy, issue #15). */
+export function isIdentityMetrics(metrics: ModelMetrics | undefined): boolean {
+  return metrics !== undefined && metrics !== null && 'identity_accuracy' in metrics;
+}
+
+/** The comparison rows for these versions: the multi-animal (identity) ones only when one of them has them. */
 export function compareMetricsFor(versions: readonly Pick<ModelVersion, 'metrics'>[]): readonly MetricDef[] {
   const multi = versions.some((v) => isMultiAnimalMetrics(v.metrics));
-  return COMPARE_METRICS.filter((m) => multi || !m.multi).map((m) =>
+  const identity = versions.some((v) => isIdentityMetrics(v.metrics));
+  return COMPARE_METRICS.filter((m) => (multi || !m.multi) && (identity || !m.identity)).map((m) =>
     m.key === 'pck' ? { ...m, label: `PCK@${pckThreshold(versions)}px, matched instances` } : m,
   );
 }
@@ -100,10 +151,12 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
  * Per-node RMSE as a list in skeleton order. Accepts a name → value map, a
  * list of numbers (named by `config.node_names`), of [name, value] pairs or of
  * {node|name, rmse_px|value} objects. Multi-animal models write `per_node`
- * (name → {rmse_px, pck}), read when `per_node_rmse_px` is absent.
+ * (name → {rmse_px, pck}), read when `per_node_rmse_px` is absent. The test
+ * set's errors when the version has one (see `evaluation`).
  */
 export function perNodeErrors(version: Pick<ModelVersion, 'metrics' | 'config'>): NodeError[] {
-  const raw: unknown = version.metrics?.per_node_rmse_px ?? version.metrics?.per_node;
+  const metrics = evaluation(version.metrics).metrics;
+  const raw: unknown = metrics?.per_node_rmse_px ?? metrics?.per_node;
   const names = Array.isArray(version.config?.node_names) ? version.config.node_names : [];
   if (Array.isArray(raw)) {
     return raw.map((item: unknown, i): NodeError => {
@@ -132,7 +185,7 @@ export function joinNodeErrors(a: NodeError[], b: NodeError[]): { node: string; 
   return order.map((node) => ({ node, a: find(a, node), b: find(b, node) }));
 }
 
-/** Number of evaluated (validation) frames, from `frames`, `frame_keys` or `n_frames`. */
+/** Number of evaluated frames, from `frames`, `frame_keys` or `n_frames` (pass `evaluation(...).metrics`). */
 export function evaluatedFrames(metrics: ModelMetrics | undefined): number | undefined {
   if (Array.isArray(metrics?.frames)) return metrics.frames.length;
   if (Array.isArray(metrics?.frame_keys)) return metrics.frame_keys.length;

@@ -10,6 +10,7 @@ import {
   meanScore,
   sortSuggestions,
   subscoreBars,
+  trackingLabels,
   validateSettings,
   weightShares,
 } from './logic';
@@ -25,6 +26,14 @@ describe('suggestion ordering and sub-scores', () => {
       { name: 'temporal', value: 0.5 },
       { name: 'diversity', value: 0.2 },
       { name: 'extra', value: 0 },
+    ]);
+  });
+
+  it('labels the reasons that fix tracking only where their sub-score is above 0', () => {
+    expect(trackingLabels({ uncertainty: 0.9, swap_candidate: 0, identity_disagreement: 0 })).toEqual([]);
+    expect(trackingLabels({ swap_candidate: 1, identity_disagreement: 0.45 }).map((t) => t.label)).toEqual([
+      'Swap candidate',
+      'Identity disagreement',
     ]);
   });
 });
@@ -89,8 +98,9 @@ describe('assignableUsers', () => {
 });
 
 describe('active-learning settings', () => {
-  const ok = { weights: { uncertainty: 1, disagreement: 0, temporal: 2, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10 };
-  const none = { uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0, instance_count: 0 };
+  const off = { swap_candidate: 0, identity_disagreement: 0 };
+  const ok = { weights: { uncertainty: 1, disagreement: 0, temporal: 2, diversity: 1, instance_count: 0, ...off }, n_suggestions: 20, min_gap: 10 };
+  const none = { uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0, instance_count: 0, ...off };
   it('accepts valid settings and explains invalid ones', () => {
     expect(validateSettings(ok)).toBeNull();
     expect(validateSettings({ ...ok, weights: none })).toMatch(/above 0/);
@@ -101,10 +111,11 @@ describe('active-learning settings', () => {
     expect(validateSettings({ ...ok, min_gap: 1.5 })).toMatch(/gap/);
   });
   it('shows weights as shares', () => {
-    expect(weightShares(ok.weights)).toEqual({ uncertainty: 25, disagreement: 0, temporal: 50, diversity: 25, instance_count: 0 });
+    expect(weightShares(ok.weights)).toEqual({ uncertainty: 25, disagreement: 0, temporal: 50, diversity: 25, instance_count: 0, ...off });
     expect(weightShares({ ...ok.weights, instance_count: 4 })).toEqual({
-      uncertainty: 13, disagreement: 0, temporal: 25, diversity: 13, instance_count: 50,
+      uncertainty: 13, disagreement: 0, temporal: 25, diversity: 13, instance_count: 50, ...off,
     });
+    expect(weightShares({ ...ok.weights, swap_candidate: 4 })).toMatchObject({ swap_candidate: 50, identity_disagreement: 0 });
     expect(weightShares({})).toEqual(none);
   });
 });

@@ -1,7 +1,9 @@
 /** Pure helpers of the suggestions page: ordering, sub-scores, predicted animals, who may be assigned, AL settings. */
 import type { ActiveLearningSettings, ALStrategy, Member, PredictedPoint, PredictionRange, Role, Suggestion } from '../../types/api';
 
-export const STRATEGIES: readonly ALStrategy[] = ['uncertainty', 'disagreement', 'temporal', 'diversity', 'instance_count'];
+export const STRATEGIES: readonly ALStrategy[] = [
+  'uncertainty', 'disagreement', 'temporal', 'diversity', 'instance_count', 'swap_candidate', 'identity_disagreement',
+];
 
 /** What each strategy means, for tooltips and the settings panel. */
 export const STRATEGY_HELP: Record<ALStrategy, string> = {
@@ -10,7 +12,20 @@ export const STRATEGY_HELP: Record<ALStrategy, string> = {
   temporal: 'implausible jump between neighbouring frames',
   diversity: 'unlike the frames labeled so far',
   instance_count: 'number of animals differs from the neighbouring frames or the expected count',
+  swap_candidate: 'two tracks come close and separate: identities may switch (ranked first)',
+  identity_disagreement: 'the identity model prefers another track, or barely decides (ranked first)',
 };
+
+/** Labels of the reasons that fix tracking; the backend ranks these frames first. */
+const TRACKING_LABELS: readonly [ALStrategy, string][] = [
+  ['swap_candidate', 'Swap candidate'],
+  ['identity_disagreement', 'Identity disagreement'],
+];
+
+/** The tracking reasons a suggestion was picked for (their sub-score is above 0 only then). */
+export function trackingLabels(subscores: Suggestion['subscores']): { key: ALStrategy; label: string }[] {
+  return TRACKING_LABELS.filter(([k]) => (subscores[k] ?? 0) > 0).map(([key, label]) => ({ key, label }));
+}
 
 /** Highest score first; ties by id (the backend's order). */
 export function sortSuggestions<S extends Pick<Suggestion, 'id' | 'score'>>(rows: readonly S[]): S[] {

@@ -159,6 +159,11 @@ export function RunRow({
             ))}
           </div>
           <div className="run-actions">
+            {(tracking || run.tracking) && (
+              <a className="button-link" href={`/projects/${run.project}/runs/${run.id}/proofread`} data-testid={`proofread-${run.id}`}>
+                Proofread tracks
+              </a>
+            )}
             {videoUrl && (
               <button
                 type="button"

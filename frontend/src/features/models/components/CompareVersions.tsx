@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import type { ModelVersion } from '../../../types/api';
 import {
-  betterIndex, compareMetricsFor, configDiff, DASH, formatMetric, joinNodeErrors, metricNumber, perNodeErrors,
+  betterIndex, comparabilityWarning, compareMetricsFor, configDiff, DASH, evaluation, formatMetric, joinNodeErrors,
+  metricNumber, perNodeErrors, SET_LABEL,
 } from '../metrics';
 import { PerNodeChart } from './PerNodeChart';
 
@@ -39,6 +40,9 @@ export function CompareVersions({ versions, aId, bId, onChange }: Props) {
   const nodes = useMemo(() => (a && b ? joinNodeErrors(perNodeErrors(a), perNodeErrors(b)) : []), [a, b]);
   const diff = useMemo(() => (a && b ? configDiff(a.config, b.config) : []), [a, b]);
   const rows = useMemo(() => nodes.map((n) => ({ label: n.node, values: [n.a, n.b] })), [nodes]);
+  const ea = evaluation(a?.metrics);
+  const eb = evaluation(b?.metrics);
+  const warning = a && b ? comparabilityWarning(a, b) : null;
 
   return (
     <div className="compare" data-testid="compare-versions">
@@ -49,22 +53,31 @@ export function CompareVersions({ versions, aId, bId, onChange }: Props) {
       </div>
       {a && b ? (
         <>
+          {warning && (
+            <p className="muted small" data-testid="compare-warning">
+              {warning}
+            </p>
+          )}
           <table className="compare-table" data-testid="compare-metrics">
             <thead>
               <tr>
                 <th>Metric</th>
-                <th>v{a.number}</th>
-                <th>v{b.number}</th>
+                <th>
+                  v{a.number} <span className="muted small">({SET_LABEL[ea.set]})</span>
+                </th>
+                <th>
+                  v{b.number} <span className="muted small">({SET_LABEL[eb.set]})</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {compareMetricsFor([a, b]).map((m) => {
-                const win = betterIndex(metricNumber(a.metrics, m.key), metricNumber(b.metrics, m.key), m.better);
+                const win = betterIndex(metricNumber(ea.metrics, m.key), metricNumber(eb.metrics, m.key), m.better);
                 return (
                   <tr key={m.key} data-metric={m.key}>
                     <td>{m.label}</td>
-                    <td className={cls(win, 0)}>{formatMetric(a.metrics, m.key, m.format)}</td>
-                    <td className={cls(win, 1)}>{formatMetric(b.metrics, m.key, m.format)}</td>
+                    <td className={cls(win, 0)}>{formatMetric(ea.metrics, m.key, m.format)}</td>
+                    <td className={cls(win, 1)}>{formatMetric(eb.metrics, m.key, m.format)}</td>
                   </tr>
                 );
               })}

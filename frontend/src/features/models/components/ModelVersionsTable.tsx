@@ -1,5 +1,9 @@
 import type { ModelVersion } from '../../../types/api';
-import { DASH, evaluatedFrames, formatPck, formatPx, formatSeconds, isMultiAnimalMetrics, metricNumber } from '../metrics';
+import {
+  type EvaluationSet,
+  DASH, evaluatedFrames, evaluation, formatPck, formatPx, formatSeconds, isIdentityMetrics, isMultiAnimalMetrics, metricNumber,
+  SET_LABEL, testFramesSeenByParent,
+} from '../metrics';
 
 interface Props {
   versions: readonly ModelVersion[];
@@ -15,7 +19,15 @@ const dateTime = (iso: string) => {
   return Number.isNaN(d.getTime()) ? DASH : d.toLocaleString();
 };
 
-/** Model versions, newest first, with metrics, download and warm-start actions. */
+/** "Test (23)", "Validation (17)"; a dash when nothing was scored (no held-out frames). */
+const scoredOn = (set: EvaluationSet, frames: number | undefined) =>
+  frames === undefined ? DASH : `${SET_LABEL[set]} (${frames})`;
+
+/**
+ * Model versions, newest first, with metrics, download and warm-start actions. The
+ * figures are the test set's when a version has one, else its validation frames'
+ * ("Scored on" says which); with any test figures the validation RMSE gets a column too.
+ */
 export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom, trainDisabled }: Props) {
   if (versions.length === 0) {
     return (
@@ -27,7 +39,11 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
   const numberOf = (id: number | null) => versions.find((v) => v.id === id)?.number;
   // Multi-animal models add detection quality (OKS) and instance counts; single-animal tables stay as they were.
   const multi = versions.some((v) => isMultiAnimalMetrics(v.metrics));
-  const count = (v: ModelVersion, key: string) => metricNumber(v.metrics, key) ?? DASH;
+  const anyTest = versions.some((v) => evaluation(v.metrics).set === 'test');
+  const shown = (v: ModelVersion) => evaluation(v.metrics).metrics;
+  const count = (v: ModelVersion, key: string) => metricNumber(shown(v), key) ?? DASH;
+  // Models with identities (named tracks) add how often they name the animals right.
+  const identity = versions.some((v) => isIdentityMetrics(shown(v)));
   // The wrapper scrolls sideways on a narrow card instead of the table spilling out of it.
   return (
     <div className="table-scroll">
@@ -38,14 +54,19 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
             <th>Version</th>
             <th>Created</th>
             <th>Parent</th>
-            <th title="Root-mean-square keypoint error on the validation frames">RMSE</th>
+            <th title="Root-mean-square keypoint error on the frames in “Scored on”">RMSE</th>
             <th title="Share of points within 5 px">PCK@5</th>
             <th title="Share of points within 10 px">PCK@10</th>
             {multi && <th title="COCO mean average precision over OKS thresholds 0.5–0.95">mAP (OKS)</th>}
             {multi && <th title="COCO mean average recall over OKS thresholds">mAR (OKS)</th>}
             {multi && <th title="PCK on instances matched to a label (Hungarian on OKS)">PCK matched</th>}
             {multi && <th title="Labeled animals no prediction matched / predictions that matched no label">Missed / spurious</th>}
-            <th>Val frames</th>
+            {identity && <th title="Share of matched animals given their labeled identity (track name)">Identity</th>}
+            {identity && <th title="Share of frames where every labeled animal got its identity">Identity, frames</th>}
+            <th title="Test: the project’s pinned test frames, never trained on. Validation: the frames that also chose the checkpoint.">
+              Scored on
+            </th>
+            {anyTest && <th title="RMSE on the validation frames that chose the checkpoint">Val RMSE</th>}
             <th>Train time</th>
             <th>Stop reason</th>
             <th></th>
@@ -54,6 +75,7 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
         <tbody>
           {versions.map((v) => {
             const parent = v.parent == null ? undefined : numberOf(v.parent);
+            const scored = evaluation(v.metrics);
             return (
               <tr key={v.id} data-testid={`model-version-${v.number}`} className={v.id === selectedId ? 'selected' : undefined}>
                 <td>
@@ -70,18 +92,32 @@ export function ModelVersionsTable({ versions, selectedId, onSelect, onTrainFrom
                 </td>
                 <td className="small">{dateTime(v.created_at)}</td>
                 <td>{v.parent == null ? DASH : parent !== undefined ? `v${parent}` : `#${v.parent}`}</td>
-                <td>{formatPx(metricNumber(v.metrics, 'rmse_px'))}</td>
-                <td>{formatPck(metricNumber(v.metrics, 'pck_5px'))}</td>
-                <td>{formatPck(metricNumber(v.metrics, 'pck_10px'))}</td>
-                {multi && <td data-testid={`map-oks-${v.number}`}>{formatPck(metricNumber(v.metrics, 'map_oks'))}</td>}
-                {multi && <td>{formatPck(metricNumber(v.metrics, 'mar_oks'))}</td>}
-                {multi && <td>{formatPck(metricNumber(v.metrics, 'pck'))}</td>}
+                <td data-testid={`rmse-${v.number}`}>{formatPx(metricNumber(scored.metrics, 'rmse_px'))}</td>
+                <td>{formatPck(metricNumber(scored.metrics, 'pck_5px'))}</td>
+                <td>{formatPck(metricNumber(scored.metrics, 'pck_10px'))}</td>
+                {multi && <td data-testid={`map-oks-${v.number}`}>{formatPck(metricNumber(scored.metrics, 'map_oks'))}</td>}
+                {multi && <td>{formatPck(metricNumber(scored.metrics, 'mar_oks'))}</td>}
+                {multi && <td>{formatPck(metricNumber(scored.metrics, 'pck'))}</td>}
                 {multi && (
                   <td data-testid={`missed-spurious-${v.number}`}>
                     {count(v, 'missed_instances')} / {count(v, 'spurious_instances')}
                   </td>
                 )}
-                <td>{evaluatedFrames(v.metrics) ?? DASH}</td>
+                {identity && <td data-testid={`identity-${v.number}`}>{formatPck(metricNumber(scored.metrics, 'identity_accuracy'))}</td>}
+                {identity && <td>{formatPck(metricNumber(scored.metrics, 'identity_frame_accuracy'))}</td>}
+                <td data-testid={`scored-on-${v.number}`}>
+                  {scoredOn(scored.set, evaluatedFrames(scored.metrics))}
+                  {testFramesSeenByParent(v.metrics) > 0 && (
+                    <span
+                      className="muted small"
+                      title="Warm-started from a model that trained on these frames before they were pinned: the test figures flatter it."
+                    >
+                      {' '}
+                      ({testFramesSeenByParent(v.metrics)} seen by a parent model)
+                    </span>
+                  )}
+                </td>
+                {anyTest && <td data-testid={`val-rmse-${v.number}`}>{formatPx(metricNumber(v.metrics, 'rmse_px'))}</td>}
                 <td>{formatSeconds(metricNumber(v.metrics, 'train_seconds'))}</td>
                 <td>{typeof v.metrics?.stop_reason === 'string' ? v.metrics.stop_reason.replace(/_/g, ' ') : DASH}</td>
                 <td className="actions">

@@ -24,6 +24,11 @@ const v2: ModelVersion = {
   metrics: { steps: 50, train_seconds: 20, stop_reason: 'completed' },
   config: config('accurate', 8),
 };
+/** Trained with a pinned test set: the worker adds the test frames' metrics under `test`. */
+const tested = (v: ModelVersion, id: number, number: number, rmse: number, frames: string[]): ModelVersion => ({
+  ...v, id, number,
+  metrics: { ...v.metrics, test: { rmse_px: rmse, pck_5px: 0.5, pck_10px: 0.8, per_node_rmse_px: { snout: 9, tail: 7 }, frame_keys: frames, n_frames: frames.length } },
+});
 const v3: ModelVersion = {
   ...v1, id: 13, number: 3, parent: 12, download_url: '/api/model-versions/13/download/',
   metrics: { ...v1.metrics, rmse_px: 2.5, pck_5px: 0.8, per_node_rmse_px: { snout: 2, tail: 6 } },
@@ -62,7 +67,7 @@ describe('ModelsSection', () => {
     const rows = $('model-versions')!.querySelectorAll('tbody tr');
     expect([...rows].map((r) => r.getAttribute('data-testid'))).toEqual(['model-version-3', 'model-version-2', 'model-version-1']);
     const cells = (n: number) => [...$(`model-version-${n}`)!.querySelectorAll('td')].map((td) => td.textContent);
-    expect(cells(1).slice(1, 10)).toEqual(['v1', expect.any(String), '–', '4.20 px', '60.0%', '90.0%', '2', '2 min 10 s', 'time budget']);
+    expect(cells(1).slice(1, 10)).toEqual(['v1', expect.any(String), '–', '4.20 px', '60.0%', '90.0%', 'Validation (2)', '2 min 10 s', 'time budget']);
     expect(cells(2).slice(3, 8)).toEqual(['v1', '–', '–', '–', '–']);
     expect($('download-1')!.getAttribute('href')).toBe('/api/model-versions/11/download/');
     expect($('download-1')!.hasAttribute('download')).toBe(true);
@@ -100,5 +105,34 @@ describe('ModelsSection', () => {
     await choose('compare-b', '12');
     expect($('compare-config')!.textContent).toContain('train_config.preset');
     expect(metric('rmse_px').map((td) => td.textContent)).toEqual(['RMSE', '4.20 px', '–']);
+  });
+
+  it('reports test figures when a version has a test set and says which set each figure is from', async () => {
+    const v4 = tested(v1, 14, 4, 6.5, ['t1', 't2', 't3']);
+    await mount([v4, v3]);
+    expect($('rmse-4')!.textContent).toBe('6.50 px');
+    expect($('scored-on-4')!.textContent).toBe('Test (3)');
+    expect($('val-rmse-4')!.textContent).toBe('4.20 px');
+    expect($('scored-on-3')!.textContent).toBe('Validation (2)');
+    expect(container.textContent).toContain('Per-node error of v4 (test set)');
+    expect([...$('per-node-chart')!.querySelectorAll('g[data-node]')].map((g) => g.getAttribute('data-node'))).toEqual(['snout', 'tail']);
+    await choose('compare-a', '14');
+    await choose('compare-b', '13');
+    const rmse = [...$('compare-versions')!.querySelectorAll('tr[data-metric="rmse_px"] td')].map((td) => td.textContent);
+    expect(rmse).toEqual(['RMSE', '6.50 px', '2.50 px']);
+    expect($('compare-warning')!.textContent).toContain('v4 is scored on the test set, v3 on its own validation frames');
+  });
+
+  it('says when a warm start had already trained on some test frames', async () => {
+    const base = tested(v1, 16, 6, 3, ['t1', 't2']);
+    const child = { ...base, metrics: { ...base.metrics, test: { ...base.metrics.test, seen_by_parent_frames: ['t2'] } } };
+    await mount([child]);
+    expect($('scored-on-6')!.textContent).toBe('Test (2) (1 seen by a parent model)');
+  });
+
+  it('compares two versions on the same test set without a warning', async () => {
+    await mount([tested(v3, 15, 5, 3, ['t1', 't2']), tested(v1, 14, 4, 4, ['t2', 't1'])]);
+    expect($('compare-warning')).toBeNull();
+    expect([...$('compare-versions')!.querySelectorAll('tr[data-metric="rmse_px"] td')].map((td) => td.className)).toEqual(['', '', 'better']);
   });
 });

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import { Loading } from '../../../components/Loading';
 import type { ModelVersion } from '../../../types/api';
-import { perNodeErrors } from '../metrics';
+import { evaluation, perNodeErrors } from '../metrics';
 import { CompareVersions } from './CompareVersions';
 import { ModelVersionsTable } from './ModelVersionsTable';
 import { PerNodeChart } from './PerNodeChart';
@@ -43,7 +43,10 @@ export function ModelsSection({ versions, error, onTrainFrom, trainDisabled }: P
       )}
       {selected && (
         <div className="per-node">
-          <h3>Per-node error of v{selected.number}</h3>
+          <h3>
+            Per-node error of v{selected.number}{' '}
+            <span className="muted small">({evaluation(selected.metrics).set === 'test' ? 'test set' : 'validation frames'})</span>
+          </h3>
           <PerNodeChart rows={rows} series={[{ name: `v${selected.number}`, className: 'series-a' }]} />
         </div>
       )}

@@ -4,7 +4,7 @@ import { errorMessage } from '../../../lib/api';
 import { useAsync } from '../../../lib/useAsync';
 import type { Skeleton, Suggestion, SuggestionAccept, Track } from '../../../types/api';
 import { getRunFrame } from '../api/suggestions';
-import { acceptBody, animalStyles, defaultChoice, frameAnimals, meanScore, type PredictedAnimal } from '../logic';
+import { acceptBody, animalStyles, defaultChoice, frameAnimals, meanScore, STRATEGY_HELP, trackingLabels, type PredictedAnimal } from '../logic';
 import { PoseOverlay } from './PoseOverlay';
 import { SubscoreBars } from './SubscoreBars';
 
@@ -77,6 +77,11 @@ export function SuggestionCard(props: Props) {
           {confidence != null && <> · mean confidence {confidence.toFixed(2)}</>}
           {prediction.error != null && <> · prediction unavailable ({errorMessage(prediction.error)})</>}
         </p>
+        {trackingLabels(s.subscores).map((t) => (
+          <span key={t.key} className="badge tracking-reason" title={STRATEGY_HELP[t.key]} data-testid={`suggestion-${t.key}-${s.id}`}>
+            {t.label}
+          </span>
+        ))}
         <SubscoreBars subscores={s.subscores} testId={`suggestion-subscores-${s.id}`} />
         <ul className="reasons" data-testid={`suggestion-reasons-${s.id}`}>
           {s.reasons.map((r, i) => (

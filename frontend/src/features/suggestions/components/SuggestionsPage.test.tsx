@@ -115,6 +115,18 @@ async function mount(role: Role, me = 'alice', maxInstances: number | null = nul
 }
 
 describe('SuggestionsPage', () => {
+  it('labels a suggestion picked to fix tracking', async () => {
+    rows[2] = suggestion({
+      id: 3, frame_index: 30, score: 0.95, subscores: { uncertainty: 0.1, swap_candidate: 1 },
+      reasons: ['mouse-a and mouse-b come close and separate: identities may switch here'],
+    });
+    await mount('owner');
+    expect(cards()[0]!.dataset.testid).toBe('suggestion-3');
+    expect($('suggestion-swap_candidate-3')!.textContent).toBe('Swap candidate');
+    expect($('suggestion-identity_disagreement-3')).toBeNull();
+    expect($('suggestion-swap_candidate-2')).toBeNull();
+  });
+
   it('lists suggestions by score with the frame, predicted skeleton, sub-scores and reasons', async () => {
     await mount('owner');
     expect(cards().map((c) => c.dataset.testid)).toEqual(['suggestion-2', 'suggestion-3', 'suggestion-1']);

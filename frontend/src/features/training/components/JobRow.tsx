@@ -85,7 +85,8 @@ export function JobRow({ job, canCancel, onCancel, selected, onSelect, versionLa
           {(job.split.val?.length ?? 0) > 0 && (
             <span className="muted">
               {' '}
-              ({job.split.train?.length ?? 0} train / {job.split.val?.length ?? 0} val)
+              ({job.split.train?.length ?? 0} train / {job.split.val?.length ?? 0} val
+              {(job.split.test?.length ?? 0) > 0 && ` / ${job.split.test?.length} test`})
             </span>
           )}
         </dd>
