@@ -3,6 +3,21 @@
 Usage (from the repository root)::
 
     python bench/active_learning.py --seconds 30 --seeds 2
+    # smoke run: small pools, two rounds, two arms, results elsewhere
+    python bench/active_learning.py --pools centered-pair --arms default,pose_outlier \
+        --seconds 10 --seeds 1 --max-labels 20 --max-pool 60 --out /tmp/al-smoke
+
+Pools (``--pools``, see ``bench/al_pools.py``): ``openfield`` (the 116 labeled
+frames), ``centered-pair`` (SLEAP's predictions on the 1,100-frame two-fly video
+as reference labels, one crop per fly) and ``openfield-video`` (the open-field
+video labeled by a reference model trained on all labeled frames).
+
+Arms (``--arms``): ``random``, ``default`` (every sub-score at its default weight,
+as the app ranks: :func:`ml_worker.inference_run.rank`, with TTA and the
+MC-dropout committee on its shortlist and the pose model fitted on the labels so
+far) and one arm per signal alone (``uncertainty``, ``disagreement``,
+``ensemble_disagreement``, ``pose_outlier``, ``diversity``, ``temporal``): the
+ablation that says which signal earns its place.
 
 Protocol on the DLC open-field labels (116 frames): a fixed, seeded test set
 of 30 frames (``bench/results/active_learning_split.json``); the rest is the
@@ -22,8 +37,13 @@ records which frames trained and validated every round (``rounds``):
   so they get non-adjacent frame indices and the temporal term is neutral);
 - ``random``: 10 uniform random pool frames.
 
-Test RMSE (px) per round goes to ``bench/results/active_learning.json`` and the
-curve to ``bench/results/active_learning.png`` (drawn with Pillow).
+Test RMSE (px) per round goes to ``bench/results/active_learning.json``, one
+object per pool with today's keys for the ``default`` arm against ``random``
+(``rounds``, ``strategy_rmse``, ``random_rmse``, ``per_seed``,
+``rmse_sd_over_seeds``, ``labels_to_match_random_final``), ``signals`` (every
+arm's curve, per-seed values, SD, labels to match random's final error and the
+verdict of ``bench/al_curves.py``) and its settings; the curves go to
+``bench/results/active_learning_<pool>.png`` (drawn with Pillow).
 """
 
 from __future__ import annotations
@@ -45,7 +65,16 @@ from PIL import Image, ImageDraw
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ml_worker.active_learning import rank_frames, tta_predictions  # noqa: E402
+from bench.al_curves import arm_summary, labels_to_match, verdict  # noqa: E402
+from bench.al_pools import (  # noqa: E402
+    POOLS,
+    Pool,
+    centered_pair,
+    openfield,
+    openfield_video,
+    smoke_replace,
+)
+from ml_worker.active_learning import DEFAULT_WEIGHTS  # noqa: E402
 from ml_worker.artifacts import ModelArtifact, predict_frames  # noqa: E402
 from ml_worker.config import preset  # noqa: E402
 from ml_worker.dataset import PoseDataset, load_dlc_labeled_folder, make_split  # noqa: E402
@@ -105,51 +134,59 @@ def test_rmse(artifact: ModelArtifact, ds: PoseDataset, test: list[str]) -> floa
     return float("inf") if rmse is None else float(rmse)
 
 
-def predict_pool(artifact: ModelArtifact, ds: PoseDataset, keys: list[str]) -> VideoPredictions:
-    """Predictions with bottleneck features for ``keys``; row i has frame index 1000 * i."""
+# Each arm's weights (None: random picking). "default" is the app's default ranking.
+SIGNALS = ("uncertainty", "disagreement", "ensemble_disagreement", "pose_outlier", "diversity",
+           "temporal")  # fmt: skip
+ARMS: dict[str, dict[str, float] | None] = {
+    "random": None,
+    "default": dict(DEFAULT_WEIGHTS),
+    **{name: {name: 1.0} for name in SIGNALS},
+}
+DEFAULT_ARMS = ("random", "default", "uncertainty", "disagreement", "ensemble_disagreement",
+                "pose_outlier", "diversity")  # fmt: skip
+
+
+def predict_pool(artifact: ModelArtifact, pool: Pool, keys: list[str]) -> VideoPredictions:
+    """Predictions with bottleneck features for ``keys`` (sorted by ``pool.frame_index``),
+    in frame pixels (crop points moved by the crop's origin)."""
     module = artifact.build_module()
     feats: list[torch.Tensor] = []
     hook = module.instance.bottleneck.register_forward_hook(
         lambda _m, _i, out: feats.append(out.mean(dim=(2, 3)))
     )
-    frames = np.stack([ds.subset([k]).samples[0].image for k in keys])
+    frames = np.stack([pool.image(k) for k in keys])
     points, scores, anchors = [], [], []
     with torch.inference_mode():
         for i in range(0, len(frames), 16):
             p, s, _, a = module(torch.from_numpy(frames[i : i + 16]))
             points.append(p.numpy()), scores.append(s.numpy()), anchors.append(a.numpy())
     hook.remove()
+    shift = np.array([pool.origin.get(k, (0.0, 0.0)) for k in keys], np.float32)
     h, w = frames.shape[1:3]
+    index = np.array([pool.frame_index[k] for k in keys])
     return VideoPredictions(
-        np.concatenate(points), np.concatenate(scores), np.concatenate(anchors),
-        torch.cat(feats).numpy().astype(np.float16), fps=1.0, frame_count=len(keys) * 1000,
-        width=w, height=h, frame_indices=np.arange(len(keys)) * 1000,
-        node_names=list(ds.node_names),
+        np.concatenate(points) + shift[:, None, None], np.concatenate(scores),
+        np.concatenate(anchors) + shift[:, None], torch.cat(feats).numpy().astype(np.float16),
+        fps=1.0, frame_count=int(index.max()) + 1, width=w, height=h, frame_indices=index,
+        node_names=list(pool.dataset.node_names),
     )  # fmt: skip
 
 
-def choose(artifact: ModelArtifact, ds: PoseDataset, labeled: list[str], pool: list[str],
-           n: int) -> list[str]:  # fmt: skip
-    """The default strategy: rank_frames over the unlabeled pool, labeled frames excluded."""
-    keys = labeled + pool
-    preds = predict_pool(artifact, ds, keys)
-    pool_frames = np.stack([ds.subset([k]).samples[0].image for k in pool])
-    tta = tta_predictions(artifact, pool_frames)
-    spread = np.concatenate([np.zeros(len(labeled)), tta.spread])
-    picks = rank_frames(preds, n=n, exclude=set(range(0, len(labeled) * 1000, 1000)),
-                        disagreement=spread)  # fmt: skip
-    return [keys[s.frame_index // 1000] for s in picks]
+def choose(artifact: ModelArtifact, pool: Pool, labeled: list[str], candidates: list[str],
+           n: int, weights: dict[str, float]) -> list[str]:  # fmt: skip
+    """What the app suggests (:func:`ml_worker.inference_run.rank`) among ``candidates``:
+    the labeled frames are excluded and their poses fit the pose model."""
+    from ml_worker.inference_run import rank
 
-
-def labels_to_match(rounds: list[int], curve: list[float], target: float) -> float | None:
-    """Labels at which ``curve`` first reaches ``target`` (linear interpolation), else None."""
-    for i, value in enumerate(curve):
-        if value <= target:
-            if i == 0:
-                return float(rounds[0])
-            x0, x1, y0, y1 = rounds[i - 1], rounds[i], curve[i - 1], curve[i]
-            return float(x0 + (x1 - x0) * (y0 - target) / (y0 - y1))
-    return None
+    keys = sorted(labeled + candidates, key=pool.frame_index.__getitem__)
+    by_index = {pool.frame_index[k]: k for k in keys}
+    preds = predict_pool(artifact, pool, keys)
+    poses = pool.dataset.subset(labeled).keypoints(1)[:, 0]
+    picks = rank(preds, n=n, weights=weights, exclude={pool.frame_index[k] for k in labeled},
+                 min_gap=0, artifact=artifact, video_path=Path(pool.name),
+                 read_frames=lambda _path, idx: [pool.image(by_index[i]) for i in idx],
+                 labeled_poses=poses)  # fmt: skip
+    return [by_index[p["frame_index"]] for p in picks]
 
 
 def plot(path: Path, rounds: list[int], lines: dict[str, tuple[list[float], tuple]]) -> None:
@@ -193,8 +230,101 @@ def plot(path: Path, rounds: list[int], lines: dict[str, tuple[list[float], tupl
     os.replace(tmp, path)
 
 
+def load_pool(name: str, args: argparse.Namespace, split_path: Path) -> Pool:
+    """One pool, cut to ``--max-pool`` keys for smoke runs."""
+    data = data_dir()
+    if name == "openfield":
+        keys = load_dlc_labeled_folder(data / DATASET).keys
+        pool = openfield(data, test_split(split_path, keys, args.test_frames, seed=0), 0, 0)
+    elif name == "centered-pair":
+        pool = centered_pair(data, seed=0, max_pool_frames=args.max_pool)
+    else:
+        pool = openfield_video(data, args.out, 0, reference_seconds=args.reference_seconds,
+                               stride=args.video_stride,
+                               train_fn=lambda ds, split, sec, seed: fit(ds, split, sec, seed))
+    return smoke_replace(pool, args.max_pool)
+
+
+def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list[str],
+             splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:  # fmt: skip
+    """Every arm for every seed on one pool: the pool's report object."""
+    per_seed: dict[str, list[list[float]]] = {arm: [] for arm in arms}
+    t0 = time.monotonic()
+    for seed in range(args.seeds):
+        rng = np.random.default_rng(1000 + seed)
+        start = sorted(rng.choice(pool.pool, args.start, replace=False).tolist())
+        first_split = labeled_split(start, seed)
+        assert not set(pool.test) & set(start), "a test frame among the labels"
+        first = fit(pool.dataset, first_split, args.first_seconds or args.seconds, seed)
+        first_rmse = test_rmse(first, pool.dataset, pool.test)
+        for arm in arms:
+            arm_rng = np.random.default_rng(2000 + seed)  # random picks: same draws in every run
+            labeled, model, curve = list(start), first, [first_rmse]
+            record = splits[f"{pool.name}/seed{seed}/{arm}"] = [{"labels": len(start),
+                                                                 **first_split}]  # fmt: skip
+            for n_labels in rounds[1:]:
+                open_ = [k for k in pool.pool if k not in set(labeled)]
+                want = n_labels - len(labeled)
+                if ARMS[arm] is None:
+                    labeled += arm_rng.choice(open_, want, replace=False).tolist()
+                else:
+                    labeled += choose(model, pool, labeled, open_, want, ARMS[arm])
+                parent = None if args.from_scratch else model
+                split = labeled_split(labeled, seed)
+                record.append({"labels": n_labels, **split})
+                model = fit(pool.dataset, split, args.seconds, seed, parent)
+                curve.append(test_rmse(model, pool.dataset, pool.test))
+                print(f"[{time.monotonic() - t0:6.0f}s] {pool.name} seed {seed} {arm:22s} "
+                      f"{n_labels} labels: {curve[-1]:.2f} px", flush=True)  # fmt: skip
+            per_seed[arm].append(curve)
+    return pool_report(pool, args, rounds, per_seed, time.monotonic() - t0)
+
+
+def pool_report(pool: Pool, args: argparse.Namespace, rounds: list[int],
+                per_seed: dict[str, list[list[float]]], seconds: float) -> dict[str, Any]:  # fmt: skip
+    """Today's keys for ``default`` against ``random``, plus every arm under ``signals``."""
+    random_ = per_seed["random"]
+    rnd_mean, rnd_sd = np.mean(random_, axis=0), np.std(random_, axis=0)
+    signals = {}
+    for arm, curves in per_seed.items():
+        if arm == "random":
+            continue
+        summary = arm_summary(rounds, curves, random_)
+        summary["verdict"] = verdict(rounds, summary, rnd_sd.tolist(), rnd_mean.tolist())
+        signals[arm] = summary
+    main_arm = "default" if "default" in per_seed else next(iter(signals), "random")
+    strategy = np.mean(per_seed[main_arm], axis=0)
+    n_arms = len(per_seed)
+    return {
+        "rounds": rounds,
+        "strategy": main_arm,
+        "strategy_rmse": strategy.tolist(),
+        "random_rmse": rnd_mean.tolist(),
+        "per_seed": {"strategy": per_seed[main_arm], "random": random_},
+        "labels_to_match_random_final": labels_to_match(rounds, strategy.tolist(),
+                                                        float(rnd_mean[-1])),  # fmt: skip
+        "rmse_sd_over_seeds": {"strategy": np.std(per_seed[main_arm], axis=0).tolist(),
+                               "random": rnd_sd.tolist()},  # fmt: skip
+        "signals": signals,
+        "target_met": signals.get(main_arm, {}).get("verdict", {}).get("met", False),
+        "seconds_per_round": args.seconds,
+        "first_model_seconds": args.first_seconds or args.seconds,
+        "seeds": args.seeds,
+        "warm_start": not args.from_scratch,
+        "settings": {
+            **pool.settings, "test_samples": len(pool.test), "pool_samples": len(pool.pool),
+            "validation": "seeded 20 % of each round's labels (none under 5), as in the app",
+            "preset": "balanced", "arms": list(per_seed),
+            "default_weights": ARMS["default"],
+            "wall_seconds": round(seconds),
+            "trainings": args.seeds * (1 + (n_arms) * (len(rounds) - 1)),
+            "cpu_threads": os.cpu_count(),
+        },
+    }  # fmt: skip
+
+
 def main() -> None:
-    """Run both arms for every seed and write the results."""
+    """Run every arm on every pool for every seed and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600.0, help="training budget per round")
     parser.add_argument("--first-seconds", type=float, default=None,
@@ -203,74 +333,51 @@ def main() -> None:
     parser.add_argument("--start", type=int, default=10)
     parser.add_argument("--step", type=int, default=10)
     parser.add_argument("--max-labels", type=int, default=60)
-    parser.add_argument("--test-frames", type=int, default=30)
+    parser.add_argument("--test-frames", type=int, default=30,
+                        help="open-field labeled pool: test frames")
+    parser.add_argument("--pools", default=",".join(POOLS), help=f"comma-separated, of {POOLS}")
+    parser.add_argument("--arms", default=",".join(DEFAULT_ARMS),
+                        help=f"comma-separated, of {tuple(ARMS)}; random is always run")
+    parser.add_argument("--max-pool", type=int, default=None,
+                        help="smoke runs: at most this many pool samples per pool")
+    parser.add_argument("--reference-seconds", type=float, default=1200.0,
+                        help="openfield-video: the reference model's training budget")
+    parser.add_argument("--video-stride", type=int, default=4,
+                        help="openfield-video: every n-th video frame is a candidate")
     parser.add_argument("--from-scratch", action="store_true",
                         help="retrain each round from scratch instead of warm-starting from the "
                         "previous round's model (both arms alike)")  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    arms = ["random", *[a for a in args.arms.split(",") if a and a != "random"]]
+    unknown = sorted(set(arms) - set(ARMS)) + sorted(set(args.pools.split(",")) - set(POOLS))
+    if unknown:
+        parser.error(f"unknown arm or pool: {unknown}")
 
     args.out.mkdir(parents=True, exist_ok=True)
     split_path = args.out / "active_learning_split.json"
-    ds = load_dlc_labeled_folder(data_dir() / DATASET)
-    test = test_split(split_path, ds.keys, args.test_frames, seed=0)
-    pool_all = sorted(set(ds.keys) - set(test))
     rounds = list(range(args.start, args.max_labels + 1, args.step))
-    per_seed: dict[str, list[list[float]]] = {"strategy": [], "random": []}
-    splits: dict[str, list[dict[str, Any]]] = {}  # "seed<s>/<arm>" -> each round's train / val
-    t0 = time.monotonic()
-    for seed in range(args.seeds):
-        rng = np.random.default_rng(1000 + seed)
-        start = sorted(rng.choice(pool_all, args.start, replace=False).tolist())
-        first_split = labeled_split(start, seed)
-        assert not set(test) & set(start), "a test frame among the labels"
-        first = fit(ds, first_split, args.first_seconds or args.seconds, seed)
-        first_rmse = test_rmse(first, ds, test)
-        for arm in ("strategy", "random"):
-            labeled, model, curve = list(start), first, [first_rmse]
-            record = splits[f"seed{seed}/{arm}"] = [{"labels": len(start), **first_split}]
-            for n_labels in rounds[1:]:
-                pool = [k for k in pool_all if k not in set(labeled)]
-                if arm == "strategy":
-                    labeled += choose(model, ds, labeled, pool, n_labels - len(labeled))
-                else:
-                    labeled += rng.choice(pool, n_labels - len(labeled), replace=False).tolist()
-                parent = None if args.from_scratch else model
-                split = labeled_split(labeled, seed)
-                record.append({"labels": n_labels, **split})
-                model = fit(ds, split, args.seconds, seed, parent)
-                curve.append(test_rmse(model, ds, test))
-                print(f"[{time.monotonic() - t0:6.0f}s] seed {seed} {arm:8s} {n_labels} labels: "
-                      f"{curve[-1]:.2f} px", flush=True)  # fmt: skip
-            per_seed[arm].append(curve)
-    strategy = np.mean(per_seed["strategy"], axis=0).tolist()
-    random_ = np.mean(per_seed["random"], axis=0).tolist()
-    n_fits = args.seeds * (2 * (len(rounds) - 1) + 1)
-    report = {
-        "rounds": rounds,
-        "strategy_rmse": strategy,
-        "random_rmse": random_,
-        "per_seed": per_seed,
-        "labels_to_match_random_final": labels_to_match(rounds, strategy, random_[-1]),
-        "rmse_sd_over_seeds": {arm: np.std(c, axis=0).tolist() for arm, c in per_seed.items()},
-        "seconds_per_round": args.seconds,
-        "first_model_seconds": args.first_seconds or args.seconds,
-        "seeds": args.seeds,
-        "warm_start": not args.from_scratch,
-        "settings": {
-            "dataset": DATASET, "test_frames": len(test), "pool_frames": len(pool_all),
-            "validation": "seeded 20 % of each round's labels (none under 5), as in the app",
-            "preset": "balanced", "strategy": "rank_frames default weights + TTA disagreement",
-            "wall_seconds": round(time.monotonic() - t0), "trainings": n_fits,
-            "cpu_threads": os.cpu_count(),
-        },
-    }  # fmt: skip
-    stored = json.loads(split_path.read_text())
-    split_path.write_text(json.dumps({**stored, "rounds": splits}, indent=1))
+    splits: dict[str, list[dict[str, Any]]] = {}  # "<pool>/seed<s>/<arm>" -> each round's split
+    report: dict[str, Any] = {}
+    tests: dict[str, list[str]] = {}
+    for name in args.pools.split(","):
+        pool = load_pool(name, args, split_path)
+        tests[name] = pool.test
+        print(f"== {name}: {len(pool.pool)} pool, {len(pool.test)} test samples", flush=True)
+        report[name] = run_pool(pool, args, rounds, arms, splits)
+        colours = [(200, 60, 40), (40, 160, 80), (150, 60, 200), (230, 150, 30), (20, 170, 190),
+                   (120, 120, 120), (90, 50, 20)]  # fmt: skip
+        lines = {"random": (report[name]["random_rmse"], (40, 90, 200))}
+        for (arm, summary), colour in zip(report[name]["signals"].items(), colours, strict=False):
+            lines[arm] = (summary["rmse"], colour)
+        plot(args.out / f"active_learning_{name}.png", rounds, lines)
+    stored = json.loads(split_path.read_text()) if split_path.is_file() else {}
+    split_path.write_text(json.dumps({**stored, "pool_tests": tests, "rounds": splits}, indent=1))
     (args.out / "active_learning.json").write_text(json.dumps(report, indent=2))
-    plot(args.out / "active_learning.png", rounds,
-         {"rank_frames": (strategy, (200, 60, 40)), "random": (random_, (40, 90, 200))})  # fmt: skip
-    print(json.dumps({k: v for k, v in report.items() if k != "per_seed"}, indent=2))
+    for name, r in report.items():
+        print(f"{name}: labels to match random's final error "
+              + ", ".join(f"{arm} {s['labels_to_match_random_final']}"
+                          for arm, s in r["signals"].items()))  # fmt: skip
 
 
 if __name__ == "__main__":

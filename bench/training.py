@@ -209,6 +209,7 @@ def run_one(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "test_to_val_ratio": _round(ratio),
         "ratio_ok": ratio is not None and ratio <= MAX_TEST_TO_VAL,
         "test_per_node_rmse_px": {k: _round(v) for k, v in test.get("per_node_rmse_px", {}).items()},
+        "budget_seconds": args.seconds,
         "train_seconds": round(seconds, 1),
         "images_per_second": round(result.steps * cfg.batch_size / seconds, 2),
         "steps": result.steps,

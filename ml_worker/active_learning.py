@@ -10,6 +10,12 @@ Flow:
    - ``disagreement``: spread of test-time-augmented predictions, in body
      lengths (:func:`ml_worker.tta.tta_predictions`: flip with left/right swap, small
      rotations and zooms about the animal, mapped back to the frame);
+   - ``ensemble_disagreement``: spread of a committee of models, in body
+     lengths (:func:`ml_worker.ensemble.ensemble_disagreement`: MC dropout
+     passes of the instance net, plus other model versions when given);
+   - ``pose_outlier``: Mahalanobis distance of the worst animal's confident
+     nodes under a low-rank model of the labeled poses
+     (:mod:`ml_worker.pose_pca`; needs a few labeled poses);
    - ``temporal``: median over nodes of the jump from the previous and to the
      next frame, in body lengths, averaged over the sides that exist (a one-frame
      glitch scores its full jump, its neighbours half); 0 without neighbours;
@@ -71,6 +77,7 @@ from ml_worker.frame_scores import (
     with_instances,
 )
 from ml_worker.infer import VideoPredictions
+from ml_worker.pose_pca import PosePCA, fit_pose_pca
 from ml_worker.tracking_scores import (
     IDENTITY_SUBSCORES,
     animal_name,
@@ -80,9 +87,10 @@ from ml_worker.tracking_scores import (
 from ml_worker.tta import TTAResult, tta_predictions
 
 SUBSCORES = ("uncertainty", "disagreement", "temporal", "diversity", "instance_count",
-             *IDENTITY_SUBSCORES)  # fmt: skip
+             *IDENTITY_SUBSCORES, "pose_outlier", "ensemble_disagreement")  # fmt: skip
 # Sub-scores only some predictions can give (their weight is 0 when they cannot).
-OPTIONAL_SUBSCORES = ("disagreement", "instance_count", *IDENTITY_SUBSCORES)
+OPTIONAL_SUBSCORES = ("disagreement", "instance_count", *IDENTITY_SUBSCORES, "pose_outlier",
+                      "ensemble_disagreement")  # fmt: skip
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SUBSCORES, 1.0)
 
 
@@ -125,6 +133,8 @@ def rank_frames(
     threshold: float = 0.4,
     expected_instances: int | None = None,
     identity_scores: np.ndarray | None = None,
+    pose_model: PosePCA | None = None,
+    ensemble_disagreement: np.ndarray | None = None,
 ) -> list[Suggestion]:
     """Pick up to ``n`` frames to label: informative, and unlike each other and the labels.
 
@@ -143,6 +153,10 @@ def rank_frames(
         expected_instances: animals a frame should hold (None: unknown).
         identity_scores: ``(F, I, T)`` identity probabilities, column ``t`` for track
             ``t`` (default: :func:`ml_worker.tracking_scores.track_identity_scores`).
+        pose_model: low-rank model of the labeled poses
+            (:func:`ml_worker.pose_pca.fit_pose_pca`); enables ``pose_outlier``.
+        ensemble_disagreement: ``(F,)`` committee spread in body lengths
+            (:func:`ml_worker.ensemble.ensemble_disagreement`), aligned with ``preds`` rows.
 
     Returns:
         Suggestions in pick order (best first).
@@ -152,7 +166,8 @@ def rank_frames(
     """
     if identity_scores is None:
         identity_scores = track_identity_scores(preds)
-    raw = score_frames(preds, disagreement, threshold, expected_instances, identity_scores)
+    raw = score_frames(preds, disagreement, threshold, expected_instances, identity_scores,
+                       pose_model=pose_model, ensemble_disagreement=ensemble_disagreement)
     w = _weights(weights, set(raw))
     excluded = {int(i) for i in exclude}
     fi = preds.frame_indices
@@ -284,6 +299,14 @@ def _reasons(
                 f"flipped/rotated views disagree by {raw['disagreement'][row]:.2f} body lengths",
             )
         )
+    if sub.get("ensemble_disagreement", 0) >= 0.7 and raw["ensemble_disagreement"][row] >= 0.02:
+        found.append((sub["ensemble_disagreement"],
+                      f"model variants disagree by {raw['ensemble_disagreement'][row]:.2f} "
+                      "body lengths"))  # fmt: skip
+    if sub.get("pose_outlier", 0) >= 0.7 and raw["pose_outlier"][row] >= 2.0:
+        found.append((sub["pose_outlier"],
+                      f"pose unlike the labeled ones ({raw['pose_outlier'][row]:.1f}x "
+                      "their usual spread)"))  # fmt: skip
     if sub.get("temporal", 0) >= 0.7:
         prev, nxt = frame_jumps(preds.points, preds.frame_indices, size, tracks)
         jp, jn = prev[row], nxt[row]
@@ -345,6 +368,7 @@ __all__ = [
     "animal_size",
     "count_scores",
     "embed",
+    "fit_pose_pca",
     "frame_jumps",
     "instance_jumps",
     "instance_uncertainty",

@@ -19,6 +19,11 @@ finds every animal (up to ``max_instances``); an *instance* U-Net on a
 keypoints. The time budget is split between them by
 ``centroid_time_fraction``. ``"bottom_up"`` finds all nodes at once and groups
 them with part affinity fields (:mod:`ml_worker.bottomup`).
+
+``identity`` (top-down): with ``"auto"`` the instance net also learns which
+named animal it sees when the labels' track names are consistent identities
+(:func:`ml_worker.identity.identity_names`), ``"on"`` whenever there are two
+names, ``"off"`` never; its cross-entropy is weighted by ``identity_loss_weight``.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ Schedule = Literal["onecycle", "cosine", "constant"]
 Device = Literal["auto", "cpu", "cuda"]
 ModelKind = Literal["top_down", "bottom_up"]
 IdentityMode = Literal["auto", "on", "off"]
+EncoderMode = Literal["auto", "off"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,14 @@ class TrainConfig:
     num_threads: int | None = None
     amp: bool = True
     pretrained_weights: str | None = None
+    # unlabeled frames (ml_worker.pretrain, ml_worker.pseudo_labels): "auto" warm-starts the
+    # encoders from the project's latest finished pretraining, if any (the worker fills in
+    # pretrained_encoder, a server path); pseudo_labels adds the previous model version's
+    # predictions scoring at least pseudo_label_threshold to the training frames
+    use_pretrained_encoder: EncoderMode = "off"
+    pretrained_encoder: str | None = None
+    pseudo_labels: bool = False
+    pseudo_label_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -183,7 +197,7 @@ def _coerce(name: str, value: Any, base: TrainConfig) -> Any:
 _OPTIONAL: dict[str, type] = {
     "max_seconds": float, "max_stride": int, "centroid_downsample": int,
     "input_scale": float, "crop_size": int, "num_threads": int, "pretrained_weights": str,
-    "max_instances": int,
+    "max_instances": int, "pretrained_encoder": str,
 }
 
 
@@ -222,11 +236,13 @@ LIMITS: dict[str, tuple[float, float]] = {
     "aug_contrast": (0, 1),
     "aug_noise_std": (0, 1),
     "num_threads": (1, 256),
+    "pseudo_label_threshold": (0, 1),
 }
 # Channels of the deepest U-Net layer (filters * filters_rate ** depth) a job may ask for.
 MAX_WIDEST_CHANNELS = 4096
 # Settings a user must not choose from the browser: server paths and hardware.
-SERVER_ONLY_FIELDS = frozenset({"pretrained_weights", "device", "num_threads"})
+SERVER_ONLY_FIELDS = frozenset({"pretrained_weights", "pretrained_encoder", "device",
+                                "num_threads"})
 # A job (not a library call) must end on its own: a wall-clock budget is required.
 JOB_REQUIRED_FIELDS = ("max_seconds",)
 
@@ -299,6 +315,8 @@ def _validate(c: TrainConfig) -> None:
            f"must be one of {get_args(ModelKind)}")
     _check(c.identity in get_args(IdentityMode), "identity",
            f"must be one of {get_args(IdentityMode)}")
+    _check(c.use_pretrained_encoder in get_args(EncoderMode), "use_pretrained_encoder",
+           f"must be one of {get_args(EncoderMode)}")
     _check(c.schedule in get_args(Schedule), "schedule", f"must be one of {get_args(Schedule)}")
     for name in ("output_stride", "max_stride"):
         v = getattr(c, name)

@@ -11,7 +11,11 @@ for how they are mixed and ranked):
 - ``instance_count``: how much the number of animals found differs from the
   neighbouring frames' and from the project's expected count (only where
   there can be several animals);
-- ``disagreement`` is measured by :mod:`ml_worker.tta` and only passed through;
+- ``disagreement`` is measured by :mod:`ml_worker.tta` and only passed through,
+  as is ``ensemble_disagreement`` (:mod:`ml_worker.ensemble`: MC dropout passes
+  and other model versions);
+- ``pose_outlier``: how implausible the worst animal's pose is under a low-rank
+  model of the labeled poses (:mod:`ml_worker.pose_pca`), when one is given;
 - ``swap_candidate`` and ``identity_disagreement`` (tracked runs): the frames
   that fix tracking, from :mod:`ml_worker.tracking_scores`.
 
@@ -36,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from ml_worker.pose_pca import PosePCA, pose_outlier_scores
 from ml_worker.tracking_scores import identity_subscores
 
 if TYPE_CHECKING:  # only for annotations: this module needs no torch
@@ -265,6 +270,9 @@ def score_frames(
     threshold: float = 0.4,
     expected_instances: int | None = None,
     identity_scores: np.ndarray | None = None,
+    *,
+    pose_model: PosePCA | None = None,
+    ensemble_disagreement: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Raw per-frame sub-scores (higher = more worth labeling), each ``(F,)``.
 
@@ -275,10 +283,14 @@ def score_frames(
         expected_instances: animals a frame should hold (the project's count), or None.
         identity_scores: ``(F, I, T)`` identity probabilities, column ``t`` for
             track ``t``; default :func:`ml_worker.tracking_scores.track_identity_scores`.
+        pose_model: low-rank model of the labeled poses (gives ``pose_outlier``).
+        ensemble_disagreement: ``(F,)`` committee spread in body lengths
+            (``EnsembleResult.spread``), or None.
 
     Returns:
-        ``{"uncertainty", "temporal"[, "disagreement"][, "instance_count"]
-        [, "swap_candidate"][, "identity_disagreement"]}``; ``instance_count`` only
+        ``{"uncertainty", "temporal"[, "disagreement"][, "ensemble_disagreement"]
+        [, "pose_outlier"][, "instance_count"][, "swap_candidate"]
+        [, "identity_disagreement"]}``; ``instance_count`` only
         where several animals are possible and some frame's count is off, the
         identity ones only where some frame has something to fix. ``diversity``
         depends on the picks and is computed by :func:`rank_frames`.
@@ -295,10 +307,22 @@ def score_frames(
         counts = count_scores(found, preds.frame_indices, expected_instances)
         if (counts > 0).any():
             out["instance_count"] = counts
-    if disagreement is not None:
-        d = np.asarray(disagreement, dtype=np.float64)
-        if d.shape != (len(points),):
-            raise ValueError(f"disagreement must be ({len(points)},), got {d.shape}")
-        out["disagreement"] = np.nan_to_num(d, nan=0.0)
+    for name, given in (("disagreement", disagreement),
+                        ("ensemble_disagreement", ensemble_disagreement)):  # fmt: skip
+        if given is not None:
+            d = np.asarray(given, dtype=np.float64)
+            if d.shape != (len(points),):
+                raise ValueError(f"{name} must be ({len(points)},), got {d.shape}")
+            out[name] = np.nan_to_num(d, nan=0.0)
+    if pose_model is not None:
+        out["pose_outlier"] = pose_outlier_scores(pose_model, _confident(points, scores, threshold))
     out.update(identity_subscores(preds, points, tracks, identity_scores))
     return out
+
+
+def _confident(points: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+    """``points`` with the nodes below ``threshold`` set to NaN: a node the model did not
+    find is uncertainty's business, and would make any pose look implausible."""
+    p = np.array(points, dtype=np.float64)
+    p[np.nan_to_num(np.asarray(scores, np.float64), nan=0.0) < threshold] = np.nan
+    return p

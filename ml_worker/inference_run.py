@@ -21,9 +21,13 @@ from typing import Any
 import numpy as np
 
 SMOOTHING_METHODS = ("median", "savgol")
-# Test-time augmentation runs on this many frames, not on the whole video.
+# Test-time augmentation and the committee run on this many frames, not on the whole video.
 TTA_SHORTLIST_MIN = 100
 TTA_SHORTLIST_PER_SUGGESTION = 5
+# MC dropout passes of the committee (ensemble_disagreement): cost ~ passes x shortlist.
+ENSEMBLE_PASSES = 4
+# Sub-scores measured on the shortlist only.
+SHORTLIST_SUBSCORES = ("disagreement", "ensemble_disagreement")
 # ``read_frames(video_path, indices)`` -> the RGB frames, in that order (frame-exact).
 ReadFrames = Callable[[Path, Sequence[int]], Sequence[np.ndarray]]
 
@@ -153,31 +157,40 @@ def rank(
     video_path: Path | None = None,
     read_frames: ReadFrames | None = None,
     expected_instances: int | None = None,
+    labeled_poses: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """Top ``n`` frames to label as ``{frame_index, score, subscores, reasons}`` dicts.
 
     With the model at hand (on the worker), a way to read frames and a positive
-    ``disagreement`` weight, test-time augmentation runs on a shortlist of frames (see
+    ``disagreement`` or ``ensemble_disagreement`` weight, test-time augmentation
+    and/or the MC-dropout committee run on a shortlist of frames (see
     :func:`_shortlist`) and the ranking is made among those. When ``min_gap``
     leaves fewer than ``n`` picks in the shortlist, the rest come from all frames
-    (without the disagreement term), still ``min_gap`` apart from every pick.
+    (without those terms), still ``min_gap`` apart from every pick.
+
+    ``pose_outlier`` fits its pose model on ``labeled_poses`` (``(N, K, 2)`` in the
+    model's node order, the project's labels); with fewer than a handful of
+    complete ones, on the run's own confident poses instead.
     """
     from ml_worker.active_learning import rank_frames
 
     extra: dict[str, Any] = {}
     tta = artifact is not None and video_path is not None and read_frames is not None
-    if tta and weights.get("disagreement", 0) > 0:
-        extra = _disagreement(preds, artifact, video_path, exclude, n, read_frames)
+    if tta and any(weights.get(k, 0) > 0 for k in SHORTLIST_SUBSCORES):
+        extra = _disagreement(preds, artifact, video_path, exclude, n, read_frames, weights)
     extra["expected_instances"] = expected_instances
+    if weights.get("pose_outlier", 0) > 0:
+        extra["pose_model"] = pose_model(preds, labeled_poses)
     picked = rank_frames(preds, n=n, weights=weights, exclude=exclude, min_gap=min_gap, **extra)
-    if "disagreement" in extra and len(picked) < n:
+    if set(SHORTLIST_SUBSCORES) & extra.keys() and len(picked) < n:
         gap = max(min_gap, 1)
         near = {s.frame_index + d for s in picked for d in range(1 - gap, gap)}
-        rest = {k: v for k, v in weights.items() if k != "disagreement"}
+        rest = {k: v for k, v in weights.items() if k not in SHORTLIST_SUBSCORES}
         if any(v > 0 for v in rest.values()):
             picked += rank_frames(preds, n=n - len(picked), weights=rest,
                                   exclude=set(exclude) | near, min_gap=min_gap,
-                                  expected_instances=expected_instances)  # fmt: skip
+                                  expected_instances=expected_instances,
+                                  pose_model=extra.get("pose_model"))  # fmt: skip
     return [
         {
             "frame_index": int(s.frame_index),
@@ -210,19 +223,45 @@ def _shortlist(preds: Any, exclude: set[int], n: int) -> np.ndarray:
 
 def _disagreement(
     preds: Any, artifact: Any, video_path: Path, exclude: set[int], n: int,
-    read_frames: ReadFrames,
+    read_frames: ReadFrames, weights: dict[str, float] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """``rank_frames`` keyword arguments: TTA spread on a shortlist, ranked among it."""
+    """``rank_frames`` keyword arguments: TTA and/or committee spread on a shortlist
+    (those with a positive weight; default TTA only), ranked among it."""
     from ml_worker.active_learning import tta_predictions
+    from ml_worker.ensemble import ensemble_disagreement
 
+    weights = {"disagreement": 1.0} if weights is None else weights
     rows = _shortlist(preds, exclude, n)
     if len(rows) == 0:
         return {}
     # The caller's reader decodes frame-exact, in one pass through the video.
     frames = np.stack(read_frames(video_path, [int(preds.frame_indices[r]) for r in rows]))
-    spread = np.zeros(len(preds))
-    spread[rows] = tta_predictions(artifact, frames).spread
-    return {"disagreement": spread, "candidates": preds.frame_indices[rows].tolist()}
+    out: dict[str, Any] = {"candidates": preds.frame_indices[rows].tolist()}
+    if weights.get("disagreement", 0) > 0:
+        out["disagreement"] = np.zeros(len(preds))
+        out["disagreement"][rows] = tta_predictions(artifact, frames).spread
+    if weights.get("ensemble_disagreement", 0) > 0:
+        out["ensemble_disagreement"] = np.zeros(len(preds))
+        out["ensemble_disagreement"][rows] = ensemble_disagreement(
+            artifact, frames, passes=ENSEMBLE_PASSES).spread
+    return out
+
+
+def pose_model(preds: Any, labeled_poses: np.ndarray | None, threshold: float = 0.4) -> Any:
+    """The low-rank pose model of ``pose_outlier``: fitted on the labeled poses, or, with
+    too few of those, on the run's poses whose every node is confident (None if neither
+    gives enough)."""
+    from ml_worker.pose_pca import complete_poses, fit_pose_pca
+
+    model = fit_pose_pca(labeled_poses) if labeled_poses is not None else None
+    if model is None:
+        points = np.array(preds.points, dtype=np.float64)
+        points[np.asarray(preds.scores) < threshold] = np.nan
+        poses = complete_poses(points)
+        # Evenly spaced, so a long video's fit stays well under a second.
+        model = fit_pose_pca(poses[np.linspace(0, len(poses) - 1, min(len(poses), 2000))
+                                   .astype(int)] if len(poses) else poses)
+    return model
 
 
 def render(video_path: Path, preds: Any, out: Path, edges: Sequence[Sequence[int]]) -> Path:

@@ -47,7 +47,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -207,7 +207,7 @@ def train(
     if cfg.model_kind == "bottom_up":
         return _train_bottom_up(cfg, dataset, train_ds, val_ds, split, out, device, t0,
                                 on_progress, should_stop, max_instances)
-    identity = identity_names(dataset, cfg.identity)
+    identity = identity_names(train_ds, cfg.identity)  # test frames must not shape the model
     bank = FrameBank.from_dataset(train_ds, device, max_instances, identity)
     geometry = plan_geometry(cfg, train_ds.instance_keypoints(), bank.frame_hw, max_instances)
     nets: dict[str, nn.Module] = {
@@ -216,6 +216,11 @@ def train(
     }
     if geometry.multi_instance:
         init_peak_head(nets["centroid"].head)
+    if cfg.pretrained_encoder:  # first: a parent model's own weights, loaded next, win
+        from ml_worker.pretrain import load_encoder
+
+        for net in nets.values():
+            load_encoder(net, cfg.pretrained_encoder)
     for path in (cfg.pretrained_weights, init_weights):
         if path:
             _load_init(nets, path)
@@ -285,12 +290,29 @@ def _finish(run: _Run, geometry: Geometry, dataset: PoseDataset, train_ds: PoseD
              for k, net in run.nets.items()}
     artifact = ModelArtifact(run.cfg, geometry, list(dataset.node_names), list(dataset.edges),
                              list(dataset.symmetries), state, identity_names=identity)
+    threshold_table: list[dict[str, float]] = []
+    if geometry.multi_instance and len(val_ds):
+        artifact.geometry, threshold_table = _tuned_threshold(artifact, val_ds, run.device)
     artifact.metrics = split_metrics(artifact, dataset, split, run.device)
     artifact.extra = {"split": split_record(split), "steps": run.steps_done,
                       "train_seconds": time.monotonic() - run.t0,
-                      "device": str(run.device), "n_train": len(train_ds)}
+                      "device": str(run.device), "n_train": len(train_ds),
+                      "centroid_thresholds": threshold_table}
     artifact.save(run.out_dir)
     return artifact
+
+
+def _tuned_threshold(artifact: ModelArtifact, val_ds: PoseDataset,
+                     device: torch.device) -> tuple[Geometry, list[dict[str, float]]]:
+    """The geometry with the centroid threshold chosen on the validation frames."""
+    from ml_worker.thresholds import choose_centroid_threshold
+
+    assert artifact.geometry is not None
+    n = max(val_ds.max_instances, 1)
+    best, table = choose_centroid_threshold(
+        artifact.build_module(), lambda m: _predict_samples(m, val_ds, device)[:3],
+        val_ds.keypoints(n), val_ds.visibility(n), val_ds.node_names)
+    return replace(artifact.geometry, centroid_threshold=best), table
 
 
 def check_split(split: dict[str, list[str]]) -> None:

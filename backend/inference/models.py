@@ -27,6 +27,10 @@ DEFAULT_WEIGHTS = {
     # Tracked runs only: frames where identities may switch rank first (ml_worker.active_learning).
     "swap_candidate": 1.0,
     "identity_disagreement": 1.0,
+    # Poses unlike the project's labeled ones (low-rank pose model; ml_worker.pose_pca).
+    "pose_outlier": 1.0,
+    # MC-dropout model variants disagree (on the shortlist only; ml_worker.ensemble).
+    "ensemble_disagreement": 1.0,
 }
 
 

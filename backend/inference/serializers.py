@@ -81,6 +81,8 @@ class StrategyWeights(TypedDict):
     instance_count: float
     swap_candidate: float
     identity_disagreement: float
+    pose_outlier: float
+    ensemble_disagreement: float
 
 
 class SuggestionsConfig(TypedDict, total=False):

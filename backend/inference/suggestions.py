@@ -1,8 +1,10 @@
 """Active learning: which frames the model asks about, and turning an answer into a label.
 
 After a run, ``suggestions_rank`` scores its frames (low confidence,
-disagreement, implausible jumps, diversity, and on tracked runs the frames where
-identities may switch, which come first; see ``ml_worker.active_learning``),
+disagreement of augmented views and of MC-dropout model variants, implausible
+jumps, poses unlike the project's labeled ones, diversity, and on tracked runs
+the frames where identities may switch, which come first; see
+``ml_worker.active_learning``),
 leaving out frames that already have labels and frames someone dismissed.
 ``suggestions_store`` keeps the top N, each with the reasons it was chosen, and
 retires the pending suggestions of older runs on the same video.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +40,8 @@ from backend.projects.models import Project, role_at_least
 Pending = SuggestionRow.Status.PENDING
 MAX_SUGGESTIONS = 500
 MAX_MIN_GAP = 10_000
+# The pose model needs the shape of the labels, not all of them.
+MAX_POSE_MODEL_INSTANCES = 5000
 
 
 # --- per-project settings ---------------------------------------------------
@@ -113,11 +118,16 @@ def suggestions_rank(
     config = run.suggestions_config
     if not config.get("n"):
         return []
+    # Settings saved before a strategy existed give it its default weight.
+    weights = {**DEFAULT_WEIGHTS, **config.get("weights", {})}
+    poses = None
+    if weights.get("pose_outlier", 0) > 0:
+        poses = labeled_poses(project=run.project, node_names=list(predictions.node_names))
     return rank(
         predictions,
         n=config["n"],
-        # Settings saved before a strategy existed give it its default weight.
-        weights={**DEFAULT_WEIGHTS, **config.get("weights", {})},
+        weights=weights,
+        labeled_poses=poses,
         expected_instances=getattr(run.project, "max_instances", None),
         exclude=frames_to_skip(run=run),
         min_gap=config.get("min_gap", 0),
@@ -126,6 +136,22 @@ def suggestions_rank(
         video_path=storage.local_path(run.video.file.name) if artifact is not None else None,
         read_frames=read_frames,
     )
+
+
+def labeled_poses(*, project: Project, node_names: list[str]) -> np.ndarray:
+    """``(N, K, 2)`` every labeled instance of the project, nodes in ``node_names`` order
+    (the model's; NaN where unlabeled), for the pose-plausibility model."""
+    ids = dict(project.nodes.values_list("name", "id"))
+    column = {ids[name]: k for k, name in enumerate(node_names) if name in ids}
+    rows = Instance.objects.filter(labeled_frame__video__project=project)
+    poses = []
+    for points in rows.values_list("points", flat=True)[:MAX_POSE_MODEL_INSTANCES]:
+        pose = np.full((len(node_names), 2), np.nan)
+        for p in points:
+            if p.get("node") in column:
+                pose[column[p["node"]]] = p["x"], p["y"]
+        poses.append(pose)
+    return np.array(poses).reshape(-1, len(node_names), 2)
 
 
 @transaction.atomic

@@ -51,6 +51,9 @@ class TrainingJob(Job):
     history = models.JSONField(default=list)
     # Highest memory the worker saw the job use (MB): tells an out-of-memory kill from a restart.
     memory_mb = models.PositiveIntegerField(null=True, blank=True)
+    # What the unlabeled frames gave this job: {"pretrained_encoder": {...}, "pseudo_labels":
+    # {...}} (backend/training/unlabeled.py), so a model's provenance is on record.
+    unlabeled = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -84,4 +87,31 @@ class ModelVersion(models.Model):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["project", "number"], name="unique_version_number")
+        ]
+
+
+class PretrainJob(Job):
+    """Self-supervised pretraining of the pose encoders on a project's video frames
+    (ml_worker.pretrain); training jobs of the project warm-start from the latest
+    succeeded one when their config asks (``use_pretrained_encoder``)."""
+
+    job_label = "pretraining job"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="pretrain_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    config = models.JSONField()  # PretrainConfig.to_dict() plus "frames" (how many to sample)
+    weights = models.CharField(max_length=500, blank=True, default="")  # storage key
+    result = models.JSONField(default=dict, blank=True)  # steps, seconds, losses, frames
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # one pretraining at a time per project: a second would only race the first
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_pretrain_per_project",
+            )
         ]

@@ -45,6 +45,15 @@ class TrainingSplit(TypedDict, total=False):
     test: list[str]
 
 
+class UnlabeledSources(TypedDict, total=False):
+    """What a job took from unlabeled frames (backend/training/unlabeled.py): the
+    pretraining job its encoders started from, the inference runs its pseudo-labels came
+    from (threshold, frame count and keys). Absent: the option was off."""
+
+    pretrained_encoder: dict[str, Any]
+    pseudo_labels: dict[str, Any]
+
+
 class HeldOutMetrics(TypedDict, total=False):
     """ml_worker.metrics.compute_metrics on one set of held-out frames; a value is None
     with no labeled point. ``pck_<t>px`` exists per threshold, hence open."""
@@ -116,6 +125,7 @@ class TrainingJobSerializer(serializers.ModelSerializer):
     config = _train_config_field(read_only=True)
     history = typed_json(list[LossHistoryEntry], read_only=True)
     split = typed_json(TrainingSplit, name="TrainingSplit", read_only=True)
+    unlabeled = typed_json(UnlabeledSources, name="UnlabeledSources", read_only=True)
     snapshot = serializers.SerializerMethodField()
     model_version = serializers.SerializerMethodField()
 
@@ -126,7 +136,7 @@ class TrainingJobSerializer(serializers.ModelSerializer):
             "total_steps", "eta_seconds", "history", "message", "error", "worker", "attempt",
             "cancel_requested", "heartbeat_at", "memory_mb", "created_at", "started_at",
             "finished_at",
-            "created_by", "parent_version", "snapshot", "split", "model_version",
+            "created_by", "parent_version", "snapshot", "split", "model_version", "unlabeled",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -29,6 +29,7 @@ from typing import Any
 from celery import shared_task
 
 from backend.common import jobs, storage
+from backend.training.pretrain_tasks import pretrain_encoder  # noqa: F401 - registers the task
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
 
     from backend.training import services
     from backend.training.models import TrainingJob
+    from backend.training.unlabeled import unlabeled_inputs
     from ml_worker.config import validate_job_config, wall_clock_limit
     from ml_worker.dataset import dataset_save
     from ml_worker.guard import Cancelled, ChildFailed, GuardedChild, LimitExceeded
@@ -96,6 +98,8 @@ def _run(job_id: int, heartbeat: _Heartbeat) -> None:
         split = services.training_split(
             content=job.snapshot.content, keys=dataset.keys, seed=cfg.seed
         )
+        # pretrained encoder and pseudo-labels (training frames only), when the config asks
+        cfg, dataset, split = unlabeled_inputs(job=job, cfg=cfg, dataset=dataset, split=split)
         services.job_set_split(job_id=job_id, split=split)
         init = None
         if job.parent_version is not None:

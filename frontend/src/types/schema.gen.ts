@@ -1670,6 +1670,12 @@ export interface components {
                 num_threads?: number | null;
                 amp?: boolean;
                 pretrained_weights?: string | null;
+                /** @enum {string} */
+                use_pretrained_encoder?: "auto" | "off";
+                pretrained_encoder?: string | null;
+                pseudo_labels?: boolean;
+                /** Format: double */
+                pseudo_label_threshold?: number;
             };
             extra?: {
                 [key: string]: unknown;
@@ -2012,6 +2018,10 @@ export interface components {
             swap_candidate: number;
             /** Format: double */
             identity_disagreement: number;
+            /** Format: double */
+            pose_outlier: number;
+            /** Format: double */
+            ensemble_disagreement: number;
         };
         SubmitRequest: {
             version?: number;
@@ -2075,6 +2085,10 @@ export interface components {
                 swap_candidate: number;
                 /** Format: double */
                 identity_disagreement: number;
+                /** Format: double */
+                pose_outlier: number;
+                /** Format: double */
+                ensemble_disagreement: number;
             };
             min_gap?: number;
         };
@@ -2317,6 +2331,11 @@ export interface components {
             num_threads?: number | null;
             amp?: boolean;
             pretrained_weights?: string | null;
+            use_pretrained_encoder?: components["schemas"]["UsePretrainedEncoderEnum"];
+            pretrained_encoder?: string | null;
+            pseudo_labels?: boolean;
+            /** Format: double */
+            pseudo_label_threshold?: number;
         };
         TrainingJob: {
             readonly id: number;
@@ -2388,6 +2407,8 @@ export interface components {
             val?: string[];
             test?: string[];
         };
+        /** @enum {string} */
+        UsePretrainedEncoderEnum: "auto" | "off";
         User: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */

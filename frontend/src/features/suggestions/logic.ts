@@ -3,6 +3,7 @@ import type { ActiveLearningSettings, ALStrategy, Member, PredictedPoint, Predic
 
 export const STRATEGIES: readonly ALStrategy[] = [
   'uncertainty', 'disagreement', 'temporal', 'diversity', 'instance_count', 'swap_candidate', 'identity_disagreement',
+  'pose_outlier', 'ensemble_disagreement',
 ];
 
 /** What each strategy means, for tooltips and the settings panel. */
@@ -14,6 +15,8 @@ export const STRATEGY_HELP: Record<ALStrategy, string> = {
   instance_count: 'number of animals differs from the neighbouring frames or the expected count',
   swap_candidate: 'two tracks come close and separate: identities may switch (ranked first)',
   identity_disagreement: 'the identity model prefers another track, or barely decides (ranked first)',
+  pose_outlier: 'the predicted pose is unlike the labeled poses (low-rank pose model)',
+  ensemble_disagreement: 'variants of the model (MC dropout) disagree on the frame',
 };
 
 /** Labels of the reasons that fix tracking; the backend ranks these frames first. */
