@@ -257,7 +257,7 @@ def pose_model(preds: Any, labeled_poses: np.ndarray | None, threshold: float = 
     if model is None:
         points = np.array(preds.points, dtype=np.float64)
         points[np.asarray(preds.scores) < threshold] = np.nan
-        poses = complete_poses(points)
+        poses = complete_poses(points, 0.5)
         # Evenly spaced, so a long video's fit stays well under a second.
         model = fit_pose_pca(poses[np.linspace(0, len(poses) - 1, min(len(poses), 2000))
                                    .astype(int)] if len(poses) else poses)

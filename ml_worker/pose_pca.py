@@ -7,11 +7,12 @@ other fly). Such frames are worth labeling even when the peak scores are high.
 
 Flow:
 
-1. :func:`fit_pose_pca` takes the project's labeled poses (one per animal,
-   every node labeled), removes position, size and orientation by generalised
-   Procrustes alignment to their mean shape (rotation without reflection, so a
-   mirrored pose stays implausible), and keeps the principal components that
-   explain ``variance`` of what is left.
+1. :func:`fit_pose_pca` takes the project's labeled poses (one per animal, at
+   least half of the nodes labeled), removes position, size and orientation by
+   generalised Procrustes alignment to their mean shape on the labeled nodes
+   (rotation without reflection, so a mirrored pose stays implausible), fills
+   the unlabeled nodes from the mean shape, and keeps the principal components
+   that explain ``variance`` of the result.
 2. :func:`pose_outlier_scores` aligns each predicted instance to the mean shape
    on its found nodes, projects it on the components (least squares on those
    nodes only) and scores its Mahalanobis distance under probabilistic PCA:
@@ -98,11 +99,13 @@ def _unit(shape: np.ndarray) -> np.ndarray:
     return c / max(float(np.sqrt((c**2).sum(axis=1).mean())), 1e-12)
 
 
-def complete_poses(poses: np.ndarray) -> np.ndarray:
-    """``(N, K, 2)`` from ``(..., K, 2)``: the poses with every node finite."""
+def complete_poses(poses: np.ndarray, min_fraction: float = 1.0) -> np.ndarray:
+    """``(N, K, 2)`` from ``(..., K, 2)``: the poses with at least ``min_fraction`` of
+    their nodes (and at least ``MIN_NODES``) finite."""
     p = np.asarray(poses, np.float64)
     p = p.reshape(-1, *p.shape[-2:])
-    return p[np.isfinite(p).all(axis=(1, 2))]
+    found = np.isfinite(p).all(axis=-1).sum(axis=1)
+    return p[(found >= min_fraction * p.shape[1] - 1e-9) & (found >= MIN_NODES)]
 
 
 def fit_pose_pca(
@@ -113,7 +116,8 @@ def fit_pose_pca(
 
     Args:
         poses: ``(N, K, 2)`` or ``(F, I, K, 2)`` labeled poses in pixels; poses
-            with a missing node are left out.
+            with fewer than half their nodes are left out, the missing nodes
+            of the others are filled from the mean shape.
         variance: fraction of the aligned poses' variance the components keep.
         max_components: cap on the number of components (default: no cap
             beyond ``N - 1`` and ``2K - 4``, what is left after a similarity
@@ -124,14 +128,18 @@ def fit_pose_pca(
         The model, or None with fewer than ``MIN_POSES`` complete poses or
         fewer than ``MIN_NODES`` nodes.
     """
-    p = complete_poses(poses)
+    p = complete_poses(poses, 0.5)
     if len(p) < MIN_POSES or p.shape[1] < MIN_NODES:
         return None
-    ref = _unit(p[0])
+    # start from the most complete pose; a node nobody labeled makes no model
+    first = p[np.argmax(np.isfinite(p).all(axis=-1).sum(axis=1))]
+    if not np.isfinite(p).all(axis=-1).any(axis=0).all():
+        return None
+    ref = _unit(np.where(np.isfinite(first), first, np.nanmean(p, axis=0)))
     for _ in range(iterations):
-        aligned = np.stack([align(x, ref) for x in p])
+        aligned = _filled(np.stack([align(x, ref) for x in p]), ref)
         ref = _unit(aligned.mean(axis=0))
-    aligned = np.stack([align(x, ref) for x in p])
+    aligned = _filled(np.stack([align(x, ref) for x in p]), ref)
     flat = aligned.reshape(len(p), -1)
     centred = flat - ref.reshape(-1)
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
@@ -147,6 +155,11 @@ def fit_pose_pca(
     floor = 0.05 * (var[:n].mean() if n else total / max(shape_dims, 1))
     noise = max(float(dropped.mean()) if len(dropped) else 0.0, floor, 1e-9)
     return PosePCA(ref, vt[:n], var[:n], noise, len(p))
+
+
+def _filled(aligned: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Aligned poses with their missing nodes taken from the reference shape."""
+    return np.where(np.isfinite(aligned), aligned, ref[None])
 
 
 def instance_outlier_scores(model: PosePCA, poses: np.ndarray) -> np.ndarray:

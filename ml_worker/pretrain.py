@@ -46,6 +46,7 @@ from ml_worker.augment import AugmentParams, affine_matrix, photometric, warp_im
 from ml_worker.model import UNet, UNetConfig
 
 FORMAT = "poseforge-encoder/1"
+LOG_EVERY = 10  # steps per history entry
 ProgressFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
 
@@ -114,7 +115,7 @@ class PretrainResult:
             (see :func:`save_encoder`); empty when cancelled.
         steps: optimizer steps.
         seconds: wall-clock duration.
-        history: ``{"step", "loss", "seconds"}`` about every 50 steps.
+        history: ``{"step", "loss", "seconds"}`` every :data:`LOG_EVERY` steps.
     """
 
     status: str
@@ -233,8 +234,8 @@ def pretrain_encoder(
         opt.step()
         losses.append(float(loss.detach()))
         step += 1
-        if step % 50 == 0:
-            history.append({"step": step, "loss": float(np.mean(losses[-50:])),
+        if step % LOG_EVERY == 0:
+            history.append({"step": step, "loss": float(np.mean(losses[-LOG_EVERY:])),
                             "seconds": time.monotonic() - t0})
         now = time.monotonic()
         if on_progress is not None and now - last_report >= 1.0:
@@ -243,7 +244,7 @@ def pretrain_encoder(
                          "loss": float(np.mean(losses[-20:])), "elapsed_seconds": now - t0,
                          "eta_seconds": max(0.0, cfg.max_seconds - (now - t0))})
     if losses and (not history or history[-1]["step"] != step):
-        tail = step % 50 or 50
+        tail = step % LOG_EVERY or LOG_EVERY
         history.append({"step": step, "loss": float(np.mean(losses[-tail:])),
                         "seconds": time.monotonic() - t0})
     return PretrainResult(status, encoder_levels(net.cpu()), step, time.monotonic() - t0, history)

@@ -5,7 +5,8 @@ trained ten minutes on 1920x1080 birds peaks at 0.4 where one trained on flies
 peaks at 0.9, and a threshold above the peaks finds no animal at all. The
 threshold decides which animals exist, so it is chosen like a checkpoint: on
 the validation frames only (never the test frames), as the one whose
-detections best agree with the labels (F1 of instances matched at OKS >= 0.5;
+detections best agree with the labels (F1 of instances matched at OKS >= 0.5 with
+sigma 0.1;
 mAP cannot choose it, since extra low-scoring detections never lower AP).
 """
 
@@ -21,6 +22,10 @@ from torch import nn
 from ml_worker.metrics_multi import evaluate
 
 CANDIDATES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
+# OKS sigma for "this detection is that animal": DeepLabCut's 0.1, looser than the 0.025 the
+# reported mAP uses, so the threshold answers whether an animal was found, not how precisely
+# its keypoints sit (a young model's keypoints would otherwise make every detection "spurious")
+DETECTION_SIGMA = 0.1
 
 Predict = Callable[[nn.Module], tuple[np.ndarray, np.ndarray, np.ndarray]]
 
@@ -59,7 +64,8 @@ def choose_centroid_threshold(
     try:
         for t in sorted(candidates):
             module.geometry = replace(original, centroid_threshold=float(t))
-            m = evaluate(*predict(module), gt_points, gt_visibility, node_names)
+            m = evaluate(*predict(module), gt_points, gt_visibility, node_names,
+                         sigma=DETECTION_SIGMA)
             table.append({"threshold": float(t), "f1": round(detection_f1(m), 4),
                           "map_oks": m["map_oks"], "missed": m["missed_instances"],
                           "spurious": m["spurious_instances"]})

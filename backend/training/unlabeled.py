@@ -40,7 +40,7 @@ def pretrain_job_start(
     *, project: Project, user: Any, max_seconds: float = DEFAULT_SECONDS,
     frames: int = DEFAULT_FRAMES,
 ) -> PretrainJob:  # fmt: skip
-    """Queue encoder pretraining on frames sampled from the project's ready videos."""
+    """Queue encoder pretraining on frames sampled from the project's videos."""
     from ml_worker.pretrain import PretrainConfig
 
     if not _ready_videos(project):
@@ -87,11 +87,12 @@ def pretrain_weights_key(job: PretrainJob) -> str:
 def _ready_videos(project: Project) -> list[Any]:
     from backend.videos.models import Video
 
-    return list(project.videos.filter(status=Video.Status.READY).order_by("id"))
+    # a video still "processing" (thumbnail, frame index) already has its file and frame count
+    return list(project.videos.exclude(status=Video.Status.FAILED).order_by("id"))
 
 
 def pretrain_frame_plan(*, project: Project, count: int) -> list[tuple[Any, list[int]]]:
-    """Which frames to decode: ``count`` spread over the ready videos by their length."""
+    """Which frames to decode: ``count`` spread over the videos by their length."""
     videos = [v for v in _ready_videos(project) if v.frame_count > 0]
     total = sum(v.frame_count for v in videos)
     plan = []
