@@ -242,7 +242,7 @@ def load_pool(name: str, args: argparse.Namespace, split_path: Path) -> Pool:
         pool = openfield_video(data, args.out, 0, reference_seconds=args.reference_seconds,
                                stride=args.video_stride,
                                train_fn=lambda ds, split, sec, seed: fit(ds, split, sec, seed))
-    return smoke_replace(pool, args.max_pool)
+    return smoke_replace(pool, args.max_pool, args.max_test)
 
 
 def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list[str],
@@ -340,6 +340,8 @@ def main() -> None:
                         help=f"comma-separated, of {tuple(ARMS)}; random is always run")
     parser.add_argument("--max-pool", type=int, default=None,
                         help="smoke runs: at most this many pool samples per pool")
+    parser.add_argument("--max-test", type=int, default=None,
+                        help="smoke runs: at most this many test samples per pool")
     parser.add_argument("--reference-seconds", type=float, default=1200.0,
                         help="openfield-video: the reference model's training budget")
     parser.add_argument("--video-stride", type=int, default=4,

@@ -199,9 +199,12 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
                     "stride": stride, "frames_kept": len(kept), "frames_decoded": len(indices)})
 
 
-def smoke_replace(pool: Pool, max_pool: int | None) -> Pool:
-    """The pool cut to ``max_pool`` evenly spaced keys (smoke runs)."""
-    if not max_pool or len(pool.pool) <= max_pool:
-        return pool
-    keep = np.linspace(0, len(pool.pool) - 1, max_pool).astype(int)
-    return replace(pool, pool=[pool.pool[i] for i in keep])
+def smoke_replace(pool: Pool, max_pool: int | None, max_test: int | None = None) -> Pool:
+    """The pool and the test set cut to evenly spaced keys (smoke runs)."""
+    return replace(pool, pool=_spaced(pool.pool, max_pool), test=_spaced(pool.test, max_test))
+
+
+def _spaced(keys: list[str], limit: int | None) -> list[str]:
+    if not limit or len(keys) <= limit:
+        return keys
+    return [keys[i] for i in np.linspace(0, len(keys) - 1, limit).astype(int)]

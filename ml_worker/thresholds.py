@@ -1,13 +1,14 @@
-"""Choose the centroid threshold of a multi-animal top-down model on validation frames.
+"""Choose how a multi-animal top-down model decides what is an animal, on validation frames.
 
-A fixed threshold is wrong for every data set in a different way: a model that
-trained ten minutes on 1920x1080 birds peaks at 0.4 where one trained on flies
-peaks at 0.9, and a threshold above the peaks finds no animal at all. The
-threshold decides which animals exist, so it is chosen like a checkpoint: on
-the validation frames only (never the test frames), as the one whose
-detections best agree with the labels (F1 of instances matched at OKS >= 0.5 with
-sigma 0.1;
-mAP cannot choose it, since extra low-scoring detections never lower AP).
+A fixed centroid threshold is wrong for every data set in a different way: a
+model that trained ten minutes on 1920x1080 birds peaks at 0.4 where one
+trained on flies peaks at 0.9, and a threshold above the peaks finds no animal
+at all. Likewise the minimum distance between two animals: half an animal
+length keeps one fly of a touching pair. Both decide which animals exist, so
+they are chosen like a checkpoint: on the validation frames only (never the
+test frames), as the pair whose detections best agree with the labels (F1 of
+instances matched at OKS >= 0.5 with sigma 0.1; mAP cannot choose them, since
+extra low-scoring detections never lower AP).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from torch import nn
 
 from ml_worker.metrics_multi import evaluate
 
-CANDIDATES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
+THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
+# minimum distance between two animals' anchors, in animal radii
+DISTANCE_FACTORS = (0.25, 0.5)
 # OKS sigma for "this detection is that animal": DeepLabCut's 0.1, looser than the 0.025 the
-# reported mAP uses, so the threshold answers whether an animal was found, not how precisely
+# reported mAP uses, so the choice answers whether an animal was found, not how precisely
 # its keypoints sit (a young model's keypoints would otherwise make every detection "spurious")
 DETECTION_SIGMA = 0.1
 
@@ -37,39 +40,44 @@ def detection_f1(metrics: dict[str, Any]) -> float:
     return 2 * matched / (2 * matched + wrong) if matched or wrong else 0.0
 
 
-def choose_centroid_threshold(
-    module: nn.Module,
+def choose_detection(
+    geometry: Any,
+    build: Callable[[Any], nn.Module],
     predict: Predict,
     gt_points: np.ndarray,
     gt_visibility: np.ndarray,
     node_names: Sequence[str],
-    candidates: Sequence[float] = CANDIDATES,
-) -> tuple[float, list[dict[str, float]]]:
-    """The candidate threshold with the best detection F1 on the validation frames.
+    thresholds: Sequence[float] = THRESHOLDS,
+    distance_factors: Sequence[float] = DISTANCE_FACTORS,
+) -> tuple[Any, list[dict[str, float]]]:
+    """The centroid threshold and minimum distance with the best detection F1.
 
     Args:
-        module: a built top-down model (its ``geometry`` is replaced per candidate).
-        predict: runs the module on the validation frames, returning ``points``,
+        geometry: the model's :class:`ml_worker.pipeline.Geometry` (frozen dataclass).
+        build: a model for a geometry (the trained nets, only the decoding differs).
+        predict: runs a model on the validation frames, returning ``points``,
             ``scores`` and ``instance_scores`` as :func:`metrics_multi.evaluate` takes them.
         gt_points, gt_visibility: validation labels ``(F, J, K, 2)``, ``(F, J, K)``.
         node_names: K node names.
-        candidates: thresholds to try.
+        thresholds: centroid thresholds to try.
+        distance_factors: minimum anchor distances to try, in animal radii.
 
     Returns:
-        The chosen threshold (ties go to the lower one, which misses fewer animals)
-        and one row per candidate (threshold, f1, map_oks, missed, spurious).
+        The geometry with the chosen pair (ties go to the lower threshold, which
+        misses fewer animals, then to the larger distance) and one row per pair
+        (threshold, min_distance_px, f1, map_oks, missed, spurious).
     """
-    original = module.geometry
     table: list[dict[str, float]] = []
-    try:
-        for t in sorted(candidates):
-            module.geometry = replace(original, centroid_threshold=float(t))
-            m = evaluate(*predict(module), gt_points, gt_visibility, node_names,
+    for factor in sorted(distance_factors, reverse=True):
+        for t in sorted(thresholds):
+            g = replace(geometry, centroid_threshold=float(t),
+                        centroid_min_distance_px=float(factor * geometry.animal_radius_px))
+            m = evaluate(*predict(build(g)), gt_points, gt_visibility, node_names,
                          sigma=DETECTION_SIGMA)
-            table.append({"threshold": float(t), "f1": round(detection_f1(m), 4),
-                          "map_oks": m["map_oks"], "missed": m["missed_instances"],
-                          "spurious": m["spurious_instances"]})
-    finally:
-        module.geometry = original
-    best = max(table, key=lambda row: (row["f1"], row["map_oks"] or 0.0, -row["threshold"]))
-    return best["threshold"], table
+            table.append({"threshold": float(t), "min_distance_px": g.centroid_min_distance_px,
+                          "f1": round(detection_f1(m), 4), "map_oks": m["map_oks"],
+                          "missed": m["missed_instances"], "spurious": m["spurious_instances"]})
+    best = max(enumerate(table),
+               key=lambda r: (r[1]["f1"], r[1]["map_oks"] or 0.0, -r[0]))[1]
+    return replace(geometry, centroid_threshold=best["threshold"],
+                   centroid_min_distance_px=best["min_distance_px"]), table

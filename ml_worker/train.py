@@ -47,7 +47,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -304,15 +304,17 @@ def _finish(run: _Run, geometry: Geometry, dataset: PoseDataset, train_ds: PoseD
 
 def _tuned_threshold(artifact: ModelArtifact, val_ds: PoseDataset,
                      device: torch.device) -> tuple[Geometry, list[dict[str, float]]]:
-    """The geometry with the centroid threshold chosen on the validation frames."""
-    from ml_worker.thresholds import choose_centroid_threshold
+    """The geometry with the centroid threshold and minimum distance chosen on validation."""
+    from ml_worker.pipeline import TopDownModel
+    from ml_worker.thresholds import choose_detection
 
     assert artifact.geometry is not None
+    trained = artifact.build_module()
     n = max(val_ds.max_instances, 1)
-    best, table = choose_centroid_threshold(
-        artifact.build_module(), lambda m: _predict_samples(m, val_ds, device)[:3],
+    return choose_detection(
+        artifact.geometry, lambda g: TopDownModel(trained.centroid, trained.instance, g).eval(),
+        lambda m: _predict_samples(m, val_ds, device)[:3],
         val_ds.keypoints(n), val_ds.visibility(n), val_ds.node_names)
-    return replace(artifact.geometry, centroid_threshold=best), table
 
 
 def check_split(split: dict[str, list[str]]) -> None:

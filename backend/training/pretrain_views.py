@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -21,15 +23,15 @@ from backend.training import unlabeled
 from backend.training.models import PretrainJob
 
 
-class PretrainResult(serializers.Serializer):
+class PretrainResult(TypedDict):
     """What a finished pretraining reported (ml_worker.pretrain.pretrain_payload)."""
 
-    status = serializers.CharField()
-    steps = serializers.IntegerField()
-    seconds = serializers.FloatField()
-    initial_loss = serializers.FloatField(allow_null=True)
-    final_loss = serializers.FloatField(allow_null=True)
-    frames = serializers.IntegerField()
+    status: str
+    steps: int
+    seconds: float
+    initial_loss: float | None
+    final_loss: float | None
+    frames: int
 
 
 class PretrainJobSerializer(serializers.ModelSerializer):
@@ -37,7 +39,7 @@ class PretrainJobSerializer(serializers.ModelSerializer):
         source="created_by.username", default=None, read_only=True, allow_null=True
     )
     config = typed_json(dict, read_only=True)
-    result = PretrainResult(read_only=True, required=False, allow_null=True)
+    result = typed_json(PretrainResult, name="PretrainResult", read_only=True, allow_null=True)
 
     class Meta:
         model = PretrainJob

@@ -8,7 +8,7 @@ import type { TrainConfig } from '../../types/api';
 export type AdvancedKind = 'seconds' | 'int' | 'float' | 'bool';
 
 export interface AdvancedField {
-  name: 'max_seconds' | 'batch_size' | 'learning_rate' | 'seed' | 'aug_flip';
+  name: 'max_seconds' | 'batch_size' | 'learning_rate' | 'seed' | 'aug_flip' | 'identity_loss_weight';
   label: string;
   kind: AdvancedKind;
   hint?: string;
@@ -20,6 +20,7 @@ export const ADVANCED_FIELDS: readonly AdvancedField[] = [
   { name: 'learning_rate', label: 'Learning rate', kind: 'float' },
   { name: 'seed', label: 'Random seed', kind: 'int' },
   { name: 'aug_flip', label: 'Flip augmentation', kind: 'bool' },
+  { name: 'identity_loss_weight', label: 'Identity loss weight', kind: 'float', hint: 'weight of the identity head (0.01–100)' },
 ];
 
 /** What the user typed / ticked, by field name; absent = follows the preset. */
@@ -82,4 +83,32 @@ export const DEFAULT_MODEL_KIND: ModelKind = 'top_down';
 /** `advanced` with `model_kind` when it differs from the preset's (presets default to top-down). */
 export function withModelKind(advanced: Record<string, unknown>, preset: TrainConfig | undefined, kind: ModelKind): Record<string, unknown> {
   return kind === (preset?.model_kind ?? DEFAULT_MODEL_KIND) ? advanced : { ...advanced, model_kind: kind };
+}
+
+export type IdentityMode = NonNullable<TrainConfig['identity']>;
+
+/**
+ * The "Identities" choices (ml_worker TrainConfig.identity): whether a top-down
+ * model also learns which named animal it sees, from the labels' track names.
+ */
+export const IDENTITY_MODES: readonly { mode: IdentityMode; label: string; hint: string }[] = [
+  { mode: 'auto', label: 'Auto', hint: 'use the track names as identities when they are consistent across frames (default)' },
+  { mode: 'on', label: 'On', hint: 'learn identities whenever the labels name two animals or more' },
+  { mode: 'off', label: 'Off', hint: 'no identities: tracks are matched on position and pose only' },
+];
+
+export const DEFAULT_IDENTITY: IdentityMode = 'auto';
+
+/**
+ * `advanced` with `identity` when it differs from the preset's. Only top-down
+ * models have an identity head, so a bottom-up job never sends it.
+ */
+export function withIdentity(
+  advanced: Record<string, unknown>,
+  preset: TrainConfig | undefined,
+  kind: ModelKind,
+  mode: IdentityMode,
+): Record<string, unknown> {
+  if (kind !== 'top_down' || mode === (preset?.identity ?? DEFAULT_IDENTITY)) return advanced;
+  return { ...advanced, identity: mode };
 }

@@ -1,7 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import type { TrainingJobCreate, TrainingPresets, TrainPreset } from '../../../types/api';
-import { buildAdvanced, DEFAULT_MODEL_KIND, MODEL_KINDS, withModelKind, type AdvancedEdits, type ModelKind } from '../advanced';
+import {
+  buildAdvanced,
+  DEFAULT_IDENTITY,
+  DEFAULT_MODEL_KIND,
+  IDENTITY_MODES,
+  MODEL_KINDS,
+  withIdentity,
+  withModelKind,
+  type AdvancedEdits,
+  type IdentityMode,
+  type ModelKind,
+} from '../advanced';
 import { formatBudget } from '../format';
 import { AdvancedSettings } from './AdvancedSettings';
 
@@ -22,12 +33,13 @@ interface Props {
   error: unknown;
 }
 
-/** Preset choice, "include unreviewed", advanced overrides, warm start and the Train button. */
+/** Preset choice, model kind, identities, "include unreviewed", advanced overrides, warm start and the Train button. */
 export function TrainForm({ presets, versions, onStart, starting, error }: Props) {
   const [preset, setPreset] = useState<TrainPreset>('balanced');
   const [includeUnreviewed, setIncludeUnreviewed] = useState(true);
   const [edits, setEdits] = useState<AdvancedEdits>({});
   const [modelKind, setModelKind] = useState<ModelKind>(DEFAULT_MODEL_KIND);
+  const [identity, setIdentity] = useState<IdentityMode>(DEFAULT_IDENTITY);
   const [parent, setParent] = useState('');
   const [localError, setLocalError] = useState<Error | null>(null);
 
@@ -35,7 +47,7 @@ export function TrainForm({ presets, versions, onStart, starting, error }: Props
     event.preventDefault();
     const built = buildAdvanced(presets?.[preset], edits);
     const { errors } = built;
-    const advanced = withModelKind(built.advanced, presets?.[preset], modelKind);
+    const advanced = withIdentity(withModelKind(built.advanced, presets?.[preset], modelKind), presets?.[preset], modelKind, identity);
     if (errors.length) {
       setLocalError(new Error(`Invalid training settings: ${errors.join('; ')}`));
       return;
@@ -81,6 +93,25 @@ export function TrainForm({ presets, versions, onStart, starting, error }: Props
           ))}
         </select>{' '}
         <span className="muted small">{MODEL_KINDS.find((k) => k.kind === modelKind)?.hint}</span>
+      </label>
+      <label>
+        Identities{' '}
+        <select
+          name="identity"
+          value={identity}
+          disabled={modelKind !== 'top_down'}
+          onChange={(e) => setIdentity(e.target.value as IdentityMode)}
+          data-testid="identity-mode"
+        >
+          {IDENTITY_MODES.map((m) => (
+            <option key={m.mode} value={m.mode} title={m.hint}>
+              {m.label}
+            </option>
+          ))}
+        </select>{' '}
+        <span className="muted small" data-testid="identity-hint">
+          {modelKind === 'top_down' ? IDENTITY_MODES.find((m) => m.mode === identity)?.hint : 'top-down models only'}
+        </span>
       </label>
       <label>
         <input

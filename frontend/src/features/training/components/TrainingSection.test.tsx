@@ -183,6 +183,38 @@ describe('TrainingSection', () => {
     expect(jobGets()).toBe(before + 1);
   });
 
+  it('sends the identity mode and loss weight; bottom-up models have no identities', async () => {
+    server.jobs = [];
+    await mount();
+    const identity = $('identity-mode') as HTMLSelectElement;
+    expect(identity.value).toBe('auto');
+    expect($('identity-hint')!.textContent).toContain('track names');
+    await act(async () => {
+      identity.value = 'on';
+      identity.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect($('identity-hint')!.textContent).toContain('two animals');
+    await act(async () => typeInto(container.querySelector<HTMLInputElement>('input[name=identity_loss_weight]')!, '0.5'));
+    await act(async () => $('train-button')!.click());
+    await advance(0);
+    expect(server.requests.find((r) => r.method === 'POST')!.body).toEqual({
+      preset: 'balanced', include_unreviewed: true, advanced: { identity_loss_weight: 0.5, identity: 'on' },
+    });
+
+    const kind = $('model-kind') as HTMLSelectElement;
+    await act(async () => {
+      kind.value = 'bottom_up';
+      kind.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(identity.disabled).toBe(true);
+    expect($('identity-hint')!.textContent).toBe('top-down models only');
+    await act(async () => $('train-button')!.click());
+    await advance(0);
+    expect(server.requests.filter((r) => r.method === 'POST').at(-1)!.body).toEqual({
+      preset: 'balanced', include_unreviewed: true, advanced: { identity_loss_weight: 0.5, model_kind: 'bottom_up' },
+    });
+  });
+
   it('shows the backend message next to the form on a 400', async () => {
     server.jobs = [];
     server.startAnswer = { status: 400, body: { message: 'Training needs at least 2 labeled frames (found 1).', extra: {} } };
