@@ -68,6 +68,7 @@ sys.path.insert(0, str(REPO))
 from bench.al_curves import arm_summary, labels_to_match, verdict  # noqa: E402
 from bench.al_pools import (  # noqa: E402
     POOLS,
+    REFERENCE_MIN_SCORE,
     Pool,
     centered_pair,
     openfield,
@@ -241,7 +242,8 @@ def load_pool(name: str, args: argparse.Namespace, split_path: Path) -> Pool:
     else:
         pool = openfield_video(data, args.out, 0, reference_seconds=args.reference_seconds,
                                stride=args.video_stride,
-                               train_fn=lambda ds, split, sec, seed: fit(ds, split, sec, seed))
+                               train_fn=lambda ds, split, sec, seed: fit(ds, split, sec, seed),
+                               min_score=args.reference_min_score)
     return smoke_replace(pool, args.max_pool, args.max_test)
 
 
@@ -344,6 +346,8 @@ def main() -> None:
                         help="smoke runs: at most this many test samples per pool")
     parser.add_argument("--reference-seconds", type=float, default=1200.0,
                         help="openfield-video: the reference model's training budget")
+    parser.add_argument("--reference-min-score", type=float, default=REFERENCE_MIN_SCORE,
+                        help="openfield-video: keep frames whose every reference node scores this")
     parser.add_argument("--video-stride", type=int, default=4,
                         help="openfield-video: every n-th video frame is a candidate")
     parser.add_argument("--from-scratch", action="store_true",

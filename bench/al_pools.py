@@ -149,7 +149,8 @@ def _crop(image: np.ndarray, pts: np.ndarray,
 
 
 def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: float,
-                    stride: int, train_fn: Any) -> Pool:  # fmt: skip
+                    stride: int, train_fn: Any,
+                    min_score: float = REFERENCE_MIN_SCORE) -> Pool:  # fmt: skip
     """Video frames labeled by a reference model trained on all labeled frames.
 
     Args:
@@ -159,6 +160,7 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
         reference_seconds: the reference model's training budget.
         stride: every ``stride``-th video frame is a candidate.
         train_fn: ``(dataset, split, seconds, seed) -> ModelArtifact``.
+        min_score: a frame is kept when every node of the reference scores this much.
     """
     from ml_worker.infer import iter_frames
 
@@ -181,13 +183,13 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
         p, s = predict_frames(reference, np.stack([frames[i] for i in indices]), device="cpu")
         points, scores = p[:, 0], s[:, 0]
         np.savez(cache, points=points, scores=scores, settings=np.array(json.dumps(wanted)))
-    ok = (np.nan_to_num(scores) >= REFERENCE_MIN_SCORE).all(axis=1)
+    ok = (np.nan_to_num(scores) >= min_score).all(axis=1) & np.isfinite(points).all(axis=(1, 2))
     kept = [i for i, good in zip(indices, ok, strict=True) if good]
     samples = [PoseSample.from_points(frames[i], points[r], f"frame{i}")
                for r, i in enumerate(indices) if ok[r]]  # fmt: skip
-    labeled_nodes = load_dlc_labeled_folder(data / OPEN_FIELD)
-    ds = PoseDataset(samples, list(labeled_nodes.node_names), list(labeled_nodes.symmetries),
-                     list(labeled_nodes.edges))  # fmt: skip
+    skeleton = load_dlc_labeled_folder(data / OPEN_FIELD)
+    ds = PoseDataset(samples, list(skeleton.node_names), list(skeleton.symmetries),
+                     list(skeleton.edges))  # fmt: skip
     test_frames, pool_frames = block_split(kept, VIDEO_TEST_FRAMES, seed)
     # Kept frames are ``stride`` apart: number them so that consecutive kept ones are neighbours.
     index = {f"frame{i}": i // stride for i in kept}
@@ -195,7 +197,7 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
                 [f"frame{i}" for i in pool_frames], index, settings={
                     "dataset": OPEN_FIELD, "video": video.name,
                     "labels": f"reference model ({reference_seconds:g} s on all 116 labeled "
-                    f"frames), frames whose every node scores >= {REFERENCE_MIN_SCORE}",
+                    f"frames), frames whose every node scores >= {min_score:g}",
                     "stride": stride, "frames_kept": len(kept), "frames_decoded": len(indices)})
 
 

@@ -98,17 +98,25 @@ def _result(result: Any) -> dict[str, Any]:
 
 
 def run_unlabeled(n_labels: int | None, *, seconds: float, pretrain_seconds: float,
+                  steps: int | None = None, pretrain_steps: int | None = None,
                   pretrain_frames: int = 200, pseudo_stride: int = 5,
                   threshold: float = 0.5, seed: int = 0, arms: tuple[str, ...] = ARMS,
                   log: Any = print) -> dict[str, Any]:
-    """Train the arms at ``n_labels`` labels (None: all) and report their test RMSE."""
+    """Train the arms at ``n_labels`` labels (None: all) and report their test RMSE.
+
+    ``steps`` / ``pretrain_steps`` cap the optimizer steps as well as the seconds: on a
+    shared machine a step budget keeps the arms comparable (same work, any load).
+    """
     dataset = load_dlc_labeled_folder(data_dir() / OPEN_FIELD)
     split = label_split(dataset, n_labels, seed)
     cfg = replace(preset("balanced"), max_seconds=seconds, seed=seed)
+    if steps:
+        cfg = replace(cfg, max_steps=steps)
     video = data_dir() / OPEN_FIELD / VIDEO
     report: dict[str, Any] = {"dataset": OPEN_FIELD, "labels": n_labels or "all",
                               "train_frames": len(split["train"]), "val_frames": len(split["val"]),
                               "test_frames": len(split["test"]), "seconds": seconds,
+                              "steps": steps,
                               "load_avg_start": os.getloadavg()[0], "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         log(f"== {n_labels or 'all'} labels: {report['train_frames']} train, "
@@ -121,7 +129,8 @@ def run_unlabeled(n_labels: int | None, *, seconds: float, pretrain_seconds: flo
             idx = np.linspace(0, count - 1, pretrain_frames).round().astype(int).tolist()
             frames = list(read_video_frames(video, idx).values())
             pcfg = PretrainConfig(max_seconds=pretrain_seconds, seed=seed, filters=cfg.filters,
-                                  filters_rate=cfg.filters_rate)
+                                  filters_rate=cfg.filters_rate,
+                                  max_steps=pretrain_steps or PretrainConfig.max_steps)
             pre = pretrain_encoder(frames, pcfg)
             enc = save_encoder(Path(tmp) / "encoder.pt", pre, pcfg)
             res = train(replace(cfg, pretrained_encoder=str(enc)), dataset, split,
@@ -164,7 +173,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--labels", default="20,all", help="comma-separated counts or 'all'")
     parser.add_argument("--seconds", type=float, default=240.0, help="training budget per arm")
+    parser.add_argument("--steps", type=int, default=None, help="step cap per arm")
     parser.add_argument("--pretrain-seconds", type=float, default=180.0)
+    parser.add_argument("--pretrain-steps", type=int, default=None)
     parser.add_argument("--pretrain-frames", type=int, default=200)
     parser.add_argument("--pseudo-stride", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=0.5)
@@ -176,7 +187,8 @@ def main() -> None:
     runs = []
     for n in args.labels.split(","):
         runs.append(run_unlabeled(None if n == "all" else int(n), seconds=args.seconds,
-                                  pretrain_seconds=args.pretrain_seconds,
+                                  pretrain_seconds=args.pretrain_seconds, steps=args.steps,
+                                  pretrain_steps=args.pretrain_steps,
                                   pretrain_frames=args.pretrain_frames,
                                   pseudo_stride=args.pseudo_stride, threshold=args.threshold,
                                   seed=args.seed, arms=tuple(args.arms.split(","))))

@@ -65,6 +65,12 @@ class PretrainJobCreateSerializer(serializers.Serializer):
         min_value=unlabeled.FRAMES_RANGE[0], max_value=unlabeled.FRAMES_RANGE[1],
         default=unlabeled.DEFAULT_FRAMES,
     )  # fmt: skip
+    preset = serializers.ChoiceField(
+        choices=["fast", "balanced", "accurate"], default="balanced",
+        help_text="Training jobs with this preset's network widths can start from it.",
+    )  # fmt: skip
+    filters = serializers.IntegerField(min_value=1, max_value=128, required=False,
+                                       allow_null=True, help_text="Overrides the preset's.")
 
 
 class PretrainJobListView(APIView):
@@ -79,8 +85,9 @@ class PretrainJobListView(APIView):
         project, _ = project_for_user(request.user, project_id, Role.ANNOTATOR)
         serializer = PretrainJobCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
         job = unlabeled.pretrain_job_start(
-            project=project, user=request.user, **serializer.validated_data
+            project=project, user=request.user, preset_name=data.pop("preset"), **data
         )
         return Response(PretrainJobSerializer(job).data, status=status.HTTP_201_CREATED)
 

@@ -38,15 +38,19 @@ FRAMES_RANGE = (8, 1000)
 
 def pretrain_job_start(
     *, project: Project, user: Any, max_seconds: float = DEFAULT_SECONDS,
-    frames: int = DEFAULT_FRAMES,
+    frames: int = DEFAULT_FRAMES, preset_name: str = "balanced", filters: int | None = None,
 ) -> PretrainJob:  # fmt: skip
-    """Queue encoder pretraining on frames sampled from the project's videos."""
+    """Queue encoder pretraining on frames sampled from the project's videos.
+
+    The encoder gets the widths of ``preset_name`` (``filters`` overrides its first
+    width): only training jobs of the same widths can start from it.
+    """
     from ml_worker.pretrain import PretrainConfig
 
     if not _ready_videos(project):
         raise ApplicationError("Upload a video first: pretraining learns from its frames.")
-    base = preset("balanced")
-    config = PretrainConfig(max_seconds=max_seconds, filters=base.filters,
+    base = preset(preset_name)
+    config = PretrainConfig(max_seconds=max_seconds, filters=filters or base.filters,
                             filters_rate=base.filters_rate).to_dict()  # fmt: skip
     try:
         with transaction.atomic():
@@ -74,9 +78,12 @@ def pretrain_job_cancel(*, job: PretrainJob) -> PretrainJob:
     return jobs.request_cancel(job)
 
 
-def pretrain_latest(*, project: Project) -> PretrainJob | None:
-    """The project's latest succeeded pretraining with weights (what "auto" uses)."""
+def pretrain_latest(*, project: Project, cfg: TrainConfig | None = None) -> PretrainJob | None:
+    """The project's latest succeeded pretraining (what "auto" uses); with ``cfg``, the
+    latest whose encoder widths are that config's (another width would not load)."""
     done = project.pretrain_jobs.filter(status=Status.SUCCEEDED).exclude(weights="")
+    if cfg is not None:
+        done = done.filter(config__filters=cfg.filters, config__filters_rate=cfg.filters_rate)
     return done.order_by("-finished_at", "-id").first()
 
 
@@ -123,9 +130,10 @@ def unlabeled_inputs(
 
 
 def _encoder(project: Project, cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any]]:
-    latest = pretrain_latest(project=project)
+    latest = pretrain_latest(project=project, cfg=cfg)
     if latest is None:
-        return cfg, {"job": None, "note": "no finished pretraining in this project"}
+        return cfg, {"job": None, "note": "no finished pretraining with this job's filters "
+                                          f"({cfg.filters}, rate {cfg.filters_rate:g})"}
     path = storage.local_path(latest.weights)
     return replace(cfg, pretrained_encoder=str(path)), {
         "job": latest.id, "steps": latest.result.get("steps"),

@@ -10,8 +10,9 @@ is mouse-a, after it mouse-b (two "jump" spots mark the place).
 Bob (annotator) opens the run from the project page, steps with N from one
 suspicious spot to the swap, clicks the timeline there and swaps the two
 tracks from frame 30 on. After a reload the frame and the timeline show the
-mouse as mouse-a throughout, the jumps are gone, and the run's DeepLabCut
-export agrees. Then the team part: Alice holds frames 0–9, so Bob's edit there
+mouse as mouse-a throughout, the jumps are gone, a click on the mirrored
+animal in the frame selects mouse-b, the edit history lists his swap, and the
+run's DeepLabCut export agrees. Then the team part: Alice holds frames 0–9, so Bob's edit there
 is refused with her name; and an edit Alice made meanwhile on the frames Bob
 edits makes his stale: the page reloads the tracks and says so.
 """
@@ -84,8 +85,22 @@ def _dlc_export(page, run) -> pd.DataFrame:
 
 def _click_timeline_at(page, frame: int) -> None:
     bars = page.locator(".track-bars")
+    bars.scroll_into_view_if_needed()  # mouse clicks go to viewport coordinates
     box = bars.bounding_box()
     page.mouse.click(box["x"] + box["width"] * (frame + 0.5) / FRAMES, box["y"] + box["height"] / 2)
+
+
+def _click_frame_at(page, x: float, y: float, width: int, height: int) -> None:
+    """Click the frame canvas at image pixel (x, y): the canvas shows the whole frame,
+    centred, 8 px from its edges (fitViewport in features/labeling/canvas/geometry.ts)."""
+    expect(page.get_by_test_id("frame-loading")).to_have_count(0)
+    canvas = page.get_by_test_id("label-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    scale = min((box["width"] - 16) / width, (box["height"] - 16) / height)
+    left = box["x"] + (box["width"] - width * scale) / 2
+    top = box["y"] + (box["height"] - height * scale) / 2
+    page.mouse.click(left + x * scale, top + y * scale)
 
 
 def test_swap_tracks_in_the_browser_reload_and_export_the_swap(
@@ -141,6 +156,22 @@ def test_swap_tracks_in_the_browser_reload_and_export_the_swap(
     expect(timeline.get_by_test_id("low-mouse-a-40")).to_have_count(0)
     expect(timeline.get_by_test_id("gap-mouse-b-20")).to_have_attribute("data-stop", "23")
 
+    # A click on the frame selects the animal nearest to it: the mirrored mouse, mouse-b.
+    selection = page.get_by_test_id("selected-instance")
+    expect(selection).to_contain_text("pick one on the frame")
+    width, height = run.video.width, run.video.height
+    snout = truth.keypoints[SWAP_FROM, 0]
+    _click_frame_at(page, width - snout[0], height - snout[1], width, height)
+    expect(selection).to_contain_text("#2 (mouse-b)")
+    expect(page.get_by_test_id("instance-1")).to_have_attribute("aria-pressed", "true")
+    _click_frame_at(page, snout[0], snout[1], width, height)
+    expect(selection).to_contain_text("#1 (mouse-a)")
+
+    # The edit history lists the swap, by bob ("you").
+    page.get_by_test_id("edit-history").locator("summary").click()
+    expect(page.get_by_test_id("edit-1")).to_contain_text("you swapped mouse-a ⇄ mouse-b")
+    expect(page.get_by_test_id("edit-1")).to_contain_text("frames 30–59")
+
     # The export follows the edit: the synthetic mouse is mouse-a from the first frame to the last.
     table = _dlc_export(page, run)
     scorer = table.columns.get_level_values(0)[0]
@@ -159,7 +190,8 @@ def test_swap_tracks_in_the_browser_reload_and_export_the_swap(
     page.get_by_test_id("lock-button").click()
     expect(page.get_by_test_id("lock-bob")).to_contain_text("you: frames 30–59")
     expect(page.get_by_test_id("lock-alice")).to_contain_text("alice: frames 0–9")
-    page.get_by_test_id("instance-0").click()
+    page.get_by_test_id("instance-1").click()  # mouse-b selected: drawn with a halo
+    expect(page.get_by_test_id("selected-instance")).to_contain_text("#2 (mouse-b)")
     page.wait_for_timeout(300)  # one animation frame for the canvas
     page.screenshot(path=str(artifacts_dir / "proofreading.png"), full_page=True)
 

@@ -90,6 +90,9 @@ export type LossHistoryEntry = TrainingJob['history'][number];
 export type TrainingJob = Schema['TrainingJob'];
 /** POST /api/projects/{id}/training-jobs/ */
 export type TrainingJobCreate = Schema['TrainingJobCreateRequest'];
+/** Encoder pretraining on a project's video frames (ml_worker.pretrain) and its start request. */
+export type PretrainJob = Schema['PretrainJob'];
+export type PretrainJobCreate = Schema['PretrainJobCreateRequest'];
 /** Evaluation metrics of a model version; any key may be missing (no validation frames). */
 export type ModelMetrics = Schema['ModelMetrics'];
 export type ModelVersionConfig = Schema['ModelVersionConfig'];

@@ -438,6 +438,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/pretrain-jobs/{job_id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["pretrain_jobs_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/": {
         parameters: {
             query?: never;
@@ -673,6 +689,22 @@ export interface paths {
         get: operations["projects_presence_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{project_id}/pretrain-jobs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["projects_pretrain_jobs_list"];
+        put?: never;
+        post: operations["projects_pretrain_jobs_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1818,6 +1850,62 @@ export interface components {
          * @enum {string}
          */
         PresetEnum: "fast" | "balanced" | "accurate";
+        PretrainJob: {
+            readonly id: number;
+            readonly project: number;
+            /** @default queued */
+            readonly status: components["schemas"]["JobStatusEnum"];
+            /** Format: double */
+            readonly progress: number;
+            /** Format: double */
+            readonly eta_seconds: number | null;
+            readonly message: string;
+            readonly error: string;
+            readonly cancel_requested: boolean;
+            readonly config: {
+                [key: string]: unknown;
+            };
+            readonly result: components["schemas"]["PretrainResult"] | null;
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        PretrainJobCreateRequest: {
+            /**
+             * Format: double
+             * @default 180
+             */
+            max_seconds?: number;
+            /** @default 200 */
+            frames?: number;
+            /**
+             * @description Training jobs with this preset's network widths can start from it.
+             *
+             *     * `fast` - fast
+             *     * `balanced` - balanced
+             *     * `accurate` - accurate
+             * @default balanced
+             */
+            preset?: components["schemas"]["PresetEnum"];
+            /** @description Overrides the preset's. */
+            filters?: number | null;
+        };
+        /** @description What a finished pretraining reported (ml_worker.pretrain.pretrain_payload). */
+        PretrainResult: {
+            status: string;
+            steps: number;
+            /** Format: double */
+            seconds: number;
+            /** Format: double */
+            initial_loss: number | null;
+            /** Format: double */
+            final_loss: number | null;
+            frames: number;
+        };
         Project: {
             readonly id: number;
             name: string;
@@ -2381,6 +2469,7 @@ export interface components {
             readonly snapshot: components["schemas"]["SnapshotRef"];
             readonly split: components["schemas"]["TrainingSplit"];
             readonly model_version: number | null;
+            readonly unlabeled: components["schemas"]["UnlabeledSources"];
         };
         /** @description A preset plus advanced settings, validated as the worker will (bounds, known keys). */
         TrainingJobCreateRequest: {
@@ -2406,6 +2495,19 @@ export interface components {
             train?: string[];
             val?: string[];
             test?: string[];
+        };
+        /**
+         * @description What a job took from unlabeled frames (backend/training/unlabeled.py): the
+         *     pretraining job its encoders started from, the inference runs its pseudo-labels came
+         *     from (threshold, frame count and keys). Absent: the option was off.
+         */
+        UnlabeledSources: {
+            pretrained_encoder?: {
+                [key: string]: unknown;
+            };
+            pseudo_labels?: {
+                [key: string]: unknown;
+            };
         };
         /** @enum {string} */
         UsePretrainedEncoderEnum: "auto" | "off";
@@ -3178,6 +3280,27 @@ export interface operations {
             };
         };
     };
+    pretrain_jobs_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PretrainJob"];
+                };
+            };
+        };
+    };
     projects_list: {
         parameters: {
             query?: never;
@@ -3706,6 +3829,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Lock"][];
+                };
+            };
+        };
+    };
+    projects_pretrain_jobs_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PretrainJob"][];
+                };
+            };
+        };
+    };
+    projects_pretrain_jobs_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PretrainJobCreateRequest"];
+                "multipart/form-data": components["schemas"]["PretrainJobCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PretrainJobCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PretrainJob"];
                 };
             };
         };

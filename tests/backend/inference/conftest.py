@@ -16,7 +16,9 @@ from tests.backend.training import conftest as training_fixtures
 
 TINY = {"max_seconds": 6.0, "max_crop_size": 64, "filters": 8}
 labeled_video = training_fixtures.labeled_video  # the 12-frame fixture, shared
-NO_TTA = {"uncertainty": 1.0, "disagreement": 0.0, "temporal": 1.0, "diversity": 1.0}
+# Neither TTA nor the MC-dropout committee (both slow on CPU); test_inference_flow covers TTA.
+NO_TTA = {"uncertainty": 1.0, "disagreement": 0.0, "temporal": 1.0, "diversity": 1.0,
+          "ensemble_disagreement": 0.0}
 _trained: dict[str, object] = {}
 
 

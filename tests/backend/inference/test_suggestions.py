@@ -132,7 +132,7 @@ def test_settings_have_defaults_and_validate(client_for, project, alice, rita, b
     body = client_for(bob).get(url).json()
     assert body["n_suggestions"] == 20 and set(body["weights"]) == {
         "uncertainty", "disagreement", "temporal", "diversity", "instance_count",
-        "swap_candidate", "identity_disagreement",
+        "swap_candidate", "identity_disagreement", "pose_outlier", "ensemble_disagreement",
     }  # fmt: skip
     assert client_for(bob).put(url, {"n_suggestions": 5}, format="json").status_code == 403
     response = client_for(rita).put(
@@ -172,3 +172,19 @@ def test_regenerating_skips_frames_labeled_since(finished_run, alice):
     fresh = suggestions_generate(run=finished_run)
     assert fresh and top.frame_index not in {s.frame_index for s in fresh}
     assert finished_run.suggestions.filter(status="pending").count() == len(fresh)
+
+
+def test_the_pose_model_reads_the_projects_labels_in_the_models_node_order(project, video, alice):
+    import numpy as np
+
+    from backend.inference.suggestions import labeled_poses
+    from backend.labels.services import labels_save
+
+    ids = dict(project.nodes.values_list("name", "id"))
+    points = [{"node": ids["snout"], "x": 10.0, "y": 20.0, "visibility": 2},
+              {"node": ids["right_ear"], "x": 30.0, "y": 40.0, "visibility": 2}]  # fmt: skip
+    labels_save(video=video, frame_index=3, user=alice, version=0, instances=[{"points": points}])
+    poses = labeled_poses(project=project, node_names=["right_ear", "snout", "left_ear", "tail"])
+    assert poses.shape == (1, 4, 2)
+    np.testing.assert_array_equal(poses[0, :2], [[30, 40], [10, 20]])
+    assert np.isnan(poses[0, 2:]).all()  # not labeled, and not a node of the project

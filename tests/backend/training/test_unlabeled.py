@@ -50,7 +50,8 @@ def test_pretraining_runs_and_the_next_training_job_starts_from_it(
 ):
     client = client_for(bob)
     response = _post(client, f"/api/projects/{project.id}/pretrain-jobs/",
-                     {"max_seconds": 5, "frames": 8}, django_capture_on_commit_callbacks)
+                     {"max_seconds": 5, "frames": 8, "filters": 8},
+                     django_capture_on_commit_callbacks)
     assert response.status_code == 201, response.json()
     pretrain = PretrainJob.objects.get(pk=response.json()["id"])
     assert pretrain.status == "succeeded", pretrain.error
@@ -66,6 +67,9 @@ def test_pretraining_runs_and_the_next_training_job_starts_from_it(
     for name, level, conv in (("encoders.0.0", 0, 0), ("encoders.1.2", 1, 1)):
         assert torch.allclose(weights[f"{name}.weight"], levels[level][conv]["weight"], atol=1e-5)
 
+    wider = _train(client, project, django_capture_on_commit_callbacks,
+                   {**FROZEN, "filters": 12, "use_pretrained_encoder": "auto"})
+    assert wider.unlabeled["pretrained_encoder"]["job"] is None  # other widths: not used
     scratch = _train(client, project, django_capture_on_commit_callbacks, FROZEN)
     assert scratch.unlabeled == {}
     assert not torch.allclose(_instance_weights(scratch)["encoders.0.0.weight"],

@@ -116,6 +116,7 @@ function ProjectTraining({
         versions={versionOptions}
         versionLabel={versionLabel}
         mayCancel={mayCancel}
+        projectId={projectId}
       />
       <ModelsSection
         versions={versions.data}

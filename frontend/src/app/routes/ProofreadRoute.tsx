@@ -47,7 +47,7 @@ export function ProofreadRoute() {
           videoSize={{ width: video.width, height: video.height }}
           me={user?.username ?? null}
           canEdit={project.my_role !== 'viewer'}
-          renderFrame={(p) => <ReadOnlyFrame {...p} skeleton={skeleton} />}
+          renderFrame={({ selected, ...p }) => <ReadOnlyFrame {...p} skeleton={skeleton} selectedInstance={selected} />}
         />
       )}
     </div>

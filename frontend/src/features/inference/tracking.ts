@@ -6,8 +6,10 @@
 import type { TrackingMotion, TrackingSettings, TrackingSimilarity } from '../../types/api';
 
 /** Bounds the server enforces (TRACKING_LIMITS) for the settings the form shows. */
-export const TRACKING_BOUNDS = { window: [1, 300], maxTracks: [1, 64] } as const;
+export const TRACKING_BOUNDS = { window: [1, 300], maxTracks: [1, 64], identityWindow: [0, 300] } as const;
 export const DEFAULT_TRACKING_WINDOW = 5;
+/** ml_worker TrackerConfig.identity_window: frames on each side whose identity scores are pooled. */
+export const DEFAULT_IDENTITY_WINDOW = 5;
 
 export const SIMILARITIES: readonly { value: TrackingSimilarity; label: string }[] = [
   { value: 'oks', label: 'pose (OKS)' },
@@ -28,6 +30,9 @@ export interface TrackingForm {
   similarity: TrackingSimilarity;
   motion: TrackingMotion;
   window: string;
+  /** Use a model's identity scores to name the tracks (models trained with identities only). */
+  identity: boolean;
+  identityWindow: string;
 }
 
 /** The fieldset's starting state: off, with the project's animal count (null: unknown). */
@@ -38,6 +43,8 @@ export function defaultTrackingForm(maxInstances: number | null | undefined, ena
     similarity: 'oks',
     motion: 'constant_velocity',
     window: String(DEFAULT_TRACKING_WINDOW),
+    identity: true,
+    identityWindow: String(DEFAULT_IDENTITY_WINDOW),
   };
 }
 
@@ -51,6 +58,8 @@ export function trackingFormFrom(settings: TrackingSettings | null | undefined, 
     similarity: settings.similarity === 'centroid' ? 'centroid' : 'oks',
     motion: settings.motion ?? base.motion,
     window: String(settings.window ?? DEFAULT_TRACKING_WINDOW),
+    identity: settings.identity ?? true,
+    identityWindow: String(settings.identity_window ?? DEFAULT_IDENTITY_WINDOW),
   };
 }
 
@@ -69,7 +78,12 @@ export function buildTracking(form: TrackingForm): { tracking: TrackingSettings 
     maxTracks = wholeIn(form.maxTracks, TRACKING_BOUNDS.maxTracks);
     if (maxTracks === null) return { error: 'Max animals: a whole number from 1 to 64 (empty: unknown).' };
   }
-  return { tracking: { max_tracks: maxTracks, similarity: form.similarity, motion: form.motion, window } };
+  const tracking: TrackingSettings = { max_tracks: maxTracks, similarity: form.similarity, motion: form.motion, window, identity: form.identity };
+  // The identity window only matters with identity scores on (the field is disabled otherwise).
+  const identityWindow = wholeIn(form.identityWindow, TRACKING_BOUNDS.identityWindow);
+  if (form.identity && identityWindow === null) return { error: 'Identity window: a whole number of frames from 0 to 300.' };
+  if (identityWindow !== null) tracking.identity_window = identityWindow;
+  return { tracking };
 }
 
 /** "2 tracks" / "1 track". */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Instance } from '../../types/api';
-import { nearestNode, pairInstances, savedInstanceViews, showsAnimals } from './savedInstances';
+import { nearestInstance, nearestNode, pairInstances, savedInstanceViews, showsAnimals } from './savedInstances';
 
 const tracks = [
   { id: 1, name: 'mouse A', color: '#ff7f0e' },
@@ -40,6 +40,15 @@ describe('savedInstanceViews', () => {
     expect(nearestNode(views, 104, 19, 10)).toBe(2);
     expect(nearestNode(views, 1, 11, 10)).toBe(1);
     expect(nearestNode(views, 300, 300, 10)).toBeNull();
+  });
+
+  it('picks the instance with the nearest visible point, and draws a chosen one on top', () => {
+    const views = savedInstanceViews([inst('mouse A', 0), inst('mouse B', 100)], [1, 2], tracks, 1);
+    expect(views.map((v) => v.index)).toEqual([1, 0]);
+    expect(nearestInstance(views, 104, 19, 10)).toBe(1);
+    expect(nearestInstance(views, 4, 12, 10)).toBe(0);
+    expect(nearestInstance(views, 50, 15, 10)).toBeNull(); // between them, out of reach of both
+    expect(savedInstanceViews([inst('mouse A', 0)], [1], tracks, 5).map((v) => v.index)).toEqual([0]); // out of range: default
   });
 });
 

@@ -24,9 +24,15 @@ export const showsAnimals = (instances: readonly Pick<Instance, 'track'>[]): boo
 
 /**
  * Every instance of a saved frame with its style; the first is the one drawn
- * on top (the first human instance, else the first).
+ * on top: `top` (an index in `instances`, e.g. the one selected) when given,
+ * else the first human instance, else the first.
  */
-export function savedInstanceViews(instances: readonly Instance[], nodeIds: readonly number[], tracks: readonly Track[]): SavedInstanceView[] {
+export function savedInstanceViews(
+  instances: readonly Instance[],
+  nodeIds: readonly number[],
+  tracks: readonly Track[],
+  top?: number | null,
+): SavedInstanceView[] {
   const multi = showsAnimals(instances);
   const views = instances.map((inst, index) => ({
     index,
@@ -34,8 +40,8 @@ export function savedInstanceViews(instances: readonly Instance[], nodeIds: read
     style: multi ? instanceStyle({ tracks }, inst, index) : null,
     source: inst.source,
   }));
-  const top = Math.max(0, findMineIndex(instances));
-  return views.length ? [views[top]!, ...views.filter((v) => v.index !== top)] : [];
+  const first = top != null && top >= 0 && top < views.length ? top : Math.max(0, findMineIndex(instances));
+  return views.length ? [views[first]!, ...views.filter((v) => v.index !== first)] : [];
 }
 
 /** The node nearest (x, y) among every view's visible points within `reach`; null when none is. */
@@ -47,6 +53,26 @@ export function nearestNode(views: readonly { points: PointMap }[], x: number, y
       const d = Math.hypot(p.x - x, p.y - y);
       if (p.visibility !== 0 && d <= bestD) {
         best = Number(id);
+        bestD = d;
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * The instance (its `index`) with a visible point nearest (x, y) within
+ * `reach` image pixels; null when none is. A click between two animals picks
+ * the one whose nearest body part is closer.
+ */
+export function nearestInstance(views: readonly { index: number; points: PointMap }[], x: number, y: number, reach: number): number | null {
+  let best: number | null = null;
+  let bestD = reach;
+  for (const v of views) {
+    for (const p of Object.values(v.points)) {
+      const d = Math.hypot(p.x - x, p.y - y);
+      if (p.visibility !== 0 && d <= bestD) {
+        best = v.index;
         bestD = d;
       }
     }

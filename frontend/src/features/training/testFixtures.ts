@@ -13,7 +13,7 @@ export function makeJob(overrides: Partial<TrainingJob> = {}): TrainingJob {
     total_steps: 0, eta_seconds: null, history: [], message: 'Waiting for a worker', error: '', worker: '', attempt: 1,
     cancel_requested: false, heartbeat_at: null, memory_mb: null, created_at: '2024-05-01T10:00:00Z', started_at: null, finished_at: null,
     created_by: 'alice', parent_version: null, snapshot: { id: 1, sha256: 'abc', frame_count: 12 },
-    split: { train: ['a', 'b'], val: ['c'] }, model_version: null,
+    split: { train: ['a', 'b'], val: ['c'] }, model_version: null, unlabeled: {},
     ...overrides,
   };
 }

@@ -173,12 +173,15 @@ describe('InferenceSection', () => {
     await choose('run-tracking-similarity', 'centroid');
     await choose('run-tracking-motion', 'kalman');
     await type('run-tracking-window', '12');
+    expect($<HTMLInputElement>('run-tracking-identity')!.checked).toBe(true); // on by default
+    expect($<HTMLInputElement>('run-tracking-identity-window')!.value).toBe('5');
+    expect($('run-tracking-identity-help')!.textContent).toContain('only for models trained with identities');
     await act(async () => $<HTMLInputElement>('run-video-7')!.click());
     await act(async () => $<HTMLButtonElement>('run-inference')!.click());
     expect(posts).toEqual([{
       url: '/api/projects/4/inference-runs/',
       body: { model_version: 12, videos: [7], render_video: true,
-              tracking: { max_tracks: 3, similarity: 'centroid', motion: 'kalman', window: 12 } },
+              tracking: { max_tracks: 3, similarity: 'centroid', motion: 'kalman', window: 12, identity: true, identity_window: 5 } },
     }]);
   });
 
@@ -196,22 +199,31 @@ describe('InferenceSection', () => {
   it('re-tracks a finished run and shows its tracking summary', async () => {
     listAnswers = [[run({
       status: 'succeeded', progress: 1, frames_done: 60,
-      tracking: { window: 5, similarity: 'oks', motion: 'constant_velocity', max_tracks: 2 },
+      tracking: { window: 5, similarity: 'oks', motion: 'constant_velocity', max_tracks: 2, identity: false, identity_window: 9 },
       summary: { frames: 60, frames_per_second: 40, tracking: { frames_per_second: 1850.4, seconds: 0.03, tracks: 2, settings: {} } },
     })]];
     await renderWith(2);
     expect($('run-tracking-21')!.textContent).toBe('2 tracks · 1850 fps');
     await act(async () => $('retrack-21')!.click());
     expect($<HTMLSelectElement>('retrack-21-tracking-similarity')!.value).toBe('oks');
+    // The run was tracked without identity scores: the form starts that way, window greyed out.
+    expect($<HTMLInputElement>('retrack-21-tracking-identity')!.checked).toBe(false);
+    expect($<HTMLInputElement>('retrack-21-tracking-identity-window')!.disabled).toBe(true);
+    expect($<HTMLInputElement>('retrack-21-tracking-identity-window')!.value).toBe('9');
     await type('retrack-21-tracking-window', '999');
     await act(async () => $('retrack-start-21')!.click());
     expect($('retrack-form-error-21')!.textContent).toContain('from 1 to 300');
     await type('retrack-21-tracking-window', '8');
     await choose('retrack-21-tracking-motion', 'none');
+    await act(async () => $<HTMLInputElement>('retrack-21-tracking-identity')!.click());
+    await type('retrack-21-tracking-identity-window', '400');
+    await act(async () => $('retrack-start-21')!.click());
+    expect($('retrack-form-error-21')!.textContent).toContain('Identity window');
+    await type('retrack-21-tracking-identity-window', '12');
     await act(async () => $('retrack-start-21')!.click());
     expect(posts).toEqual([{
       url: '/api/inference-runs/21/retrack/',
-      body: { tracking: { max_tracks: 2, similarity: 'oks', motion: 'none', window: 8 } },
+      body: { tracking: { max_tracks: 2, similarity: 'oks', motion: 'none', window: 8, identity: true, identity_window: 12 } },
     }]);
     expect($('retrack-status-21')!.textContent).toContain('Re-tracking queued');
     expect($<HTMLButtonElement>('retrack-21')!.disabled).toBe(true);

@@ -10,7 +10,7 @@ interface Props {
   toggle?: boolean;
 }
 
-/** "Tracking": on / off, max animals, similarity, motion model, window. */
+/** "Tracking": on / off, max animals, similarity, motion model, window, identity scores and their window. */
 export function TrackingFieldset({ value, onChange, testId, toggle = true }: Props) {
   const set = (patch: Partial<TrackingForm>) => onChange({ ...value, ...patch });
   const shown = !toggle || value.enabled;
@@ -84,6 +84,32 @@ export function TrackingFieldset({ value, onChange, testId, toggle = true }: Pro
             />{' '}
             frames
           </label>
+          <label className="check" title="Only for models trained with identities: their scores name the tracks; other models ignore it">
+            <input
+              type="checkbox"
+              data-testid={`${testId}-identity`}
+              checked={value.identity}
+              onChange={(e) => set({ identity: e.target.checked })}
+            />{' '}
+            Use identity scores
+          </label>
+          <label title="Frames on each side whose identity scores are pooled to name a track">
+            Identity window{' '}
+            <input
+              type="number"
+              min={TRACKING_BOUNDS.identityWindow[0]}
+              max={TRACKING_BOUNDS.identityWindow[1]}
+              className="narrow"
+              disabled={!value.identity}
+              data-testid={`${testId}-identity-window`}
+              value={value.identityWindow}
+              onChange={(e) => set({ identityWindow: e.target.value })}
+            />{' '}
+            frames
+          </label>
+          <span className="muted small" data-testid={`${testId}-identity-help`}>
+            Identity scores: only for models trained with identities.
+          </span>
         </>
       )}
     </fieldset>

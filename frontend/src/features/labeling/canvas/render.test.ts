@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { skeleton } from '../testFixtures';
-import { renderSkeleton, withoutNode, type Ctx2D } from './render';
+import { renderHalo, renderSkeleton, withoutNode, type Ctx2D } from './render';
 
 /** A fake 2D context that records the calls render.ts makes. */
 function recorder() {
@@ -16,7 +16,7 @@ function recorder() {
       dash = d;
     },
   } as Record<string, unknown>;
-  for (const op of ['beginPath', 'arc', 'fill', 'stroke', 'moveTo', 'lineTo', 'fillText', 'strokeText']) {
+  for (const op of ['beginPath', 'arc', 'fill', 'stroke', 'moveTo', 'lineTo', 'fillText', 'strokeText', 'strokeRect']) {
     ctx[op] = (...args: unknown[]) =>
       calls.push({ op, args, dash: [...dash], fill: String(ctx.fillStyle), stroke: String(ctx.strokeStyle) });
   }
@@ -43,6 +43,24 @@ describe('renderSkeleton', () => {
     expect(lines[0]!.args).toEqual([20, 20]);
     const edgeStroke = calls.find((c) => c.op === 'stroke');
     expect(edgeStroke?.dash.length).toBeGreaterThan(0);
+  });
+});
+
+describe('renderHalo', () => {
+  it('widens the visible edges and rings the visible points in the instance colour', () => {
+    const { ctx, calls } = recorder();
+    renderHalo(ctx, skeleton, {
+      1: { x: 10, y: 10, visibility: 2 },
+      2: { x: 20, y: 20, visibility: 2 },
+      3: { x: 30, y: 30, visibility: 0 },
+    }, vp, '#ff7f0e');
+    expect(calls.filter((c) => c.op === 'lineTo').map((c) => c.args)).toEqual([[20, 20]]); // head–tail: tail hidden
+    expect(calls.filter((c) => c.op === 'arc').map((c) => c.args.slice(0, 2))).toEqual([[10, 10], [20, 20]]);
+    expect(calls.filter((c) => c.op === 'stroke' && c.stroke === '#ff7f0e')).toHaveLength(2);
+    const box = calls.find((c) => c.op === 'strokeRect')!;
+    expect(box.args).toEqual([-5, -5, 40, 40]); // the visible points, 15 px around
+    expect([box.stroke, box.dash.length > 0]).toEqual(['#ff7f0e', true]);
+    expect(ctx.lineCap).toBe('butt'); // restored for the drawing that follows
   });
 });
 

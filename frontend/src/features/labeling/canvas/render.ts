@@ -104,6 +104,56 @@ export function renderSkeleton(ctx: Ctx2D, skeleton: Skeleton, points: PointMap,
   if (style) renderInstanceLabel(ctx, points, vp, style, true);
 }
 
+/**
+ * A halo under a selected instance (drawn before it): its edges and points
+ * widened in a translucent light stroke and ringed in its colour, and a
+ * dashed box around it, so it stands out among the frame's animals without
+ * hiding its keypoints.
+ */
+export function renderHalo(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, color: string): void {
+  ctx.setLineDash([]);
+  ctx.lineCap = 'round';
+  ctx.lineWidth = 4 * POINT_RADIUS;
+  ctx.strokeStyle = 'rgba(255,255,255,0.45)';
+  for (const [a, b] of skeleton.edges) {
+    const pa = points[a];
+    const pb = points[b];
+    if (!pa || !pb || pa.visibility === 0 || pb.visibility === 0) continue;
+    const sa = toScreen(pa, vp);
+    const sb = toScreen(pb, vp);
+    ctx.beginPath();
+    ctx.moveTo(sa.x, sa.y);
+    ctx.lineTo(sb.x, sb.y);
+    ctx.stroke();
+  }
+  for (const p of Object.values(points)) {
+    if (p.visibility === 0) continue;
+    const s = toScreen(p, vp);
+    ctx.beginPath();
+    ctx.arc(s.x, s.y, 2 * POINT_RADIUS, 0, Math.PI * 2);
+    ctx.fillStyle = 'rgba(255,255,255,0.45)';
+    ctx.fill();
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = color;
+    ctx.stroke();
+    ctx.lineWidth = 4 * POINT_RADIUS;
+    ctx.strokeStyle = 'rgba(255,255,255,0.45)';
+  }
+  const shown = Object.values(points).filter((p) => p.visibility !== 0).map((p) => toScreen(p, vp));
+  if (shown.length) {
+    const pad = 3 * POINT_RADIUS;
+    const xs = shown.map((s) => s.x);
+    const ys = shown.map((s) => s.y);
+    const [left, top] = [Math.min(...xs) - pad, Math.min(...ys) - pad];
+    ctx.setLineDash([6, 4]);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = color;
+    ctx.strokeRect(left, top, Math.max(...xs) + pad - left, Math.max(...ys) + pad - top);
+    ctx.setLineDash([]);
+  }
+  ctx.lineCap = 'butt';
+}
+
 /** An editable instance that is not the active one: all in its track's colour, with its name. */
 export function renderTrackedInstance(ctx: Ctx2D, skeleton: Skeleton, points: PointMap, vp: Viewport, style: InstanceStyle): void {
   drawEdges(ctx, skeleton, points, vp, 0.75, style.color);

@@ -27,6 +27,7 @@ import { gestureEnd, gestureMove, gestureStart, IDLE, type Gesture } from '../ca
 import { hitTestInstances, hitTestPoint } from '../canvas/hitTest';
 import {
   renderFrame,
+  renderHalo,
   renderHandles,
   renderInstances,
   renderMarkers,
@@ -63,6 +64,8 @@ export interface LabelingCanvasProps {
   activeStyle?: InstanceStyle | null;
   /** Several animals: the other editable instances, each in its track colour; `index` in the frame's list. */
   instances?: readonly { index: number; points: PointMap; style: InstanceStyle }[];
+  /** A selected instance to make stand out (read-only views): a halo drawn under the poses. */
+  halo?: { points: PointMap; color: string } | null;
   onPlace(point: ImagePoint): void;
   onMove(nodeId: number, point: ImagePoint): void;
   onSelect(nodeId: number): void;
@@ -124,6 +127,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
     if (staticDirty.current && sctx) {
       sctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       renderFrame(sctx, image, imageSizeRef.current(), vp, size.current);
+      if (p.halo) renderHalo(sctx, p.skeleton, p.halo.points, vp, p.halo.color);
       renderInstances(sctx, p.skeleton, p.otherInstances, vp);
       (p.predictions ?? []).forEach((pred, i) => {
         const picked = p.activePrediction === i;
@@ -217,7 +221,7 @@ export function LabelingCanvas(props: LabelingCanvasProps) {
 
   useEffect(
     () => requestDraw(true),
-    [props.points, props.otherInstances, props.skeleton, props.predictions, props.instances, props.activeStyle, props.activePrediction],
+    [props.points, props.otherInstances, props.skeleton, props.predictions, props.instances, props.activeStyle, props.activePrediction, props.halo],
   );
   useEffect(() => requestDraw(false), [props.activeNodeId, props.crosshair, props.pinnedNodeId]);
 

@@ -3,12 +3,14 @@
  * route passes it in, features do not import each other). Every instance is
  * drawn; on a multi-animal frame each in its track's colour with its name,
  * listed under the frame. A click near a keypoint picks that node (e.g. to pin
- * a review comment to it).
+ * a review comment to it), or, with `onPickInstance` (the proofreading page),
+ * the instance nearest the click; the selected instance is drawn on top with
+ * a halo.
  */
 import { useMemo } from 'react';
 import type { Instance, Skeleton, Track } from '../../../types/api';
 import { frameImageUrl } from '../api/frameImage';
-import { nearestNode, savedInstanceViews, type SavedInstanceView } from '../savedInstances';
+import { nearestInstance, nearestNode, savedInstanceViews, type SavedInstanceView } from '../savedInstances';
 import { LabelingCanvas } from './LabelingCanvas';
 
 export interface ReadOnlyFrameProps {
@@ -21,6 +23,10 @@ export interface ReadOnlyFrameProps {
   tracks?: readonly Track[];
   pinnedNodeId?: number | null;
   onPickNode?(nodeId: number): void;
+  /** Index in `instances` of the selected instance (drawn on top, with a halo). */
+  selectedInstance?: number | null;
+  /** A click picks an instance: the nearest within reach, null when none is (clicks then pick no node). */
+  onPickInstance?(index: number | null): void;
 }
 
 const NO_TRACKS: readonly Track[] = [];
@@ -29,16 +35,25 @@ const NO_INSTANCES: readonly Instance[] = [];
 export function ReadOnlyFrame(props: ReadOnlyFrameProps) {
   const { instances, skeleton, tracks = NO_TRACKS } = props;
   const nodeIds = useMemo(() => skeleton.nodes.map((n) => n.id), [skeleton]);
-  const views = useMemo(() => savedInstanceViews(instances, nodeIds, tracks), [instances, nodeIds, tracks]);
+  const selected = props.selectedInstance ?? null;
+  const views = useMemo(() => savedInstanceViews(instances, nodeIds, tracks, selected), [instances, nodeIds, tracks, selected]);
   const top = views[0];
+  const halo = useMemo(
+    () => (top && top.index === selected ? { points: top.points, color: top.style?.color ?? '#ffd400' } : null),
+    [top, selected],
+  );
   const others = useMemo(
     () => views.slice(1).flatMap((v) => (v.style ? [{ index: v.index, points: v.points, style: v.style }] : [])),
     [views],
   );
+  const reach = Math.max(props.size.width, props.size.height) * 0.06;
   const pick = (x: number, y: number) => {
-    const best = nearestNode(views, x, y, Math.max(props.size.width, props.size.height) * 0.06);
+    if (props.onPickInstance) return props.onPickInstance(nearestInstance(views, x, y, reach));
+    const best = nearestNode(views, x, y, reach);
     if (best !== null) props.onPickNode?.(best);
   };
+  const pickOn = (index: number | undefined, nodeId: number) =>
+    props.onPickInstance ? props.onPickInstance(index ?? null) : props.onPickNode?.(nodeId);
   return (
     <div className="readonly-frame" data-testid="review-frame">
       <LabelingCanvas
@@ -53,10 +68,11 @@ export function ReadOnlyFrame(props: ReadOnlyFrameProps) {
         editable={false}
         fitRequest={0}
         pinnedNodeId={props.pinnedNodeId ?? null}
+        halo={halo}
         onPlace={(p) => pick(p.x, p.y)}
         onMove={() => undefined}
-        onSelect={(id) => props.onPickNode?.(id)}
-        onSelectInstance={(_, id) => props.onPickNode?.(id)}
+        onSelect={(id) => pickOn(top?.index, id)}
+        onSelectInstance={(index, id) => pickOn(index, id)}
         onCycleVisibility={() => undefined}
       />
       {top?.style && <InstanceLegend views={views} />}

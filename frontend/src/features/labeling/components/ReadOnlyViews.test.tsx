@@ -60,6 +60,39 @@ describe('ReadOnlyFrame', () => {
     expect(items[0]!.querySelector<HTMLElement>('.swatch')!.style.background).toBe('rgb(31, 119, 180)');
   });
 
+  it('picks the instance nearest a click, or none away from every animal', () => {
+    const picked: (number | null)[] = [];
+    const nodes: number[] = [];
+    const draw = (selected: number | null) =>
+      act(() =>
+        root.render(
+          <ReadOnlyFrame
+            {...frameProps}
+            tracks={tracks}
+            instances={[inst('mouse A', 1), inst('mouse B', 100)]}
+            selectedInstance={selected}
+            onPickInstance={(i) => picked.push(i)}
+            onPickNode={(n) => nodes.push(n)}
+          />,
+        ),
+      );
+    draw(null);
+    // No layout in jsdom: the viewport is the identity, so client pixels are image pixels.
+    const click = (x: number, y: number) =>
+      act(() => {
+        const canvas = $('label-canvas')!;
+        canvas.dispatchEvent(new MouseEvent('pointerdown', { bubbles: true, clientX: x, clientY: y, button: 0 }));
+        canvas.dispatchEvent(new MouseEvent('pointerup', { bubbles: true, clientX: x, clientY: y, button: 0 }));
+      });
+    click(112, 24); // near mouse B's tail (105, 20), no point under the cursor
+    click(300, 300); // far from both
+    click(1, 10); // on mouse A's snout (the instance drawn on top)
+    draw(1); // mouse B selected: drawn on top now
+    click(1, 10); // mouse A's snout, now another instance's point
+    expect(picked).toEqual([1, null, 0, 0]);
+    expect(nodes).toEqual([]);
+  });
+
   it('keeps the single-animal view plain', () => {
     act(() => root.render(<ReadOnlyFrame {...frameProps} tracks={tracks} instances={[inst(null, 1)]} />));
     expect($('review-frame')!.querySelector('canvas')).not.toBeNull();

@@ -4,6 +4,7 @@ import type {
   PredictionRange,
   TrackAcceptRequest,
   TrackAcceptResult,
+  TrackEditInfo,
   TrackEditRequest,
   TrackEditResponse,
   TrackLockResponse,
@@ -20,6 +21,10 @@ export const getPredictions = (runId: number, start: number, stop: number, signa
 
 /** One edit made on tracks `request.version`; 409 when someone changed the same frames since. */
 export const postEdit = (runId: number, request: TrackEditRequest) => api.post<TrackEditResponse>(`${base(runId)}/edits/`, request);
+
+/** The run's edits, newest first (the server keeps the last 200 in the list). */
+export const getEdits = (runId: number, signal?: AbortSignal) =>
+  api.get<{ edits: TrackEditInfo[] }>(`${base(runId)}/edits/`, signal);
 
 export const undoEdit = (runId: number) => api.post<TrackEditResponse>(`${base(runId)}/undo/`);
 

@@ -87,7 +87,7 @@ export function EditPanel({ tracks, frame, version, selected, swapHint, canUndo,
       </fieldset>
 
       <fieldset disabled={busy}>
-        <legend>Selected instance {selected ? `#${selected.index + 1} (${selected.track ?? 'no track'})` : '(pick one on the frame)'}</legend>
+        <legend data-testid="selected-instance">Selected instance {selected ? `#${selected.index + 1} (${selected.track ?? 'no track'})` : '(pick one on the frame)'}</legend>
         <label>
           give it track{' '}
           <input list="proofread-tracks" value={assignTo} placeholder="track (empty: none)" onChange={(e) => setAssignTo(e.target.value)} data-testid="assign-track" />

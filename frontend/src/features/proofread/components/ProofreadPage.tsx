@@ -10,6 +10,9 @@
  * read again. A 409 (someone changed the same frames, or holds them) reloads
  * and says so; other refusals show the server's message as it is.
  *
+ * An instance is selected by a click on the frame (the nearest one to the
+ * click) or on its button under the frame; the frame draws it with a halo.
+ *
  * Keys (outside inputs): N / Shift+N next / previous suspicious spot,
  * ← / → previous / next frame, Ctrl+Z undo my last edit.
  */
@@ -25,6 +28,7 @@ import { refusalText } from '../edits';
 import { chunkOf, frameInstances } from '../frames';
 import { keyCommand, lockAt, lockText, nextSpot, previousSpot, spotsAt, spotText, stepFrame } from '../navigation';
 import { trackColors } from '../timeline';
+import { EditHistory } from './EditHistory';
 import { EditPanel } from './EditPanel';
 import { TeamPanel } from './TeamPanel';
 import { TrackTimeline } from './TrackTimeline';
@@ -37,6 +41,10 @@ export interface ProofreadFrameProps {
   /** Every track of the run with its colour (the project's where it names the track). */
   tracks: readonly Track[];
   size: { width: number; height: number };
+  /** Index in `instances` of the selected instance (drawn with a halo); null: none. */
+  selected: number | null;
+  /** A click on the frame picks the instance nearest to it (null: none within reach). */
+  onPickInstance(index: number | null): void;
 }
 
 interface Props {
@@ -94,6 +102,8 @@ export function ProofreadPage({ run, projectTracks, videoSize, me, canEdit, rend
     [predictions.data, frame],
   );
   const selectedInstance = selected === null ? null : instances[selected] ?? null;
+  // A stable list for the frame view, so a new selection does not redraw the poses from scratch.
+  const frameShown = useMemo(() => instances.map((i) => i.instance), [instances]);
   const lockHere = data ? lockAt(data.locks, frame) : null;
 
   /** Run one change against the server, then read the tracks again whatever the answer. */
@@ -189,7 +199,16 @@ export function ProofreadPage({ run, projectTracks, videoSize, me, canEdit, rend
 
       <div className="proofread-main">
         <div className="proofread-frame">
-          {renderFrame({ videoId: run.video, frameIndex: frame, instances: instances.map((i) => i.instance), tracks: trackList, size: videoSize })}
+          {renderFrame({
+            videoId: run.video,
+            frameIndex: frame,
+            instances: frameShown,
+            tracks: trackList,
+            size: videoSize,
+            selected: selectedInstance ? selectedInstance.index : null,
+            onPickInstance: setSelected,
+          })}
+          <p className="muted small label-hint">Click an animal on the frame (or its button below) to select it.</p>
           <ul className="proofread-instances" data-testid="instances">
             {instances.length === 0 && <li className="muted small">No animal predicted on this frame.</li>}
             {instances.map((inst) => (
@@ -248,6 +267,7 @@ export function ProofreadPage({ run, projectTracks, videoSize, me, canEdit, rend
             }
             onInvalid={(text) => setNotice({ kind: 'error', text })}
           />
+          <EditHistory runId={run.id} version={version} me={me} onFrame={goTo} />
         </div>
       </div>
 

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { TrainingJob } from '../../../types/api';
 import { DASH, formatDateTime, formatDuration } from '../format';
 import { isActive } from '../jobs';
+import { unlabeledText } from '../unlabeled';
 import { ProgressBar } from './ProgressBar';
 
 interface Props {
@@ -43,6 +44,7 @@ export function JobRow({ job, canCancel, onCancel, selected, onSelect, versionLa
         <span>{job.preset}</span>
         {job.parent_version != null && <span className="muted">warm start from {label(job.parent_version)}</span>}
         {job.model_version != null && <span>→ model {label(job.model_version)}</span>}
+        {unlabeledText(job) && <span className="muted small" data-testid={`job-unlabeled-${job.id}`}>{unlabeledText(job)}</span>}
         <span className="muted small">
           by {job.created_by ?? DASH}, {formatDateTime(job.created_at)}
         </span>

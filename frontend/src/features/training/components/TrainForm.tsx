@@ -14,6 +14,7 @@ import {
   type ModelKind,
 } from '../advanced';
 import { formatBudget } from '../format';
+import { unlabeledDefaults, withUnlabeled, type UnlabeledChoice } from '../unlabeled';
 import { AdvancedSettings } from './AdvancedSettings';
 
 export const PRESET_NAMES: readonly TrainPreset[] = ['fast', 'balanced', 'accurate'];
@@ -42,12 +43,17 @@ export function TrainForm({ presets, versions, onStart, starting, error }: Props
   const [identity, setIdentity] = useState<IdentityMode>(DEFAULT_IDENTITY);
   const [parent, setParent] = useState('');
   const [localError, setLocalError] = useState<Error | null>(null);
+  // null: follow the preset's defaults until the user ticks something
+  const [unlabeledEdit, setUnlabeled] = useState<UnlabeledChoice | null>(null);
+  const unlabeled = unlabeledEdit ?? unlabeledDefaults(presets?.[preset]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const built = buildAdvanced(presets?.[preset], edits);
     const { errors } = built;
-    const advanced = withIdentity(withModelKind(built.advanced, presets?.[preset], modelKind), presets?.[preset], modelKind, identity);
+    const withKind = withIdentity(withModelKind(built.advanced, presets?.[preset], modelKind), presets?.[preset], modelKind, identity);
+    const { advanced, error: unlabeledError } = withUnlabeled(withKind, presets?.[preset], unlabeled);
+    if (unlabeledError) errors.push(unlabeledError);
     if (errors.length) {
       setLocalError(new Error(`Invalid training settings: ${errors.join('; ')}`));
       return;
@@ -135,6 +141,42 @@ export function TrainForm({ presets, versions, onStart, starting, error }: Props
           </select>
         </label>
       )}
+      <fieldset className="unlabeled-options" data-testid="unlabeled-options">
+        <legend>Unlabeled frames</legend>
+        <label>
+          <input
+            type="checkbox"
+            name="use_pretrained_encoder"
+            checked={unlabeled.pretrained}
+            onChange={(e) => setUnlabeled({ ...unlabeled, pretrained: e.target.checked })}
+            data-testid="use-pretrained-encoder"
+          />
+          start from the pretrained encoder <span className="muted small">(the latest finished pretraining, if any)</span>
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            name="pseudo_labels"
+            checked={unlabeled.pseudo}
+            onChange={(e) => setUnlabeled({ ...unlabeled, pseudo: e.target.checked })}
+            data-testid="pseudo-labels"
+          />
+          pseudo-labels from the latest model&apos;s confident predictions
+        </label>
+        {unlabeled.pseudo && (
+          <label>
+            minimum score{' '}
+            <input
+              type="text"
+              inputMode="decimal"
+              name="pseudo_label_threshold"
+              value={unlabeled.threshold}
+              onChange={(e) => setUnlabeled({ ...unlabeled, threshold: e.target.value })}
+              data-testid="pseudo-label-threshold"
+            />
+          </label>
+        )}
+      </fieldset>
       <AdvancedSettings preset={presets?.[preset]} edits={edits} onChange={setEdits} />
       <div>
         <button type="submit" disabled={starting} data-testid="train-button">

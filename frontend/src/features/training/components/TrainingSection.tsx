@@ -7,6 +7,7 @@ import { chartJob } from '../jobs';
 import type { TrainingJobs } from '../useTrainingJobs';
 import { JobList } from './JobList';
 import { LossChart } from './LossChart';
+import { PretrainPanel } from './PretrainPanel';
 import { TrainForm, type VersionOption } from './TrainForm';
 
 interface Props {
@@ -17,10 +18,12 @@ interface Props {
   versionLabel?: (versionId: number) => string;
   /** Whether the viewer may cancel a job started by `createdBy` (its starter, owners); default: anyone who may train. */
   mayCancel?: (createdBy: string | null) => boolean;
+  /** Shows encoder pretraining (unlabeled frames) for this project when given. */
+  projectId?: number;
 }
 
 /** Train form, job list (polled by `training`) and the loss chart of the chosen / newest job. */
-export function TrainingSection({ training, canTrain, versions, versionLabel, mayCancel }: Props) {
+export function TrainingSection({ training, canTrain, versions, versionLabel, mayCancel, projectId }: Props) {
   const presets = useAsync((signal) => getTrainingPresets(signal), []);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const jobs = training.jobs;
@@ -41,6 +44,7 @@ export function TrainingSection({ training, canTrain, versions, versionLabel, ma
           />
         </>
       )}
+      {projectId != null && <PretrainPanel projectId={projectId} canStart={canTrain} mayCancel={mayCancel} />}
       <h3>Jobs {training.polling && <span className="muted small">(updating…)</span>}</h3>
       <ErrorMessage error={training.error} testId="jobs-error" />
       <ErrorMessage error={training.cancelError} testId="cancel-error" />
