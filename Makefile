@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 NPM := cd frontend && npm
 
-.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-frames bench-inference bench-al bench-saves bench-multianimal bench-tracking reliability clean
+.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-unlabeled bench-frames bench-inference bench-al bench-saves bench-multianimal bench-tracking reliability clean
 
 run: setup  ## set everything up, then start web + worker with the demo project
 	$(BIN)/python manage.py serve
@@ -59,6 +59,9 @@ test-frontend: node frontend
 
 bench-training: deps
 	$(BIN)/python bench/training.py
+
+bench-unlabeled: deps  ## pretrained encoder / pseudo-labels vs none, at 20 and all labels
+	$(BIN)/python bench/unlabeled.py --steps 2000 --pretrain-steps 2000 --seconds 600 --pretrain-seconds 600
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var

@@ -37,8 +37,8 @@ records which frames trained and validated every round (``rounds``):
   so they get non-adjacent frame indices and the temporal term is neutral);
 - ``random``: 10 uniform random pool frames.
 
-Test RMSE (px) per round goes to ``bench/results/active_learning.json``, one
-object per pool with today's keys for the ``default`` arm against ``random``
+Test RMSE (px) per round goes to ``bench/results/active_learning.json`` (a run of
+some pools replaces only their entries), one object per pool with today's keys for the ``default`` arm against ``random``
 (``rounds``, ``strategy_rmse``, ``random_rmse``, ``per_seed``,
 ``rmse_sd_over_seeds``, ``labels_to_match_random_final``), ``signals`` (every
 arm's curve, per-seed values, SD, labels to match random's final error and the
@@ -184,7 +184,7 @@ def choose(artifact: ModelArtifact, pool: Pool, labeled: list[str], candidates: 
     preds = predict_pool(artifact, pool, keys)
     poses = pool.dataset.subset(labeled).keypoints(1)[:, 0]
     picks = rank(preds, n=n, weights=weights, exclude={pool.frame_index[k] for k in labeled},
-                 min_gap=0, artifact=artifact, video_path=Path(pool.name),
+                 min_gap=pool.min_gap, artifact=artifact, video_path=Path(pool.name),
                  read_frames=lambda _path, idx: [pool.image(by_index[i]) for i in idx],
                  labeled_poses=poses)  # fmt: skip
     return [by_index[p["frame_index"]] for p in picks]
@@ -316,7 +316,7 @@ def pool_report(pool: Pool, args: argparse.Namespace, rounds: list[int],
         "settings": {
             **pool.settings, "test_samples": len(pool.test), "pool_samples": len(pool.pool),
             "validation": "seeded 20 % of each round's labels (none under 5), as in the app",
-            "preset": "balanced", "arms": list(per_seed),
+            "preset": "balanced", "arms": list(per_seed), "min_gap": pool.min_gap,
             "default_weights": ARMS["default"],
             "wall_seconds": round(seconds),
             "trainings": args.seeds * (1 + (n_arms) * (len(rounds) - 1)),
@@ -379,7 +379,12 @@ def main() -> None:
         plot(args.out / f"active_learning_{name}.png", rounds, lines)
     stored = json.loads(split_path.read_text()) if split_path.is_file() else {}
     split_path.write_text(json.dumps({**stored, "pool_tests": tests, "rounds": splits}, indent=1))
-    (args.out / "active_learning.json").write_text(json.dumps(report, indent=2))
+    results = args.out / "active_learning.json"
+    earlier = json.loads(results.read_text()) if results.is_file() else {}
+    if "rounds" in earlier:  # the one-pool file of before the pools: replaced
+        earlier = {}
+    # a run of some pools replaces only their entries
+    results.write_text(json.dumps({**earlier, **report}, indent=2))
     for name, r in report.items():
         print(f"{name}: labels to match random's final error "
               + ", ".join(f"{arm} {s['labels_to_match_random_final']}"

@@ -64,8 +64,9 @@ def arm_summary(rounds: Sequence[int], per_seed: Sequence[Sequence[float]],
         "per_seed": arm.tolist(),
         "sd": arm.std(axis=0).tolist(),
         "labels_to_match_random_final": match,
-        "labels_to_match_per_seed": [labels_to_match(rounds, a.tolist(), float(r[-1]))
-                                     for a, r in zip(arm, rnd, strict=True)],  # fmt: skip
+        "labels_to_match_per_seed": [
+            labels_to_match(rounds, a.tolist(), float(r[-1])) for a, r in zip(arm, rnd, strict=True)
+        ],  # fmt: skip
         "fraction_of_random_labels": None if match is None else match / rounds[-1],
     }
 
@@ -89,6 +90,10 @@ def verdict(rounds: Sequence[int], arm: dict[str, Any], random_sd: Sequence[floa
     i = next(j for j, r in enumerate(rounds) if r >= match - 1e-9)
     gap = float(random_rmse[i] - arm["rmse"][i])
     sd = float(max(arm["sd"][i], random_sd[i]))
-    out.update(round=rounds[i], gap=gap, seed_sd=sd,
-               met=bool(match <= fraction * rounds[-1] + 1e-9 and gap > sd))
+    out.update(
+        round=rounds[i],
+        gap=gap,
+        seed_sd=sd,
+        met=bool(match <= fraction * rounds[-1] + 1e-9 and gap > sd),
+    )
     return out

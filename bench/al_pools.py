@@ -43,6 +43,7 @@ MIN_INSTANCE_SCORE = 5.0
 CROP, JITTER, BLOCK, GAP, TEST_FRAMES = 160, 8, 50, 5, 100
 REFERENCE_MIN_SCORE = 0.8
 VIDEO_TEST_FRAMES = 60
+APP_MIN_GAP = 10  # ActiveLearningSettings.min_gap's default, in video frames
 # Pool keys of one fly are ``FLY_STRIDE`` apart in frame index: its frames stay neighbours.
 FLY_STRIDE = 100_000
 
@@ -58,6 +59,8 @@ class Pool:
     frame_index: dict[str, int]
     origin: dict[str, tuple[float, float]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    # Picks this far apart in frame index (video pools: the app's default of 10 frames).
+    min_gap: int = 0
 
     def __post_init__(self) -> None:
         self._images = {s.key: s.image for s in self.dataset.samples}
@@ -124,7 +127,7 @@ def centered_pair(data: Path, seed: int, max_pool_frames: int | None = None) -> 
     test_set = set(test_frames)
     test = [k for k in ds.keys if _frame_of(k) in test_set]
     pool = sorted((k for k in ds.keys if _frame_of(k) not in test_set), key=index.__getitem__)
-    return Pool("centered-pair", ds, test, pool, index, origin, settings={
+    return Pool("centered-pair", ds, test, pool, index, origin, min_gap=APP_MIN_GAP, settings={
         "dataset": CENTERED_PAIR, "labels": f"SLEAP predictions, instance score >= "
         f"{MIN_INSTANCE_SCORE:g}", "unit": f"{CROP} px fly crops (one label = one fly)",
         "test_frames": len(test_frames), "pool_frames": len(pool_frames)})  # fmt: skip
@@ -193,12 +196,23 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
     test_frames, pool_frames = block_split(kept, VIDEO_TEST_FRAMES, seed)
     # Kept frames are ``stride`` apart: number them so that consecutive kept ones are neighbours.
     index = {f"frame{i}": i // stride for i in kept}
-    return Pool("openfield-video", ds, [f"frame{i}" for i in test_frames],
-                [f"frame{i}" for i in pool_frames], index, settings={
-                    "dataset": OPEN_FIELD, "video": video.name,
-                    "labels": f"reference model ({reference_seconds:g} s on all 116 labeled "
-                    f"frames), frames whose every node scores >= {min_score:g}",
-                    "stride": stride, "frames_kept": len(kept), "frames_decoded": len(indices)})
+    return Pool(
+        "openfield-video",
+        ds,
+        [f"frame{i}" for i in test_frames],
+        [f"frame{i}" for i in pool_frames],
+        index,
+        min_gap=max(1, APP_MIN_GAP // stride),
+        settings={
+            "dataset": OPEN_FIELD,
+            "video": video.name,
+            "labels": f"reference model ({reference_seconds:g} s on all 116 labeled "
+            f"frames), frames whose every node scores >= {min_score:g}",
+            "stride": stride,
+            "frames_kept": len(kept),
+            "frames_decoded": len(indices),
+        },
+    )
 
 
 def smoke_replace(pool: Pool, max_pool: int | None, max_test: int | None = None) -> Pool:

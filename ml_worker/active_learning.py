@@ -167,7 +167,7 @@ def rank_frames(
     if identity_scores is None:
         identity_scores = track_identity_scores(preds)
     raw = score_frames(preds, disagreement, threshold, expected_instances, identity_scores,
-                       pose_model=pose_model, ensemble_disagreement=ensemble_disagreement)
+                       pose_model=pose_model, ensemble_disagreement=ensemble_disagreement)  # fmt: skip
     w = _weights(weights, set(raw))
     excluded = {int(i) for i in exclude}
     fi = preds.frame_indices

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ml_worker.pose_pca import PosePCA, pose_outlier_scores
+from ml_worker.pose_pca import MIN_NODES, PosePCA, pose_outlier_scores
 from ml_worker.tracking_scores import identity_subscores
 
 if TYPE_CHECKING:  # only for annotations: this module needs no torch
@@ -322,7 +322,11 @@ def score_frames(
 
 def _confident(points: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
     """``points`` with the nodes below ``threshold`` set to NaN: a node the model did not
-    find is uncertainty's business, and would make any pose look implausible."""
+    find is uncertainty's business, and would make any pose look implausible. An
+    instance with fewer than ``MIN_NODES`` confident nodes keeps all of them (an early
+    model is unsure everywhere; its poses still differ in plausibility)."""
     p = np.array(points, dtype=np.float64)
-    p[np.nan_to_num(np.asarray(scores, np.float64), nan=0.0) < threshold] = np.nan
+    low = np.nan_to_num(np.asarray(scores, np.float64), nan=0.0) < threshold
+    few = (~low & np.isfinite(p).all(axis=-1)).sum(axis=-1) < MIN_NODES
+    p[low & ~few[..., None]] = np.nan
     return p

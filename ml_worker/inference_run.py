@@ -242,8 +242,8 @@ def _disagreement(
         out["disagreement"][rows] = tta_predictions(artifact, frames).spread
     if weights.get("ensemble_disagreement", 0) > 0:
         out["ensemble_disagreement"] = np.zeros(len(preds))
-        out["ensemble_disagreement"][rows] = ensemble_disagreement(
-            artifact, frames, passes=ENSEMBLE_PASSES).spread
+        committee = ensemble_disagreement(artifact, frames, passes=ENSEMBLE_PASSES)
+        out["ensemble_disagreement"][rows] = committee.spread
     return out
 
 
@@ -259,8 +259,8 @@ def pose_model(preds: Any, labeled_poses: np.ndarray | None, threshold: float = 
         points[np.asarray(preds.scores) < threshold] = np.nan
         poses = complete_poses(points, 0.5)
         # Evenly spaced, so a long video's fit stays well under a second.
-        model = fit_pose_pca(poses[np.linspace(0, len(poses) - 1, min(len(poses), 2000))
-                                   .astype(int)] if len(poses) else poses)
+        rows = np.linspace(0, len(poses) - 1, min(len(poses), 2000)).astype(int)
+        model = fit_pose_pca(poses[rows])
     return model
 
 

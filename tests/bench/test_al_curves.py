@@ -21,8 +21,10 @@ def test_an_arm_reaching_randoms_final_error_at_half_the_labels_meets_the_target
     summary = arm_summary(ROUNDS, ranked, random_)
     assert summary["labels_to_match_random_final"] == pytest.approx(30.0)
     # each seed against its own random final error: 2.2 between 30 and 40, 2.4 between 20 and 30
-    assert summary["labels_to_match_per_seed"] == [pytest.approx(30 + 10 / 3),
-                                                   pytest.approx(20 + 80 / 9)]
+    assert summary["labels_to_match_per_seed"] == [
+        pytest.approx(30 + 10 / 3),
+        pytest.approx(20 + 80 / 9),
+    ]
     assert summary["fraction_of_random_labels"] == pytest.approx(0.5)
     random_sd = [0, 0.1, 0.1, 0.1, 0.1, 0.1]
     out = verdict(ROUNDS, summary, random_sd, [6, 4.1, 3.5, 3.1, 2.7, 2.3])

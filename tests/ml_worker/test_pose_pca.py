@@ -85,3 +85,13 @@ def test_the_implausible_confident_frame_is_suggested_with_a_reason():
     assert any("pose unlike the labeled ones" in r for r in picks[0].reasons)
     # without a pose model the sub-score is not available
     assert "pose_outlier" not in rank_frames(preds, n=1)[0].subscores
+
+
+def test_an_unsure_early_model_still_has_its_implausible_pose_found():
+    from ml_worker.frame_scores import score_frames
+
+    preds = smooth_predictions()
+    preds.scores[:] = 0.2  # below the confidence threshold everywhere
+    preds.points[30, 0, 3] = preds.points[30, 0, 0] + [3, 3]
+    raw = score_frames(preds, pose_model=fit_pose_pca(labeled_mice()))
+    assert int(np.argmax(raw["pose_outlier"])) == 30

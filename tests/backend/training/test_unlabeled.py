@@ -138,3 +138,11 @@ def test_pretraining_needs_a_video(client_for, project, bob):
     response = client_for(bob).post(f"/api/projects/{project.id}/pretrain-jobs/", {},
                                     format="json")
     assert response.status_code == 400 and "video" in response.json()["message"]
+
+
+def test_the_encoder_path_is_the_servers_choice_not_the_users(client_for, project, video, bob):
+    response = client_for(bob).post(
+        f"/api/projects/{project.id}/training-jobs/",
+        {"preset": "fast", "advanced": {"pretrained_encoder": "/etc/passwd"}}, format="json",
+    )
+    assert response.status_code == 400 and "pretrained_encoder" in str(response.json())
