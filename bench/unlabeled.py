@@ -18,9 +18,12 @@ Arms, each trained from scratch with the same preset and budget:
 * ``pretrained_encoder``: encoders warm-started by :mod:`ml_worker.pretrain`
   (masked-patch inpainting, ``--pretrain-seconds``, on ``--pretrain-frames``
   frames spread over the video);
-* ``pseudo_labels``: the baseline model predicts every ``--pseudo-stride``-th
-  video frame, and :mod:`ml_worker.pseudo_labels` adds the confident ones to
-  the training split (the baseline's own training time is not counted again).
+* ``pseudo_labels``: the "previous model version" predicts every
+  ``--pseudo-stride``-th video frame, and :mod:`ml_worker.pseudo_labels` adds
+  the confident ones to the training split. That model is the baseline itself,
+  or, with ``--teacher-steps``, one trained longer on the same labels (a
+  project's previous version had its full budget; a weak teacher is sure of
+  nothing). Its training time is not counted in the arm.
 
 :func:`run_unlabeled` is what ``bench/training.py`` can call; it returns the
 JSON-ready report that the CLI writes to ``<out>/unlabeled.json``.
@@ -101,6 +104,7 @@ def run_unlabeled(n_labels: int | None, *, seconds: float, pretrain_seconds: flo
                   steps: int | None = None, pretrain_steps: int | None = None,
                   pretrain_frames: int = 200, pseudo_stride: int = 5,
                   threshold: float = 0.5, seed: int = 0, arms: tuple[str, ...] = ARMS,
+                  teacher_steps: int | None = None,
                   log: Any = print) -> dict[str, Any]:
     """Train the arms at ``n_labels`` labels (None: all) and report their test RMSE.
 
@@ -144,8 +148,14 @@ def run_unlabeled(n_labels: int | None, *, seconds: float, pretrain_seconds: flo
             idx = list(range(0, 2330, pseudo_stride))
             decoded = read_video_frames(video, idx)
             order = sorted(decoded)
+            teacher = base
+            if teacher_steps:
+                teacher = train(replace(cfg, max_steps=teacher_steps), dataset, split,
+                                Path(tmp) / "teacher")
+                report["teacher"] = _result(teacher)
+                log(f"teacher: {report['teacher']}")
             t0 = time.monotonic()
-            preds = predict_instances(base.artifact, np.stack([decoded[i] for i in order]),
+            preds = predict_instances(teacher.artifact, np.stack([decoded[i] for i in order]),
                                       device="cpu")
             arrays = {"points": preds.points, "scores": preds.scores,
                       "instance_scores": preds.instance_scores, "frame_indices": np.array(order)}
@@ -153,13 +163,13 @@ def run_unlabeled(n_labels: int | None, *, seconds: float, pretrain_seconds: flo
             samples = pseudo_samples(chosen, lambda _v, i: decoded.get(i))
             ds2, split2 = add_pseudo_labels(dataset, split, samples)
             res = train(cfg, ds2, split2, Path(tmp) / "pseudo")
-            scores = preds.instance_scores[:, 0]
+            animal = np.nanmean(np.clip(preds.scores[:, 0], 0, 1), axis=-1)  # mean node peak
             report["pseudo_labels"] = {
                 **_result(res), "threshold": threshold, "predicted_frames": len(order),
                 "confident_frames": len(chosen),
                 "pseudo_frames": len(split2["train"]) - len(split["train"]),
                 "predict_seconds": round(time.monotonic() - t0, 1),
-                "instance_score_quantiles": np.nanquantile(scores, [0.1, 0.5, 0.9]).round(3).tolist()}
+                "animal_score_quantiles": np.nanquantile(animal, [0.1, 0.5, 0.9]).round(3).tolist()}
             log(f"pseudo_labels: {report['pseudo_labels']}")
     report["load_avg_end"] = os.getloadavg()[0]
     for arm in arms[1:]:
@@ -179,6 +189,8 @@ def main() -> None:
     parser.add_argument("--pretrain-frames", type=int, default=200)
     parser.add_argument("--pseudo-stride", type=int, default=5)
     parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--teacher-steps", type=int, default=None,
+                        help="train the pseudo-labels' model this long (default: the baseline)")
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
@@ -191,7 +203,8 @@ def main() -> None:
                                   pretrain_steps=args.pretrain_steps,
                                   pretrain_frames=args.pretrain_frames,
                                   pseudo_stride=args.pseudo_stride, threshold=args.threshold,
-                                  seed=args.seed, arms=tuple(args.arms.split(","))))
+                                  seed=args.seed, arms=tuple(args.arms.split(",")),
+                                  teacher_steps=args.teacher_steps))
         (args.out / "unlabeled.json").write_text(json.dumps(runs, indent=1))
     print(json.dumps(runs, indent=1))
 

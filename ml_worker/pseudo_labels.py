@@ -7,8 +7,12 @@ frames may not. Flow:
 
 1. :func:`select_pseudo_labels` reads the run's arrays
    (:func:`ml_worker.inference_run.read_prediction_arrays`) and keeps frames
-   whose every reported animal has an instance score of at least
-   ``threshold``; nodes scoring under ``node_threshold`` stay unlabeled. Frames
+   whose every reported animal scores at least ``threshold``; nodes scoring
+   under ``node_threshold`` stay unlabeled. An animal's score here is the mean
+   of its node peaks (about 1 for clean peaks): the run's ``instance_scores``
+   multiply that by the centroid peak, a spatial-softmax value whose scale
+   shrinks with the frame size (0.06 to 0.15 on 640x480 open-field frames),
+   so one threshold would not mean the same in two projects. Frames
    labeled by people, and frames within ``gap`` frames of a validation or test
    frame, are never chosen (near copies of a held-out frame would flatter the
    score); chosen frames are at least ``min_spacing`` apart, best first, up to
@@ -76,10 +80,10 @@ def select_pseudo_labels(
     """Confident frames of one video's predictions.
 
     Args:
-        arrays: ``points (F, I, K, 2)``, ``scores (F, I, K)``, ``instance_scores
-            (F, I)`` and ``frame_indices (F,)`` of one run.
+        arrays: ``points (F, I, K, 2)``, ``scores (F, I, K)`` and
+            ``frame_indices (F,)`` of one run.
         video: the run's video id.
-        threshold: minimum instance score of every animal the frame reports.
+        threshold: minimum score (mean node peak) of every animal the frame reports.
         exclude: frame indices that are labeled (any status): never chosen.
         held_out: validation and test frame indices: neither they nor frames
             within ``gap`` of them are chosen.
@@ -93,12 +97,13 @@ def select_pseudo_labels(
     """
     points = np.asarray(arrays["points"], dtype=np.float32)
     scores = np.asarray(arrays["scores"], dtype=np.float32)
-    inst = np.asarray(arrays["instance_scores"], dtype=np.float32)
     frames = np.asarray(arrays["frame_indices"]).astype(int)
     node_min = threshold if node_threshold is None else node_threshold
     present = np.isfinite(points).all(-1).any(-1)  # (F, I): a reported animal
-    with np.errstate(invalid="ignore"):
-        low = np.where(present, np.nan_to_num(inst, nan=-np.inf), np.inf).min(axis=1)
+    found = np.isfinite(points).all(-1)
+    node = np.where(found, np.clip(np.nan_to_num(scores, nan=0.0), 0, 1), 0.0)
+    animal = node.sum(-1) / np.maximum(found.sum(-1), 1)  # (F, I) mean node peak
+    low = np.where(present, animal, np.inf).min(axis=1)
     blocked = set(int(f) for f in exclude)
     for f in held_out:
         blocked.update(range(int(f) - gap, int(f) + gap + 1))

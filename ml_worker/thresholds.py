@@ -64,7 +64,8 @@ def choose_detection(
 
     Returns:
         The geometry with the chosen pair (ties go to the lower threshold, which
-        misses fewer animals, then to the larger distance) and one row per pair
+        misses fewer animals, then to the larger distance; unchanged when no setting
+        matched a single animal) and one row per pair
         (threshold, min_distance_px, f1, map_oks, missed, spurious).
     """
     table: list[dict[str, float]] = []
@@ -79,5 +80,7 @@ def choose_detection(
                           "missed": m["missed_instances"], "spurious": m["spurious_instances"]})
     best = max(enumerate(table),
                key=lambda r: (r[1]["f1"], r[1]["map_oks"] or 0.0, -r[0]))[1]
+    if best["f1"] == 0:  # nothing matched at any setting: no evidence to move the defaults
+        return geometry, table
     return replace(geometry, centroid_threshold=best["threshold"],
                    centroid_min_distance_px=best["min_distance_px"]), table

@@ -16,9 +16,11 @@ import tempfile
 import traceback
 from pathlib import Path
 
+import numpy as np
 from celery import shared_task
 
 from backend.common import jobs, storage
+from backend.projects.models import Project
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +86,14 @@ def _run(job_id: int) -> None:
                 weights=key, result=result)
 
 
-def _decode(project, count: int, progress: jobs.Progress) -> list:  # noqa: ANN001
+def _decode(project: Project, count: int, progress: jobs.Progress) -> list[np.ndarray]:
     from backend.training import unlabeled
     from backend.videos import media
     from backend.videos.services import video_local_path
     from ml_worker.guard import Cancelled
 
     plan = unlabeled.pretrain_frame_plan(project=project, count=count)
-    frames: list = []
+    frames: list[np.ndarray] = []
     for video, indices in plan:
         if progress.should_stop():
             raise Cancelled()

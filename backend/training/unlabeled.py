@@ -130,6 +130,8 @@ def unlabeled_inputs(
 
 
 def _encoder(project: Project, cfg: TrainConfig) -> tuple[TrainConfig, dict[str, Any]]:
+    if cfg.model_kind != "top_down":
+        return cfg, {"job": None, "note": "only top-down U-Nets start from a pretrained encoder"}
     latest = pretrain_latest(project=project, cfg=cfg)
     if latest is None:
         return cfg, {"job": None, "note": "no finished pretraining with this job's filters "

@@ -13,9 +13,9 @@ def _arrays(n: int = 100, k: int = 3) -> dict:
     rng = np.random.default_rng(1)
     points = rng.uniform(0, 50, (n, 1, k, 2)).astype(np.float32)
     scores = np.full((n, 1, k), 0.9, np.float32)
-    inst = np.full((n, 1), 0.9, np.float32)
-    inst[::3] = 0.2  # every third frame unsure
-    scores[1, 0, 2] = 0.1  # one unsure node in a sure frame
+    inst = np.full((n, 1), 0.05, np.float32)  # a softmax centroid's scale: not what counts
+    scores[::3] = 0.2  # every third frame unsure
+    scores[1, 0, 2] = 0.3  # one unsure node in a sure frame (mean 0.7)
     return {"points": points, "scores": scores, "instance_scores": inst,
             "frame_indices": np.arange(n)}
 

@@ -68,6 +68,14 @@ def test_threshold_and_distance_with_best_f1_win() -> None:
     assert len(built) == len(table) == 6
 
 
+def test_no_match_anywhere_keeps_the_configured_decoding() -> None:
+    far_away = np.full_like(GT, 5000.0)
+    geometry, table = choose_detection(_Geometry(), _Module, _predict, far_away, VIS,
+                                       list("abcd"), thresholds=(0.1, 0.4))
+    assert all(row["f1"] == 0 for row in table)
+    assert geometry == _Geometry()
+
+
 def test_detection_f1_counts() -> None:
     assert detection_f1({"matched_instances": 3, "missed_instances": 1,
                          "spurious_instances": 0}) == 6 / 7

@@ -40,7 +40,7 @@ STAFF = "staff"  # site admins only; no one in the world is staff, so every sign
 class Row:
     minimum: str  # PUBLIC, USER or a project role
     ok: int | tuple[int, ...]  # status a sufficient role gets
-    url: str  # with {p} {v} {i} {si} {m} {pj} {j} {qj} {mv} {r} {qr} {s} {ej} {ij} {inv}
+    url: str  # with {p} {v} {i} {si} {m} {pj} {j} {qj} {mv} {r} {qr} {s} {ej} {ij} {inv} {qpt}
     body: Any = None
     fmt: str = "json"
     scoped: bool = True  # has a variant on another lab's ids
@@ -143,6 +143,14 @@ TABLE: dict[tuple[str, str], Row] = {
     ("training-jobs/<int:job_id>/", "GET"): Row("viewer", 200, "/api/training-jobs/{j}/"),
     ("training-jobs/<int:job_id>/cancel/", "POST"): Row(
         "owner", 200, "/api/training-jobs/{qj}/cancel/",
+        notes="the owner started it; other members may cancel only what they started"),
+    ("projects/<int:project_id>/pretrain-jobs/", "GET"): Row(
+        "viewer", 200, "/api/projects/{p}/pretrain-jobs/"),
+    ("projects/<int:project_id>/pretrain-jobs/", "POST"): Row(
+        "annotator", 409, "/api/projects/{p}/pretrain-jobs/", {"max_seconds": 5},
+        notes="the world's queued pretraining ({qpt}): one at a time per project"),
+    ("pretrain-jobs/<int:job_id>/cancel/", "POST"): Row(
+        "owner", 200, "/api/pretrain-jobs/{qpt}/cancel/",
         notes="the owner started it; other members may cancel only what they started"),
     ("projects/<int:project_id>/model-versions/", "GET"): Row(
         "viewer", 200, "/api/projects/{p}/model-versions/"),

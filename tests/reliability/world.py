@@ -60,7 +60,7 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
     from backend.labels.services import labels_save
     from backend.projects.invitations import invitation_create
     from backend.projects.models import Membership
-    from backend.training.models import ModelVersion, TrainingJob
+    from backend.training.models import ModelVersion, PretrainJob, TrainingJob
     from backend.training.services import model_prefix, snapshot_freeze
     from backend.videos.services import video_process
 
@@ -83,6 +83,8 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
                                      preset="fast", config={}, status="succeeded")  # fmt: skip
     queued_job = TrainingJob.objects.create(project=project, snapshot=snapshot, created_by=owner,
                                             preset="fast", config={})  # fmt: skip
+    queued_pretrain = PretrainJob.objects.create(project=project, created_by=owner,
+                                                 config={"max_seconds": 5})  # fmt: skip
     root = Path(settings.MEDIA_ROOT)
     mdir = model_prefix(job)
     storage.save_bytes(f"{mdir}/config.json", json.dumps({"node_names": node_names}).encode())
@@ -128,6 +130,7 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
         "p": project.id, "v": video.id, "i": 0, "si": 10, "m": member.id, "pj": pick_job.id,
         "j": job.id, "qj": queued_job.id, "mv": version.id, "r": run.id, "s": suggestion.id,
         "ej": export_job.id, "ij": import_job.id, "qr": queued_run.id, "inv": invitation.id,
+        "qpt": queued_pretrain.id,
     }  # fmt: skip
     return lab
 

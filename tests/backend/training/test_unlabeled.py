@@ -16,8 +16,8 @@ import torch
 
 from backend.common import storage
 from backend.inference.models import InferenceRun
+from backend.training import testset
 from backend.training.models import ModelVersion, PretrainJob, TrainingJob
-from backend.training.testset import testset_pin
 from ml_worker.pretrain import read_encoder
 
 pytestmark = [pytest.mark.django_db, pytest.mark.media]
@@ -96,7 +96,7 @@ def test_pseudo_labels_never_include_labeled_validation_or_test_frames(
     client = client_for(bob)
     first = _train(client, project, django_capture_on_commit_callbacks, TINY)
     run = _finished_run(first.model_version, labeled_video, synthetic_video_file[1])
-    testset_pin(project=project, count=2)
+    testset.testset_pin(project=project, count=2)
 
     job = _train(client, project, django_capture_on_commit_callbacks,
                  {**TINY, "pseudo_labels": True, "pseudo_label_threshold": 0.5})
