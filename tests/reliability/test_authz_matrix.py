@@ -40,7 +40,7 @@ STAFF = "staff"  # site admins only; no one in the world is staff, so every sign
 class Row:
     minimum: str  # PUBLIC, USER or a project role
     ok: int | tuple[int, ...]  # status a sufficient role gets
-    url: str  # with {p} {v} {i} {si} {m} {pj} {j} {qj} {mv} {r} {qr} {s} {ej} {ij} {inv} {qpt}
+    url: str  # with {p} {v} {i} {si} {m} {pj} {j} {qj} {mv} {r} {qr} {s} {ej} {ij} {inv} {qpt} {lf}
     body: Any = None
     fmt: str = "json"
     scoped: bool = True  # has a variant on another lab's ids
@@ -144,6 +144,17 @@ TABLE: dict[tuple[str, str], Row] = {
     ("training-jobs/<int:job_id>/cancel/", "POST"): Row(
         "owner", 200, "/api/training-jobs/{qj}/cancel/",
         notes="the owner started it; other members may cancel only what they started"),
+    ("projects/<int:project_id>/test-set/", "GET"): Row(
+        "viewer", 200, "/api/projects/{p}/test-set/"),
+    ("projects/<int:project_id>/test-set/", "POST"): Row(
+        "owner", 400, "/api/projects/{p}/test-set/", {"count": 1, "seed": 0},
+        notes="the world has 2 labeled frames and training keeps 2: a message, after the role check"),
+    ("projects/<int:project_id>/test-set/frames/<int:frame_id>/", "PUT"): Row(
+        "owner", 200, "/api/projects/{p}/test-set/frames/{lf}/"),
+    ("projects/<int:project_id>/test-set/frames/<int:frame_id>/", "DELETE"): Row(
+        "owner", 200, "/api/projects/{p}/test-set/frames/{lf}/"),
+    ("projects/<int:project_id>/test-set/", "DELETE"): Row(
+        "owner", 200, "/api/projects/{p}/test-set/"),
     ("projects/<int:project_id>/pretrain-jobs/", "GET"): Row(
         "viewer", 200, "/api/projects/{p}/pretrain-jobs/"),
     ("projects/<int:project_id>/pretrain-jobs/", "POST"): Row(

@@ -130,7 +130,7 @@ def make_lab(project, video, owner, *, track: str = "mouse") -> Lab:
         "p": project.id, "v": video.id, "i": 0, "si": 10, "m": member.id, "pj": pick_job.id,
         "j": job.id, "qj": queued_job.id, "mv": version.id, "r": run.id, "s": suggestion.id,
         "ej": export_job.id, "ij": import_job.id, "qr": queued_run.id, "inv": invitation.id,
-        "qpt": queued_pretrain.id,
+        "qpt": queued_pretrain.id, "lf": frame.id,
     }  # fmt: skip
     return lab
 
