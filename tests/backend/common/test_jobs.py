@@ -40,7 +40,8 @@ def _stale(settings):
 
 def test_every_job_type_uses_the_lifecycle():
     names = {m.__name__ for m in jobs.job_models()}
-    assert names == {"TrainingJob", "InferenceRun", "RetrackJob", "FramePickJob", "ImportExportJob"}
+    assert names == {"TrainingJob", "InferenceRun", "RetrackJob", "FramePickJob", "ImportExportJob",
+                     "PretrainJob"}
 
 
 def test_a_job_is_claimed_once_and_ends_once(pick_job):
