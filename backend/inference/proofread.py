@@ -175,7 +175,11 @@ def _check_not_stale(run: InferenceRun, based_on: int, start: int, stop: int) ->
     now = run.tracks_version
     if based_on > now:
         raise ApplicationError(f"version {based_on} is newer than the tracks (version {now}).")
-    since = TrackEdit.objects.filter(run=run, version__gt=based_on).select_related("user")
+    # Only the edits up to the version read: one published since then is someone else's
+    # concurrent edit, which _publish's compare-and-swap catches (and _commit retries on top of).
+    since = TrackEdit.objects.filter(
+        run=run, version__gt=based_on, version__lte=now
+    ).select_related("user")
     if since.count() != now - based_on:
         raise ConflictError(
             "This run was re-tracked since you loaded its tracks; reload them.", {"version": now}
@@ -195,7 +199,9 @@ def _check_undoable(run: InferenceRun, target: TrackEdit) -> None:
     if TrackEdit.objects.filter(undoes=target).exists():
         raise ConflictError("This edit was undone a moment ago.", {"version": run.tracks_version})
     later = list(
-        TrackEdit.objects.filter(run=run, version__gt=target.version).select_related("user")
+        TrackEdit.objects.filter(
+            run=run, version__gt=target.version, version__lte=run.tracks_version
+        ).select_related("user")
     )
     if len(later) != run.tracks_version - target.version:
         raise ConflictError("The run was re-tracked since this edit; it cannot be undone.")
