@@ -111,10 +111,17 @@ def labeled_split(labeled: list[str], seed: int) -> dict[str, list[str]]:
 
 
 def fit(ds: PoseDataset, split: dict[str, list[str]], seconds: float, seed: int,
-        parent: ModelArtifact | None = None) -> ModelArtifact:  # fmt: skip
+        parent: ModelArtifact | None = None, steps: int | None = None) -> ModelArtifact:  # fmt: skip
     """Train on ``split`` (train + val of the labeled frames; the test set stays unseen),
-    from scratch or warm-started from ``parent`` (what "Retrain with new labels" does)."""
+    from scratch or warm-started from ``parent`` (what "Retrain with new labels" does).
+
+    With ``steps`` the budget is that many optimiser steps and no clock: the same
+    seed then gives the same model whatever else the machine is doing (a wall-clock
+    budget makes the step count, and so the learning-rate schedule, follow the load).
+    """
     cfg = replace(preset("balanced"), max_seconds=seconds, seed=seed)
+    if steps:
+        cfg = replace(cfg, max_seconds=None, max_steps=steps)
     with tempfile.TemporaryDirectory() as tmp:
         init = None
         if parent is not None:
@@ -242,8 +249,10 @@ def load_pool(name: str, args: argparse.Namespace, split_path: Path) -> Pool:
     else:
         pool = openfield_video(data, args.out, 0, reference_seconds=args.reference_seconds,
                                stride=args.video_stride,
-                               train_fn=lambda ds, split, sec, seed: fit(ds, split, sec, seed),
-                               min_score=args.reference_min_score)
+                               train_fn=lambda ds, split, sec, seed: fit(
+                                   ds, split, sec, seed, steps=args.reference_steps),
+                               min_score=args.reference_min_score,
+                               reference_steps=args.reference_steps)
     return smoke_replace(pool, args.max_pool, args.max_test)
 
 
@@ -257,7 +266,8 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
         start = sorted(rng.choice(pool.pool, args.start, replace=False).tolist())
         first_split = labeled_split(start, seed)
         assert not set(pool.test) & set(start), "a test frame among the labels"
-        first = fit(pool.dataset, first_split, args.first_seconds or args.seconds, seed)
+        first = fit(pool.dataset, first_split, args.first_seconds or args.seconds, seed,
+                    steps=args.first_steps or args.steps)
         first_rmse = test_rmse(first, pool.dataset, pool.test)
         for arm in arms:
             arm_rng = np.random.default_rng(2000 + seed)  # random picks: same draws in every run
@@ -274,7 +284,7 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
                 parent = None if args.from_scratch else model
                 split = labeled_split(labeled, seed)
                 record.append({"labels": n_labels, **split})
-                model = fit(pool.dataset, split, args.seconds, seed, parent)
+                model = fit(pool.dataset, split, args.seconds, seed, parent, steps=args.steps)
                 curve.append(test_rmse(model, pool.dataset, pool.test))
                 print(f"[{time.monotonic() - t0:6.0f}s] {pool.name} seed {seed} {arm:22s} "
                       f"{n_labels} labels: {curve[-1]:.2f} px", flush=True)  # fmt: skip
@@ -309,8 +319,10 @@ def pool_report(pool: Pool, args: argparse.Namespace, rounds: list[int],
                                "random": rnd_sd.tolist()},  # fmt: skip
         "signals": signals,
         "target_met": signals.get(main_arm, {}).get("verdict", {}).get("met", False),
-        "seconds_per_round": args.seconds,
-        "first_model_seconds": args.first_seconds or args.seconds,
+        "seconds_per_round": None if args.steps else args.seconds,
+        "first_model_seconds": None if args.steps else args.first_seconds or args.seconds,
+        "steps_per_round": args.steps,
+        "first_model_steps": args.first_steps or args.steps,
         "seeds": args.seeds,
         "warm_start": not args.from_scratch,
         "settings": {
@@ -331,6 +343,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=600.0, help="training budget per round")
     parser.add_argument("--first-seconds", type=float, default=None,
                         help="budget of the shared first model (default: --seconds)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="budget per round in optimiser steps instead of seconds (reproducible "
+                        "whatever the machine's load)")
+    parser.add_argument("--first-steps", type=int, default=None,
+                        help="step budget of the shared first model (default: --steps)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--start", type=int, default=10)
     parser.add_argument("--step", type=int, default=10)
@@ -346,6 +363,8 @@ def main() -> None:
                         help="smoke runs: at most this many test samples per pool")
     parser.add_argument("--reference-seconds", type=float, default=1200.0,
                         help="openfield-video: the reference model's training budget")
+    parser.add_argument("--reference-steps", type=int, default=None,
+                        help="openfield-video: the reference model's budget in steps instead")
     parser.add_argument("--reference-min-score", type=float, default=REFERENCE_MIN_SCORE,
                         help="openfield-video: keep frames whose every reference node scores this")
     parser.add_argument("--video-stride", type=int, default=4,

@@ -153,7 +153,8 @@ def _crop(image: np.ndarray, pts: np.ndarray,
 
 def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: float,
                     stride: int, train_fn: Any,
-                    min_score: float = REFERENCE_MIN_SCORE) -> Pool:  # fmt: skip
+                    min_score: float = REFERENCE_MIN_SCORE,
+                    reference_steps: int | None = None) -> Pool:  # fmt: skip
     """Video frames labeled by a reference model trained on all labeled frames.
 
     Args:
@@ -164,12 +165,16 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
         stride: every ``stride``-th video frame is a candidate.
         train_fn: ``(dataset, split, seconds, seed) -> ModelArtifact``.
         min_score: a frame is kept when every node of the reference scores this much.
+        reference_steps: the reference's budget in steps (``train_fn`` applies it); only
+            recorded here, so the cache knows which reference it holds.
     """
     from ml_worker.infer import iter_frames
 
     video = data / OPEN_FIELD / "videos" / "m3v1mp4.mp4"
     cache = out / "active_learning_reference.npz"
     wanted = {"stride": stride, "seconds": reference_seconds, "seed": seed}
+    if reference_steps:
+        wanted = {"stride": stride, "steps": reference_steps, "seed": seed}
     frames = {i: img for i, img in iter_frames(video) if i % stride == 0}
     indices = sorted(frames)
     points = scores = None
@@ -206,7 +211,9 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
         settings={
             "dataset": OPEN_FIELD,
             "video": video.name,
-            "labels": f"reference model ({reference_seconds:g} s on all 116 labeled "
+            "labels": "reference model ("
+            + (f"{reference_steps} steps" if reference_steps else f"{reference_seconds:g} s")
+            + " on all 116 labeled "
             f"frames), frames whose every node scores >= {min_score:g}",
             "stride": stride,
             "frames_kept": len(kept),
