@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 NPM := cd frontend && npm
 
-.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-unlabeled bench-frames bench-inference bench-al bench-saves bench-multianimal bench-tracking reliability clean
+.PHONY: run test setup deps node frontend lint fmt migrate pytest test-frontend api-types bench-training bench-unlabeled bench-frames bench-inference bench-al bench-al-signals bench-saves bench-multianimal bench-tracking reliability clean
 
 run: setup  ## set everything up, then start web + worker with the demo project
 	$(BIN)/python manage.py serve
@@ -61,7 +61,7 @@ bench-training: deps
 	$(BIN)/python bench/training.py
 
 bench-unlabeled: deps  ## pretrained encoder / pseudo-labels vs none, at 20 and all labels
-	$(BIN)/python bench/unlabeled.py --steps 2000 --pretrain-steps 2000 --seconds 600 --pretrain-seconds 600
+	$(BIN)/python bench/unlabeled.py --steps 600 --pretrain-steps 600 --seconds 80000 --pretrain-seconds 80000
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var
@@ -72,8 +72,16 @@ bench-frames: deps
 bench-inference: deps
 	$(BIN)/python bench/inference.py
 
-bench-al: deps
-	$(BIN)/python bench/active_learning.py
+bench-al: deps  ## step budgets: the same figures on a busy or a quiet machine (~1 h per pool on 2 cores)
+	$(BIN)/python bench/active_learning.py --pools centered-pair --arms default --steps 300 \
+		--first-steps 600 --max-labels 50
+	$(BIN)/python bench/active_learning.py --pools openfield-video --arms default --seeds 2 \
+		--steps 250 --first-steps 500 --max-labels 40 --reference-steps 1000 --video-stride 8 \
+		--reference-min-score 0.5
+
+bench-al-signals: deps  ## one arm per sub-score (the ablation): many hours on a CPU
+	$(BIN)/python bench/active_learning.py --pools centered-pair --steps 300 --first-steps 600 \
+		--max-labels 50
 
 bench-saves: deps  ## label saves on gunicorn + PostgreSQL + Redis -> bench/results/saves.json
 	$(BIN)/python bench/saves.py

@@ -397,7 +397,10 @@ def main() -> None:
             lines[arm] = (summary["rmse"], colour)
         plot(args.out / f"active_learning_{name}.png", rounds, lines)
     stored = json.loads(split_path.read_text()) if split_path.is_file() else {}
-    split_path.write_text(json.dumps({**stored, "pool_tests": tests, "rounds": splits}, indent=1))
+    # a run of some pools keeps the other pools' test sets and rounds
+    split_path.write_text(json.dumps({
+        **stored, "pool_tests": {**stored.get("pool_tests", {}), **tests},
+        "rounds": {**stored.get("rounds", {}), **splits}}, indent=1))  # fmt: skip
     results = args.out / "active_learning.json"
     earlier = json.loads(results.read_text()) if results.is_file() else {}
     if "rounds" in earlier:  # the one-pool file of before the pools: replaced

@@ -197,7 +197,11 @@ def train(
         raise ValueError("split: no training frames")
     check_split(split)
     device = resolve_device(cfg.device)
-    torch.set_num_threads(cfg.num_threads or max(1, os.cpu_count() or 1))
+    # An operator's OMP_NUM_THREADS (several workers or benchmarks sharing a machine) wins
+    # over "every core", which would oversubscribe it.
+    env_threads = os.environ.get("OMP_NUM_THREADS", "")
+    default_threads = int(env_threads) if env_threads.isdigit() and int(env_threads) > 0 else None
+    torch.set_num_threads(cfg.num_threads or default_threads or max(1, os.cpu_count() or 1))
     seed_everything(cfg.seed)
     train_ds = dataset.subset(split["train"])
     val_ds = dataset.subset(split.get("val", []))
