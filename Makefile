@@ -75,7 +75,7 @@ bench-inference: deps
 bench-al: deps  ## step budgets: the same figures on a busy or a quiet machine (~1 h per pool on 2 cores)
 	$(BIN)/python bench/active_learning.py --pools centered-pair --arms default --steps 300 \
 		--first-steps 600 --max-labels 50
-	$(BIN)/python bench/active_learning.py --pools openfield-video --arms default --seeds 2 \
+	$(BIN)/python bench/active_learning.py --pools openfield-video --arms default \
 		--steps 250 --first-steps 500 --max-labels 40 --reference-steps 1000 --video-stride 8 \
 		--reference-min-score 0.5
 

@@ -99,8 +99,10 @@ class TrainConfig:
     # unlabeled frames (ml_worker.pretrain, ml_worker.pseudo_labels): "auto" warm-starts the
     # encoders from the project's latest finished pretraining, if any (the worker fills in
     # pretrained_encoder, a server path); pseudo_labels adds the previous model version's
-    # predictions scoring at least pseudo_label_threshold to the training frames
-    use_pretrained_encoder: EncoderMode = "off"
+    # predictions scoring at least pseudo_label_threshold to the training frames. "auto" is
+    # the default because it helped in bench/unlabeled.py (open field, 20 and all labels);
+    # pseudo-labels hurt there, so they stay off
+    use_pretrained_encoder: EncoderMode = "auto"
     pretrained_encoder: str | None = None
     pseudo_labels: bool = False
     pseudo_label_threshold: float = 0.5

@@ -65,6 +65,9 @@ def _media_and_eager(request, settings, tmp_path):
         }
     # Fast hashing: test users are created in almost every test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # An upload would otherwise queue a 3-minute pretraining (eagerly, here); the tests
+    # of that hook turn it back on.
+    settings.PRETRAIN_ON_UPLOAD = False
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False

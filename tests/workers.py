@@ -47,6 +47,9 @@ def worker_env(var_dir: Path | None, redis_url: str | None, **extra: str) -> dic
         DATABASE_URL=database_url(),
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
         DJANGO_SETTINGS_MODULE="backend.config.settings",
+        # a worker would otherwise pretrain for minutes after each upload, ahead of the
+        # test's own jobs
+        PRETRAIN_ON_UPLOAD="0",
         **media_storage.worker_env(),
         **extra,
     )

@@ -199,6 +199,11 @@ IMPORT_MAX_MEMORY_MB = env_int("IMPORT_MAX_MEMORY_MB", 4096, minimum=512)
 IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 1800, minimum=10)
 IMPORT_RUN_AS_USER = env_str("IMPORT_RUN_AS_USER", "nobody")
 
+# Encoder pretraining on a project's footage starts by itself when an uploaded video is
+# ready (backend.training.unlabeled.pretrain_after_upload); training jobs use the latest
+# one by default. Off: only the training page's "Pretrain encoder" starts one.
+PRETRAIN_ON_UPLOAD = env_bool("PRETRAIN_ON_UPLOAD", True)
+
 # Real labeled data sets used by tests and benchmarks (never copied into the repo).
 POSEFORGE_DATA_DIR = Path(env_str("POSEFORGE_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
 

@@ -4,8 +4,10 @@ Two options of a training config use a project's unlabeled video frames:
 
 - ``use_pretrained_encoder: "auto"``: the job warm-starts its encoders from the
   project's latest succeeded :class:`PretrainJob` (``ml_worker.pretrain``), if
-  there is one. A pretraining job is started once videos are uploaded
-  (:func:`pretrain_job_start`) and serves every later training job;
+  there is one (the default: ``bench/unlabeled.py`` measured it helping). A
+  pretraining job starts by itself once an uploaded video is ready
+  (:func:`pretrain_after_upload`, setting ``PRETRAIN_ON_UPLOAD``), or from the
+  training page (:func:`pretrain_job_start`), and serves every later training job;
 - ``pseudo_labels``: confident predictions of the project's latest model
   version that has finished inference runs are added to the job's *training*
   frames (``ml_worker.pseudo_labels``); labeled frames, and frames near a
@@ -65,6 +67,29 @@ def pretrain_job_start(
         ) from None
     _enqueue_on_commit(job)
     return job
+
+
+def pretrain_after_upload(*, video_id: int) -> PretrainJob | None:
+    """Queue the default pretraining once a project's video is ready (``PRETRAIN_ON_UPLOAD``).
+
+    Skipped when the video failed or a pretraining of the project is already queued or
+    running: that one samples its frames when it starts, and a finished one is superseded
+    by this job, which also learns from the new video.
+    """
+    from django.conf import settings
+
+    from backend.videos.models import Video
+
+    video = Video.objects.select_related("project").filter(pk=video_id).first()
+    if not settings.PRETRAIN_ON_UPLOAD or video is None or video.status != Video.Status.READY:
+        return None
+    project = video.project
+    if project.pretrain_jobs.filter(status__in=[Status.QUEUED, Status.RUNNING]).exists():
+        return None
+    try:
+        return pretrain_job_start(project=project, user=None)
+    except ApplicationError:
+        return None  # raced another start (409): that job serves the project
 
 
 def _enqueue_on_commit(job: PretrainJob) -> None:

@@ -70,7 +70,12 @@ def test_pretraining_runs_and_the_next_training_job_starts_from_it(
     wider = _train(client, project, django_capture_on_commit_callbacks,
                    {**FROZEN, "filters": 12, "use_pretrained_encoder": "auto"})
     assert wider.unlabeled["pretrained_encoder"]["job"] is None  # other widths: not used
-    scratch = _train(client, project, django_capture_on_commit_callbacks, FROZEN)
+    # "auto" is the default: a job that says nothing starts from the pretraining too
+    default = _train(client, project, django_capture_on_commit_callbacks, FROZEN)
+    assert default.config["use_pretrained_encoder"] == "auto"
+    assert default.unlabeled["pretrained_encoder"]["job"] == pretrain.id
+    scratch = _train(client, project, django_capture_on_commit_callbacks,
+                     {**FROZEN, "use_pretrained_encoder": "off"})
     assert scratch.unlabeled == {}
     assert not torch.allclose(_instance_weights(scratch)["encoders.0.0.weight"],
                               levels[0][0]["weight"], atol=1e-3)
@@ -132,6 +137,48 @@ def test_only_the_starter_or_an_owner_cancels_and_one_runs_at_a_time(
     cancel = f"/api/pretrain-jobs/{job['id']}/cancel/"
     assert client_for(rita).post(cancel).status_code == 403
     assert client_for(alice).post(cancel).json()["status"] == "cancelled"
+
+
+def test_a_ready_video_queues_one_pretraining_of_its_project(
+    project, video, settings, django_capture_on_commit_callbacks
+):
+    from backend.videos.models import Video
+    from backend.videos.tasks import video_process
+
+    settings.PRETRAIN_ON_UPLOAD = True
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        video_process(video.id)  # the worker's task body: process, then the hook
+    video.refresh_from_db()
+    assert video.status == Video.Status.READY
+    job = PretrainJob.objects.get(project=project)
+    assert job.status == "queued" and job.created_by is None and len(queued) == 1
+    assert job.config["frames"] == 200  # the default plan, over every ready video
+    # a second video while that one waits: it samples its frames when it starts
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        video_process(video.id)
+    assert PretrainJob.objects.filter(project=project).count() == 1 and not queued
+    # once it finished, new footage supersedes it
+    PretrainJob.objects.filter(pk=job.pk).update(status="succeeded")
+    with django_capture_on_commit_callbacks(execute=False):
+        video_process(video.id)
+    assert PretrainJob.objects.filter(project=project, status="queued").count() == 1
+
+
+def test_no_pretraining_for_a_failed_video_or_when_turned_off(
+    project, video, settings
+):
+    from backend.training.unlabeled import pretrain_after_upload
+    from backend.videos.models import Video
+    from backend.videos.tasks import video_process
+
+    settings.PRETRAIN_ON_UPLOAD = False
+    video_process(video.id)
+    assert not PretrainJob.objects.exists()
+    settings.PRETRAIN_ON_UPLOAD = True
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.FAILED)
+    assert pretrain_after_upload(video_id=video.id) is None
+    assert pretrain_after_upload(video_id=10**9) is None
+    assert not PretrainJob.objects.exists()
 
 
 def test_pretraining_needs_a_video(client_for, project, bob):

@@ -51,8 +51,9 @@ export function PretrainPanel({ projectId, canStart, mayCancel }: Props) {
     <div className="pretrain" data-testid="pretrain">
       <h3>Unlabeled frames</h3>
       <p className="muted small">
-        Pretraining teaches the networks what this project&apos;s videos look like, without labels; training jobs
-        can then start from it.
+        Pretraining teaches the networks what this project&apos;s videos look like, without labels. It starts by
+        itself when an uploaded video is ready, and training jobs start from the latest one unless you untick
+        &ldquo;start from the pretrained encoder&rdquo;.
       </p>
       {latest ? (
         <div data-testid="pretrain-latest" data-status={latest.status}>
