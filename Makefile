@@ -57,11 +57,13 @@ pytest: deps
 test-frontend: node frontend
 	$(NPM) test
 
-bench-training: deps
+bench-training: deps  ## three data sets, then the unlabeled-frame options (bench-unlabeled)
 	$(BIN)/python bench/training.py
+	$(MAKE) bench-unlabeled
 
 bench-unlabeled: deps  ## pretrained encoder / pseudo-labels vs none, at 20 and all labels
-	$(BIN)/python bench/unlabeled.py --steps 600 --pretrain-steps 600 --seconds 80000 --pretrain-seconds 80000
+	$(BIN)/python bench/unlabeled.py --seeds 0,1 --steps 600 --pretrain-steps 600 --seconds 80000 \
+		--pretrain-seconds 80000
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var

@@ -179,6 +179,27 @@ def run_unlabeled(n_labels: int | None, *, seconds: float, pretrain_seconds: flo
     return report
 
 
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per label count and option: the test RMSE change against the baseline, per seed and
+    on average, and whether it helped on every seed (what "on by default" rests on)."""
+    out: dict[str, Any] = {}
+    for labels in dict.fromkeys(str(r["labels"]) for r in runs):
+        same = [r for r in runs if str(r["labels"]) == labels]
+        per_arm: dict[str, Any] = {"baseline_test_rmse_px": [r["baseline"]["test_rmse_px"]
+                                                             for r in same]}
+        for arm in ARMS[1:]:
+            changes = [r[arm]["test_rmse_change_px"] for r in same
+                       if "test_rmse_change_px" in r.get(arm, {})]
+            if changes:
+                per_arm[arm] = {"seeds": [r["seed"] for r in same if arm in r],
+                                "test_rmse_px": [r[arm]["test_rmse_px"] for r in same if arm in r],
+                                "test_rmse_change_px": changes,
+                                "mean_change_px": round(float(np.mean(changes)), 3),
+                                "helped_every_seed": all(c < 0 for c in changes)}
+        out[labels] = per_arm
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--labels", default="20,all", help="comma-separated counts or 'all'")
@@ -192,21 +213,25 @@ def main() -> None:
     parser.add_argument("--teacher-steps", type=int, default=None,
                         help="train the pseudo-labels' model this long (default: the baseline)")
     parser.add_argument("--arms", default=",".join(ARMS))
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0",
+                        help="comma-separated; each seed draws its own test, label and train split")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     runs = []
-    for n in args.labels.split(","):
-        runs.append(run_unlabeled(None if n == "all" else int(n), seconds=args.seconds,
-                                  pretrain_seconds=args.pretrain_seconds, steps=args.steps,
-                                  pretrain_steps=args.pretrain_steps,
-                                  pretrain_frames=args.pretrain_frames,
-                                  pseudo_stride=args.pseudo_stride, threshold=args.threshold,
-                                  seed=args.seed, arms=tuple(args.arms.split(",")),
-                                  teacher_steps=args.teacher_steps))
-        (args.out / "unlabeled.json").write_text(json.dumps(runs, indent=1))
-    print(json.dumps(runs, indent=1))
+    for seed in (int(x) for x in args.seeds.split(",")):
+        for n in args.labels.split(","):
+            report = run_unlabeled(None if n == "all" else int(n), seconds=args.seconds,
+                                   pretrain_seconds=args.pretrain_seconds, steps=args.steps,
+                                   pretrain_steps=args.pretrain_steps,
+                                   pretrain_frames=args.pretrain_frames,
+                                   pseudo_stride=args.pseudo_stride, threshold=args.threshold,
+                                   seed=seed, arms=tuple(args.arms.split(",")),
+                                   teacher_steps=args.teacher_steps)
+            runs.append({"seed": seed, **report})
+            (args.out / "unlabeled.json").write_text(
+                json.dumps({"summary": summarize(runs), "runs": runs}, indent=1))
+    print(json.dumps(summarize(runs), indent=1))
 
 
 if __name__ == "__main__":
