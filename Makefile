@@ -64,6 +64,8 @@ bench-training: deps  ## three data sets, then the unlabeled-frame options (benc
 bench-unlabeled: deps  ## pretrained encoder / pseudo-labels vs none, at 20 and all labels
 	$(BIN)/python bench/unlabeled.py --seeds 0,1 --steps 600 --pretrain-steps 600 --seconds 80000 \
 		--pretrain-seconds 80000
+	$(BIN)/python bench/unlabeled.py --seeds 2,3 --arms baseline,pretrained_encoder --steps 600 \
+		--pretrain-steps 600 --seconds 80000 --pretrain-seconds 80000
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var

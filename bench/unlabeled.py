@@ -195,9 +195,19 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
                                 "test_rmse_px": [r[arm]["test_rmse_px"] for r in same if arm in r],
                                 "test_rmse_change_px": changes,
                                 "mean_change_px": round(float(np.mean(changes)), 3),
+                                "helped_seeds": sum(c < 0 for c in changes),
                                 "helped_every_seed": all(c < 0 for c in changes)}
         out[labels] = per_arm
     return out
+
+
+def kept_runs(results: Path, seeds: list[int]) -> list[dict[str, Any]]:
+    """The earlier runs in ``results`` of seeds other than ``seeds``: a run of some seeds
+    (another arm set, more seeds later) replaces only their entries."""
+    if not results.is_file():
+        return []
+    earlier = json.loads(results.read_text()).get("runs", [])
+    return [r for r in earlier if r.get("seed") not in seeds]
 
 
 def main() -> None:
@@ -218,8 +228,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    runs = []
-    for seed in (int(x) for x in args.seeds.split(",")):
+    seeds = [int(x) for x in args.seeds.split(",")]
+    results = args.out / "unlabeled.json"
+    runs = kept_runs(results, seeds)
+    for seed in seeds:
         for n in args.labels.split(","):
             report = run_unlabeled(None if n == "all" else int(n), seconds=args.seconds,
                                    pretrain_seconds=args.pretrain_seconds, steps=args.steps,
@@ -229,7 +241,7 @@ def main() -> None:
                                    seed=seed, arms=tuple(args.arms.split(",")),
                                    teacher_steps=args.teacher_steps)
             runs.append({"seed": seed, **report})
-            (args.out / "unlabeled.json").write_text(
+            results.write_text(
                 json.dumps({"summary": summarize(runs), "runs": runs}, indent=1))
     print(json.dumps(summarize(runs), indent=1))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.unlabeled import summarize
+import json
+
+from bench.unlabeled import kept_runs, summarize
 
 
 def _run(seed: int, labels, base: float, pretrained: float, pseudo: float | None = None):
@@ -27,3 +29,16 @@ def test_changes_per_label_count_and_seed_and_whether_every_seed_gained():
     assert twenty["pseudo_labels"]["seeds"] == [0] and not twenty["pseudo_labels"]["helped_every_seed"]
     assert summary["all"]["pretrained_encoder"]["helped_every_seed"] is False
     assert summary["all"]["pretrained_encoder"]["mean_change_px"] == 0.0
+    assert twenty["pretrained_encoder"]["helped_seeds"] == 2
+    assert summary["all"]["pretrained_encoder"]["helped_seeds"] == 1
+
+
+def test_a_run_of_some_seeds_replaces_only_theirs(tmp_path):
+    results = tmp_path / "unlabeled.json"
+    assert kept_runs(results, [0]) == []
+    results.write_text(json.dumps({"summary": {}, "runs": [_run(0, 20, 5.0, 4.0, 6.0),
+                                                           _run(1, 20, 26.0, 20.0),
+                                                           _run(2, "all", 4.0, 3.0)]}))
+    kept = kept_runs(results, [1, 3])
+    assert [(r["seed"], r["labels"]) for r in kept] == [(0, 20), (2, "all")]
+    assert kept[0]["pseudo_labels"]["test_rmse_px"] == 6.0
