@@ -17,7 +17,15 @@ as the app ranks: :func:`ml_worker.inference_run.rank`, with TTA and the
 MC-dropout committee on its shortlist and the pose model fitted on the labels so
 far) and one arm per signal alone (``uncertainty``, ``disagreement``,
 ``ensemble_disagreement``, ``pose_outlier``, ``diversity``, ``temporal``): the
-ablation that says which signal earns its place.
+ablation that says which signal earns its place. ``clusters`` and ``greedy``
+are the default weights with either batch selection of
+:func:`ml_worker.active_learning.rank_frames` (``default`` uses the app's,
+``ml_worker.inference_run.DEFAULT_SELECTION``).
+
+``--seed-list`` runs some seeds (split a run over processes); ``--random-from``
+takes random picking's curves from an earlier results file instead of training
+them again: its picks and step budgets make them the same to the bit, which the
+run checks on each seed's shared first model.
 
 Protocol on the DLC open-field labels (116 frames): a fixed, seeded test set
 of 30 frames (``bench/results/active_learning_split.json``); the rest is the
@@ -80,6 +88,7 @@ from ml_worker.artifacts import ModelArtifact, predict_frames  # noqa: E402
 from ml_worker.config import preset  # noqa: E402
 from ml_worker.dataset import PoseDataset, load_dlc_labeled_folder, make_split  # noqa: E402
 from ml_worker.infer import VideoPredictions  # noqa: E402
+from ml_worker.inference_run import DEFAULT_SELECTION  # noqa: E402
 from ml_worker.metrics import compute_metrics  # noqa: E402
 from ml_worker.train import train  # noqa: E402
 
@@ -150,6 +159,9 @@ ARMS: dict[str, dict[str, float] | None] = {
     "default": dict(DEFAULT_WEIGHTS),
     **{name: {name: 1.0} for name in SIGNALS},
 }
+# How each arm spreads its batch (rank_frames' selection); others: the app's default.
+SELECTION = {"clusters": "clusters", "greedy": "greedy"}
+ARMS["clusters"] = ARMS["greedy"] = dict(DEFAULT_WEIGHTS)
 DEFAULT_ARMS = ("random", "default", "uncertainty", "disagreement", "ensemble_disagreement",
                 "pose_outlier", "diversity")  # fmt: skip
 
@@ -181,7 +193,7 @@ def predict_pool(artifact: ModelArtifact, pool: Pool, keys: list[str]) -> VideoP
 
 
 def choose(artifact: ModelArtifact, pool: Pool, labeled: list[str], candidates: list[str],
-           n: int, weights: dict[str, float]) -> list[str]:  # fmt: skip
+           n: int, weights: dict[str, float], selection: str = DEFAULT_SELECTION) -> list[str]:  # fmt: skip
     """What the app suggests (:func:`ml_worker.inference_run.rank`) among ``candidates``:
     the labeled frames are excluded and their poses fit the pose model."""
     from ml_worker.inference_run import rank
@@ -193,7 +205,7 @@ def choose(artifact: ModelArtifact, pool: Pool, labeled: list[str], candidates: 
     picks = rank(preds, n=n, weights=weights, exclude={pool.frame_index[k] for k in labeled},
                  min_gap=pool.min_gap, artifact=artifact, video_path=Path(pool.name),
                  read_frames=lambda _path, idx: [pool.image(by_index[i]) for i in idx],
-                 labeled_poses=poses)  # fmt: skip
+                 labeled_poses=poses, selection=selection)  # fmt: skip
     return [by_index[p["frame_index"]] for p in picks]
 
 
@@ -261,7 +273,8 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
     """Every arm for every seed on one pool: the pool's report object."""
     per_seed: dict[str, list[list[float]]] = {arm: [] for arm in arms}
     t0 = time.monotonic()
-    for seed in range(args.seeds):
+    stored_random = reused_random(args, pool.name, rounds)
+    for seed in seed_list(args):
         rng = np.random.default_rng(1000 + seed)
         start = sorted(rng.choice(pool.pool, args.start, replace=False).tolist())
         first_split = labeled_split(start, seed)
@@ -270,6 +283,15 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
                     steps=args.first_steps or args.steps)
         first_rmse = test_rmse(first, pool.dataset, pool.test)
         for arm in arms:
+            if arm == "random" and stored_random is not None:
+                # Random picks reproduce exactly (same seeds, step budgets): the stored
+                # curve stands in, checked on the shared first model.
+                curve = stored_random[seed]
+                if abs(curve[0] - first_rmse) > 1e-3:
+                    raise SystemExit(f"--random-from: seed {seed} first model {first_rmse:.4f} "
+                                     f"px, stored {curve[0]:.4f}: not the same protocol")
+                per_seed[arm].append(curve)
+                continue
             arm_rng = np.random.default_rng(2000 + seed)  # random picks: same draws in every run
             labeled, model, curve = list(start), first, [first_rmse]
             record = splits[f"{pool.name}/seed{seed}/{arm}"] = [{"labels": len(start),
@@ -280,7 +302,8 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
                 if ARMS[arm] is None:
                     labeled += arm_rng.choice(open_, want, replace=False).tolist()
                 else:
-                    labeled += choose(model, pool, labeled, open_, want, ARMS[arm])
+                    labeled += choose(model, pool, labeled, open_, want, ARMS[arm],
+                                      SELECTION.get(arm, DEFAULT_SELECTION))
                 parent = None if args.from_scratch else model
                 split = labeled_split(labeled, seed)
                 record.append({"labels": n_labels, **split})
@@ -290,6 +313,26 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
                       f"{n_labels} labels: {curve[-1]:.2f} px", flush=True)  # fmt: skip
             per_seed[arm].append(curve)
     return pool_report(pool, args, rounds, per_seed, time.monotonic() - t0)
+
+
+def seed_list(args: argparse.Namespace) -> list[int]:
+    """``--seed-list`` or ``0 .. --seeds - 1``."""
+    if args.seed_list:
+        return [int(x) for x in args.seed_list.split(",") if x]
+    return list(range(args.seeds))
+
+
+def reused_random(args: argparse.Namespace, pool: str, rounds: list[int]) -> list[list[float]] | None:
+    """Random picking's per-seed curves from ``--random-from`` (same pool, rounds and
+    step budgets), indexed by seed; None without the option."""
+    if args.random_from is None:
+        return None
+    entry = json.loads(args.random_from.read_text()).get(pool)
+    same = entry and entry["rounds"] == rounds and entry.get("steps_per_round") == args.steps \
+        and entry.get("first_model_steps") == (args.first_steps or args.steps)
+    if not same or len(entry["per_seed"]["random"]) < max(seed_list(args)) + 1:
+        raise SystemExit(f"--random-from: no {pool} run with these rounds, step budgets and seeds")
+    return entry["per_seed"]["random"]
 
 
 def pool_report(pool: Pool, args: argparse.Namespace, rounds: list[int],
@@ -323,7 +366,8 @@ def pool_report(pool: Pool, args: argparse.Namespace, rounds: list[int],
         "first_model_seconds": None if args.steps else args.first_seconds or args.seconds,
         "steps_per_round": args.steps,
         "first_model_steps": args.first_steps or args.steps,
-        "seeds": args.seeds,
+        "seeds": len(seed_list(args)),
+        "seed_list": seed_list(args),
         "warm_start": not args.from_scratch,
         "settings": {
             **pool.settings, "test_samples": len(pool.test), "pool_samples": len(pool.pool),
@@ -331,7 +375,8 @@ def pool_report(pool: Pool, args: argparse.Namespace, rounds: list[int],
             "preset": "balanced", "arms": list(per_seed), "min_gap": pool.min_gap,
             "default_weights": ARMS["default"],
             "wall_seconds": round(seconds),
-            "trainings": args.seeds * (1 + (n_arms) * (len(rounds) - 1)),
+            "trainings": len(seed_list(args)) * (1 + (n_arms) * (len(rounds) - 1)),
+            "random_from": None if args.random_from is None else str(args.random_from.name),
             "cpu_threads": os.cpu_count(),
         },
     }  # fmt: skip
@@ -349,6 +394,12 @@ def main() -> None:
     parser.add_argument("--first-steps", type=int, default=None,
                         help="step budget of the shared first model (default: --steps)")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seed-list", default=None,
+                        help="comma-separated seeds to run instead of 0..seeds-1 (split a run "
+                        "over processes)")
+    parser.add_argument("--random-from", type=Path, default=None,
+                        help="an active_learning.json whose random arm (same pool, rounds and "
+                        "step budgets) stands in for running it again")
     parser.add_argument("--start", type=int, default=10)
     parser.add_argument("--step", type=int, default=10)
     parser.add_argument("--max-labels", type=int, default=60)

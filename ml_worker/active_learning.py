@@ -43,6 +43,11 @@ Flow:
    closer than ``min_gap`` to an earlier pick. Each :class:`Suggestion` says
    why, in words.
 
+   With ``selection="clusters"`` (:mod:`ml_worker.coverage`) the batch first
+   covers what no label covers: k-means on the features into ``labeled + n``
+   clusters, one pick in each unlabeled cluster, largest first, the best mixed
+   score among the cluster's typical half; the greedy loop picks any rest.
+
 3. Frames that fix tracking come first. The identity sub-scores are mixed as they
    are, not ranked (their 0 must stay 0), and when some candidate has one (with a
    positive weight), those candidates score ``(1 + s) / 2`` and the others ``s / 2``
@@ -63,6 +68,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import rankdata
 
+from ml_worker.coverage import Coverage, coverage
 from ml_worker.frame_scores import (
     animal_size,
     count_scores,
@@ -92,6 +98,17 @@ SUBSCORES = ("uncertainty", "disagreement", "temporal", "diversity", "instance_c
 OPTIONAL_SUBSCORES = ("disagreement", "instance_count", *IDENTITY_SUBSCORES, "pose_outlier",
                       "ensemble_disagreement")  # fmt: skip
 DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(SUBSCORES, 1.0)
+SELECTIONS = ("greedy", "clusters")
+
+
+def frame_coverage(preds: VideoPredictions, exclude: Iterable[int], n: int,
+                   labeled_features: np.ndarray | None = None,
+                   threshold: float = 0.4) -> Coverage | None:  # fmt: skip
+    """The clusters of ``preds``' frames (features, else poses) that the labeled
+    frames ``exclude`` (and ``labeled_features`` of other videos) leave uncovered."""
+    emb, extra = embed(preds, threshold, labeled_features)
+    labeled = np.isin(preds.frame_indices, list(exclude))
+    return coverage(emb, labeled, n, extra)
 
 
 @dataclass
@@ -135,6 +152,8 @@ def rank_frames(
     identity_scores: np.ndarray | None = None,
     pose_model: PosePCA | None = None,
     ensemble_disagreement: np.ndarray | None = None,
+    selection: str = "greedy",
+    clusters: Coverage | None = None,
 ) -> list[Suggestion]:
     """Pick up to ``n`` frames to label: informative, and unlike each other and the labels.
 
@@ -157,6 +176,12 @@ def rank_frames(
             (:func:`ml_worker.pose_pca.fit_pose_pca`); enables ``pose_outlier``.
         ensemble_disagreement: ``(F,)`` committee spread in body lengths
             (:func:`ml_worker.ensemble.ensemble_disagreement`), aligned with ``preds`` rows.
+        selection: ``"greedy"`` (each pick the best mixed score, diversity as
+            k-center distance) or ``"clusters"`` (first one pick in each of the
+            largest clusters of frames no label covers, among its typical half,
+            by the mixed score; :mod:`ml_worker.coverage`; then greedy).
+        clusters: that clustering when the caller already made it (the worker's
+            shortlist), else it is made here.
 
     Returns:
         Suggestions in pick order (best first).
@@ -164,6 +189,8 @@ def rank_frames(
     Raises:
         ValueError: unknown weight name, negative weight, or no positive weight.
     """
+    if selection not in SELECTIONS:
+        raise ValueError(f"selection: {selection!r}, use one of {SELECTIONS}")
     if identity_scores is None:
         identity_scores = track_identity_scores(preds)
     raw = score_frames(preds, disagreement, threshold, expected_instances, identity_scores,
@@ -184,6 +211,34 @@ def rank_frames(
     picks: list[Suggestion] = []
     open_ = np.ones(len(cand), bool)
     size = animal_size(preds.points, preds.scores, threshold)
+
+    def take(j: int, score: float, sub: dict[str, float], lead: list[str]) -> None:
+        nonlocal mind, open_
+        row = int(cand[j])
+        why = lead + identity_reasons(preds, with_instances(preds)[0], row, sub, identity_scores)
+        why += _reasons(preds, row, sub, raw, size, threshold, has_labels, len(picks),
+                        fallback=not why)  # fmt: skip
+        picks.append(Suggestion(int(fi[row]), float(score), sub, why))
+        open_ &= np.abs(fi[cand] - fi[row]) >= max(min_gap, 1)
+        if mind is not None:
+            mind = np.minimum(mind, np.linalg.norm(emb[cand] - emb[row], axis=1))
+
+    if selection == "clusters" and not first.any():
+        cov = clusters or frame_coverage(preds, excluded, n, labeled_features, threshold)
+        for c in cov.uncovered if cov is not None else []:
+            if len(picks) >= n:
+                break
+            mine = np.flatnonzero(open_ & (cov.labels[cand] == c))
+            if len(mine) == 0:
+                continue
+            core = mine[cov.typical[cand[mine]]]
+            core = core if len(core) else mine
+            # The informativeness picks within the typical half; the most typical breaks ties.
+            j = int(core[np.lexsort((cov.centre_distance[cand[core]], -static[core]))[0]])
+            sub = {k: float(r[j]) for k, r in ranks.items()}
+            sub["coverage"] = float(cov.sizes[c] / cov.sizes[cov.uncovered[0]])
+            lead = [f"typical of {int(cov.sizes[c])} similar frames with no label yet"]
+            take(j, static[j], sub, lead)
     while len(picks) < n and open_.any():
         div = _max_normalise(mind[open_]) if mind is not None else None
         score = static[open_] + (w["diversity"] * div / total if div is not None else 0.0)
@@ -191,17 +246,10 @@ def rank_frames(
             score = (score + first[open_]) / 2
         j_open = int(np.argmax(score))
         j = int(np.flatnonzero(open_)[j_open])
-        row = int(cand[j])
         sub = {k: float(r[j]) for k, r in ranks.items()}
         if div is not None:
             sub["diversity"] = float(div[j_open])
-        why = identity_reasons(preds, with_instances(preds)[0], row, sub, identity_scores)
-        why += _reasons(preds, row, sub, raw, size, threshold, has_labels, len(picks),
-                        fallback=not why)  # fmt: skip
-        picks.append(Suggestion(int(fi[row]), float(score[j_open]), sub, why))
-        open_ &= np.abs(fi[cand] - fi[row]) >= max(min_gap, 1)
-        if mind is not None:
-            mind = np.minimum(mind, np.linalg.norm(emb[cand] - emb[row], axis=1))
+        take(j, score[j_open], sub, [])
     return picks
 
 
@@ -369,6 +417,7 @@ __all__ = [
     "count_scores",
     "embed",
     "fit_pose_pca",
+    "frame_coverage",
     "frame_jumps",
     "instance_jumps",
     "instance_uncertainty",

@@ -26,6 +26,8 @@ TTA_SHORTLIST_MIN = 100
 TTA_SHORTLIST_PER_SUGGESTION = 5
 # MC dropout passes of the committee (ensemble_disagreement): cost ~ passes x shortlist.
 ENSEMBLE_PASSES = 4
+# How a batch of suggestions is spread (rank_frames' selection); see bench-al.
+DEFAULT_SELECTION = "greedy"
 # Sub-scores measured on the shortlist only.
 SHORTLIST_SUBSCORES = ("disagreement", "ensemble_disagreement")
 # ``read_frames(video_path, indices)`` -> the RGB frames, in that order (frame-exact).
@@ -158,6 +160,7 @@ def rank(
     read_frames: ReadFrames | None = None,
     expected_instances: int | None = None,
     labeled_poses: np.ndarray | None = None,
+    selection: str = DEFAULT_SELECTION,
 ) -> list[dict[str, Any]]:
     """Top ``n`` frames to label as ``{frame_index, score, subscores, reasons}`` dicts.
 
@@ -171,14 +174,20 @@ def rank(
     ``pose_outlier`` fits its pose model on ``labeled_poses`` (``(N, K, 2)`` in the
     model's node order, the project's labels); with fewer than a handful of
     complete ones, on the run's own confident poses instead.
+
+    ``selection`` is :func:`ml_worker.active_learning.rank_frames`'; with
+    ``"clusters"`` the shortlist is the typical frames of the uncovered clusters.
     """
-    from ml_worker.active_learning import rank_frames
+    from ml_worker.active_learning import frame_coverage, rank_frames
 
     extra: dict[str, Any] = {}
+    cov = frame_coverage(preds, exclude, n) if selection == "clusters" else None
     tta = artifact is not None and video_path is not None and read_frames is not None
     if tta and any(weights.get(k, 0) > 0 for k in SHORTLIST_SUBSCORES):
-        extra = _disagreement(preds, artifact, video_path, exclude, n, read_frames, weights)
+        extra = _disagreement(preds, artifact, video_path, exclude, n, read_frames, weights, cov)
     extra["expected_instances"] = expected_instances
+    extra["selection"] = selection
+    extra["clusters"] = cov
     if weights.get("pose_outlier", 0) > 0:
         extra["pose_model"] = pose_model(preds, labeled_poses)
     picked = rank_frames(preds, n=n, weights=weights, exclude=exclude, min_gap=min_gap, **extra)
@@ -189,6 +198,7 @@ def rank(
         if any(v > 0 for v in rest.values()):
             picked += rank_frames(preds, n=n - len(picked), weights=rest,
                                   exclude=set(exclude) | near, min_gap=min_gap,
+                                  selection=selection,
                                   expected_instances=expected_instances,
                                   pose_model=extra.get("pose_model"))  # fmt: skip
     return [
@@ -202,18 +212,25 @@ def rank(
     ]
 
 
-def _shortlist(preds: Any, exclude: set[int], n: int) -> np.ndarray:
-    """Rows worth a closer look: the most uncertain/jumpy ones plus evenly spaced ones,
-    and the frames that fix tracking (swap candidates, identity disagreements; the
-    strongest ``size // 2``), which rank first and so must be among the candidates."""
+def _shortlist(preds: Any, exclude: set[int], n: int, cov: Any = None) -> np.ndarray:
+    """Rows worth a closer look: the most uncertain/jumpy ones plus evenly spaced ones
+    (with a clustering ``cov``: the typical rows of the largest uncovered clusters,
+    :func:`ml_worker.coverage.shortlist_rows`), and the frames that fix tracking (swap
+    candidates, identity disagreements; the strongest ``size // 2``), which rank first
+    and so must be among the candidates."""
     from ml_worker.active_learning import IDENTITY_SUBSCORES, rank_normalise, score_frames
+    from ml_worker.coverage import shortlist_rows
 
     size = max(TTA_SHORTLIST_MIN, TTA_SHORTLIST_PER_SUGGESTION * n)
     open_rows = np.flatnonzero(~np.isin(preds.frame_indices, list(exclude)))
     raw = score_frames(preds)
     static = sum(rank_normalise(v[open_rows]) for v in raw.values())
-    best = open_rows[np.argsort(-static)[: size // 2]]
-    spread = open_rows[np.linspace(0, len(open_rows) - 1, size // 2).astype(int)]
+    if cov is not None and cov.uncovered:
+        best = shortlist_rows(cov, open_rows, static, n, size)
+        spread = best[:0]
+    else:
+        best = open_rows[np.argsort(-static)[: size // 2]]
+        spread = open_rows[np.linspace(0, len(open_rows) - 1, size // 2).astype(int)]
     identity = sum((raw[k][open_rows] for k in IDENTITY_SUBSCORES if k in raw),
                    np.zeros(len(open_rows)))  # fmt: skip
     strongest = np.argsort(-identity)[: size // 2]
@@ -223,7 +240,7 @@ def _shortlist(preds: Any, exclude: set[int], n: int) -> np.ndarray:
 
 def _disagreement(
     preds: Any, artifact: Any, video_path: Path, exclude: set[int], n: int,
-    read_frames: ReadFrames, weights: dict[str, float] | None = None,
+    read_frames: ReadFrames, weights: dict[str, float] | None = None, cov: Any = None,
 ) -> dict[str, Any]:  # fmt: skip
     """``rank_frames`` keyword arguments: TTA and/or committee spread on a shortlist
     (those with a positive weight; default TTA only), ranked among it."""
@@ -231,7 +248,7 @@ def _disagreement(
     from ml_worker.ensemble import ensemble_disagreement
 
     weights = {"disagreement": 1.0} if weights is None else weights
-    rows = _shortlist(preds, exclude, n)
+    rows = _shortlist(preds, exclude, n, cov)
     if len(rows) == 0:
         return {}
     # The caller's reader decodes frame-exact, in one pass through the video.
