@@ -33,6 +33,12 @@ DEFAULT_WEIGHTS = {
     "ensemble_disagreement": 1.0,
 }
 
+# How a batch of suggestions is spread (ml_worker.active_learning.rank_frames' selection):
+# "clusters" covers the kinds of frames no label covers first, "greedy" takes the best
+# mixed scores kept apart by the diversity term.
+SELECTIONS = ("greedy", "clusters")
+DEFAULT_SELECTION = "greedy"
+
 
 def default_weights() -> dict[str, float]:
     return dict(DEFAULT_WEIGHTS)
@@ -159,6 +165,9 @@ class ActiveLearningSettings(models.Model):
     weights = models.JSONField(default=default_weights)
     n_suggestions = models.PositiveIntegerField(default=20)
     min_gap = models.PositiveIntegerField(default=10)  # frames between two suggestions
+    selection = models.CharField(
+        max_length=16, choices=[(s, s) for s in SELECTIONS], default=DEFAULT_SELECTION
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

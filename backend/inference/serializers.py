@@ -89,6 +89,7 @@ class SuggestionsConfig(TypedDict, total=False):
     n: int
     weights: StrategyWeights
     min_gap: int
+    selection: Literal["greedy", "clusters"]
 
 
 # Export format -> download URL; empty until the run succeeded ("video" only when rendered).
@@ -244,7 +245,7 @@ class ActiveLearningSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActiveLearningSettings
-        fields = ["weights", "n_suggestions", "min_gap", "updated_at"]
+        fields = ["weights", "n_suggestions", "min_gap", "selection", "updated_at"]
         read_only_fields = ["updated_at"]
 
 

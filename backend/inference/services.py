@@ -81,6 +81,7 @@ def inference_run_start(
         "n": al.n_suggestions if suggest_n is None else suggest_n,
         "weights": al.weights,
         "min_gap": al.min_gap,
+        "selection": al.selection,
     }
     with transaction.atomic():
         runs = [

@@ -29,7 +29,12 @@ from django.utils import timezone
 from backend.common import storage
 from backend.common.exceptions import ApplicationError, ConflictError
 from backend.inference.matching import replaced_instances
-from backend.inference.models import DEFAULT_WEIGHTS, ActiveLearningSettings, InferenceRun
+from backend.inference.models import (
+    DEFAULT_WEIGHTS,
+    SELECTIONS,
+    ActiveLearningSettings,
+    InferenceRun,
+)
 from backend.inference.models import Suggestion as SuggestionRow
 from backend.inference.predictions import frame_instances
 from backend.labels.models import Instance, LabeledFrame
@@ -80,6 +85,10 @@ def al_settings_update(
         row.n_suggestions = _bounded_int(data["n_suggestions"], "n_suggestions", MAX_SUGGESTIONS)
     if "min_gap" in data:
         row.min_gap = _bounded_int(data["min_gap"], "min_gap", MAX_MIN_GAP)
+    if "selection" in data:
+        if data["selection"] not in SELECTIONS:
+            raise ApplicationError(f"selection must be one of {', '.join(SELECTIONS)}.")
+        row.selection = data["selection"]
     row.updated_by = user
     row.save()
     return row
@@ -131,6 +140,8 @@ def suggestions_rank(
         expected_instances=getattr(run.project, "max_instances", None),
         exclude=frames_to_skip(run=run),
         min_gap=config.get("min_gap", 0),
+        # Runs queued before the setting existed rank as they always did.
+        selection=config.get("selection", "greedy"),
         artifact=artifact,
         # Only the disagreement score decodes frames: the web side never fetches the video.
         video_path=storage.local_path(run.video.file.name) if artifact is not None else None,

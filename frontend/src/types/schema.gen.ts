@@ -1124,6 +1124,7 @@ export interface components {
             weights: components["schemas"]["StrategyWeights"];
             n_suggestions: number;
             min_gap: number;
+            selection: components["schemas"]["SelectionEnum"];
             /** Format: date-time */
             readonly updated_at: string;
         };
@@ -1131,6 +1132,7 @@ export interface components {
             weights?: components["schemas"]["StrategyWeights"];
             n_suggestions?: number;
             min_gap?: number;
+            selection?: components["schemas"]["SelectionEnum"];
         };
         AdminPasswordRequest: {
             /** @default  */
@@ -2033,6 +2035,12 @@ export interface components {
         RoleEnum: "owner" | "reviewer" | "annotator" | "viewer";
         /** @enum {string} */
         ScheduleEnum: "onecycle" | "cosine" | "constant";
+        /**
+         * @description * `greedy` - greedy
+         *     * `clusters` - clusters
+         * @enum {string}
+         */
+        SelectionEnum: "greedy" | "clusters";
         /** @description The logged-in user as the SPA sees them: is_staff shows the site-admin link. */
         SessionUser: {
             readonly id: number;
@@ -2179,6 +2187,7 @@ export interface components {
                 ensemble_disagreement: number;
             };
             min_gap?: number;
+            selection?: components["schemas"]["SelectionEnum"];
         };
         TestFrame: {
             /** @description The LabeledFrame id. */

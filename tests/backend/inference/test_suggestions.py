@@ -140,8 +140,17 @@ def test_settings_have_defaults_and_validate(client_for, project, alice, rita, b
     )
     assert response.status_code == 200, response.json()
     assert response.json()["weights"]["temporal"] == 0.0
-    for bad in ({"weights": {"luck": 1}}, {"weights": {"uncertainty": 0}}, {"min_gap": -1}):
-        assert client_for(alice).put(url, bad, format="json").status_code == 400
+    assert body["selection"] == "greedy"
+    response = client_for(rita).put(url, {"selection": "clusters"}, format="json")
+    assert response.status_code == 200 and response.json()["selection"] == "clusters"
+    for bad in ({"weights": {"luck": 1}}, {"weights": {"uncertainty": 0}}, {"min_gap": -1},
+                {"selection": "best"}, {"selection": ["clusters"]}):  # fmt: skip
+        response = client_for(alice).put(url, bad, format="json")
+        assert response.status_code == 400, bad
+    assert "selection must be one of greedy, clusters" in str(
+        client_for(alice).put(url, {"selection": "best"}, format="json").json()
+    )
+    assert client_for(bob).get(url).json()["selection"] == "clusters"
 
 
 def test_settings_shape_the_next_run(
@@ -156,7 +165,25 @@ def test_settings_shape_the_next_run(
     (run,) = infer(bob, project, model_version, [labeled_video], render_video=False)
     frames = sorted(run.suggestions.values_list("frame_index", flat=True))
     assert run.suggestions_config["n"] == 2 and len(frames) == 2
+    assert run.suggestions_config["selection"] == "greedy"
     assert frames[1] - frames[0] >= 20
+
+
+def test_the_clusters_setting_spreads_the_next_runs_suggestions(
+    infer, client_for, project, model_version, labeled_video, alice, bob
+):
+    client_for(alice).put(
+        f"/api/projects/{project.id}/active-learning-settings/",
+        {"n_suggestions": 3, "min_gap": 1, "selection": "clusters",
+         "weights": {"uncertainty": 1, "temporal": 0, "disagreement": 0, "diversity": 0}},
+        format="json",
+    )  # fmt: skip
+    (run,) = infer(bob, project, model_version, [labeled_video], render_video=False)
+    assert run.suggestions_config["selection"] == "clusters"
+    rows = list(run.suggestions.all())
+    assert len(rows) == 3
+    assert all(r.reasons[0].startswith("typical of ") for r in rows), [r.reasons for r in rows]
+    assert all(0 < r.subscores["coverage"] <= 1 for r in rows)
 
 
 def test_regenerating_skips_frames_labeled_since(finished_run, alice):

@@ -99,7 +99,7 @@ describe('assignableUsers', () => {
 
 describe('active-learning settings', () => {
   const off = { swap_candidate: 0, identity_disagreement: 0, pose_outlier: 0, ensemble_disagreement: 0 };
-  const ok = { weights: { uncertainty: 1, disagreement: 0, temporal: 2, diversity: 1, instance_count: 0, ...off }, n_suggestions: 20, min_gap: 10 };
+  const ok = { weights: { uncertainty: 1, disagreement: 0, temporal: 2, diversity: 1, instance_count: 0, ...off }, n_suggestions: 20, min_gap: 10, selection: 'greedy' as const };
   const none = { uncertainty: 0, disagreement: 0, temporal: 0, diversity: 0, instance_count: 0, ...off };
   it('accepts valid settings and explains invalid ones', () => {
     expect(validateSettings(ok)).toBeNull();

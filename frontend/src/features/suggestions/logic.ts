@@ -19,6 +19,12 @@ export const STRATEGY_HELP: Record<ALStrategy, string> = {
   ensemble_disagreement: 'variants of the model (MC dropout) disagree on the frame',
 };
 
+/** How a batch of suggestions is spread (the backend's selection), with what it means. */
+export const SELECTIONS: readonly [NonNullable<ActiveLearningSettings['selection']>, string][] = [
+  ['greedy', 'highest scores, kept apart by the diversity weight'],
+  ['clusters', 'one typical frame of each kind of frame no label covers yet, then highest scores'],
+];
+
 /** Labels of the reasons that fix tracking; the backend ranks these frames first. */
 const TRACKING_LABELS: readonly [ALStrategy, string][] = [
   ['swap_candidate', 'Swap candidate'],

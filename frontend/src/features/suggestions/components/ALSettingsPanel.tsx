@@ -1,10 +1,11 @@
-/** Active-learning settings: strategy weights, suggestions per run, minimum gap. Reviewers and owners edit. */
+/** Active-learning settings: strategy weights, suggestions per run, minimum gap, how a batch
+ * is spread. Reviewers and owners edit. */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ErrorMessage } from '../../../components/ErrorMessage';
 import { useAsync } from '../../../lib/useAsync';
 import type { ActiveLearningSettings, ALStrategy } from '../../../types/api';
 import { getALSettings, putALSettings } from '../api/suggestions';
-import { STRATEGIES, STRATEGY_HELP, validateSettings, weightShares } from '../logic';
+import { SELECTIONS, STRATEGIES, STRATEGY_HELP, validateSettings, weightShares } from '../logic';
 
 type Draft = Omit<ActiveLearningSettings, 'updated_at'>;
 
@@ -17,8 +18,8 @@ export function ALSettingsPanel({ projectId, canEdit }: { projectId: number; can
 
   useEffect(() => {
     if (loaded.data) {
-      const { weights, n_suggestions, min_gap } = loaded.data;
-      setDraft({ weights: { ...weights }, n_suggestions, min_gap });
+      const { weights, n_suggestions, min_gap, selection } = loaded.data;
+      setDraft({ weights: { ...weights }, n_suggestions, min_gap, selection });
     }
   }, [loaded.data]);
 
@@ -100,6 +101,20 @@ export function ALSettingsPanel({ projectId, canEdit }: { projectId: number; can
               onChange={(e) => setDraft({ ...draft, min_gap: Number(e.target.value) })}
             />{' '}
             frames
+          </label>{' '}
+          <label>
+            Spread a batch{' '}
+            <select
+              value={draft.selection}
+              data-testid="al-selection"
+              onChange={(e) => setDraft({ ...draft, selection: e.target.value as Draft['selection'] })}
+            >
+              {SELECTIONS.map(([value, text]) => (
+                <option key={value} value={value}>
+                  {text}
+                </option>
+              ))}
+            </select>
           </label>{' '}
           {canEdit && (
             <button type="submit" data-testid="al-save">

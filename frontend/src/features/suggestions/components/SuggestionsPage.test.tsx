@@ -54,7 +54,7 @@ beforeEach(() => {
     }
     if (url === '/api/projects/4/active-learning-settings/') {
       if (method === 'PUT') return json(200, { ...body, updated_at: 'now' });
-      return json(200, { weights: { uncertainty: 1, disagreement: 1, temporal: 1, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10 });
+      return json(200, { weights: { uncertainty: 1, disagreement: 1, temporal: 1, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10, selection: 'greedy' });
     }
     const frame = url.match(/^\/api\/inference-runs\/9\/predictions\/\?start=(\d+)&stop=(\d+)$/);
     if (frame) {
@@ -191,11 +191,18 @@ describe('SuggestionsPage', () => {
       setter.call(slider, '2.5');
       slider.dispatchEvent(new Event('input', { bubbles: true }));
     });
+    const spread = $<HTMLSelectElement>('al-selection')!;
+    expect([...spread.options].map((o) => o.value)).toEqual(['greedy', 'clusters']);
+    expect(spread.value).toBe('greedy');
+    await act(async () => {
+      spread.value = 'clusters';
+      spread.dispatchEvent(new Event('change', { bubbles: true }));
+    });
     await act(async () => $<HTMLButtonElement>('al-save')!.click());
     expect(posts).toEqual([{
       url: '/api/projects/4/active-learning-settings/',
       method: 'PUT',
-      body: { weights: { uncertainty: 1, disagreement: 1, temporal: 2.5, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10 },
+      body: { weights: { uncertainty: 1, disagreement: 1, temporal: 2.5, diversity: 1, instance_count: 0 }, n_suggestions: 20, min_gap: 10, selection: 'clusters' },
     }]);
     expect($('al-saved')).not.toBeNull();
   });
