@@ -39,8 +39,10 @@ def part_seeds(entry: dict[str, Any]) -> list[int]:
     return entry.get("seed_list") or list(range(entry["seeds"]))
 
 
-def merge(entries: list[tuple[dict[str, Any], dict[str, str]]], main: str) -> dict[str, Any]:
-    """One pool entry from several, arms renamed by each part's mapping."""
+def merge(entries: list[tuple[dict[str, Any], dict[str, str]]], main: str,
+          keep: set[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """One pool entry from several, arms renamed by each part's mapping (only the
+    arms in ``keep``, after renaming, when given; random always)."""
     first = entries[0][0]
     for entry, _ in entries[1:]:
         for key in SAME:
@@ -53,6 +55,8 @@ def merge(entries: list[tuple[dict[str, Any], dict[str, str]]], main: str) -> di
         arms.update({a: s["per_seed"] for a, s in entry["signals"].items()})
         for arm, per_seed in arms.items():
             name = rename.get(arm, arm)
+            if keep is not None and name not in keep | {"random"}:
+                continue
             for seed, curve in zip(seeds, per_seed, strict=True):
                 held = curves.setdefault(name, {}).get(seed)
                 if held is not None and not np.allclose(held, curve, atol=1e-6):
@@ -124,6 +128,7 @@ def main() -> None:
     parser.add_argument("--part", action="append", required=True,
                         help="results file[:old=new,old=new] (arm renames)")  # fmt: skip
     parser.add_argument("--main", default="default", help="the arm under today's keys")
+    parser.add_argument("--arms", default=None, help="comma-separated arms to keep (default all)")
     parser.add_argument("--out", type=Path, required=True, help="results file to update")
     args = parser.parse_args()
     entries = []
@@ -131,7 +136,8 @@ def main() -> None:
         path, _, renames = spec.partition(":")
         rename = dict(r.split("=", 1) for r in renames.split(",") if r)
         entries.append((json.loads(Path(path).read_text())[args.pool], rename))
-    merged = merge(entries, args.main)
+    keep = set(args.arms.split(",")) if args.arms else None
+    merged = merge(entries, args.main, keep)
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     results[args.pool] = merged
     args.out.write_text(json.dumps(results, indent=2))

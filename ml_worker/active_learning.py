@@ -237,6 +237,9 @@ def rank_frames(
             j = int(core[np.lexsort((cov.centre_distance[cand[core]], -static[core]))[0]])
             sub = {k: float(r[j]) for k, r in ranks.items()}
             sub["coverage"] = float(cov.sizes[c] / cov.sizes[cov.uncovered[0]])
+            if mind is not None:  # the k-center distance too, as the greedy picks report it
+                at = int(np.searchsorted(np.flatnonzero(open_), j))
+                sub["diversity"] = float(_max_normalise(mind[open_])[at])
             lead = [f"typical of {int(cov.sizes[c])} similar frames with no label yet"]
             take(j, static[j], sub, lead)
     while len(picks) < n and open_.any():

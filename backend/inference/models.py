@@ -35,9 +35,9 @@ DEFAULT_WEIGHTS = {
 
 # How a batch of suggestions is spread (ml_worker.active_learning.rank_frames' selection):
 # "clusters" covers the kinds of frames no label covers first, "greedy" takes the best
-# mixed scores kept apart by the diversity term.
+# mixed scores kept apart by the diversity term. The default is ml_worker.inference_run's.
 SELECTIONS = ("greedy", "clusters")
-DEFAULT_SELECTION = "greedy"
+DEFAULT_SELECTION = "clusters"
 
 
 def default_weights() -> dict[str, float]:

@@ -27,6 +27,9 @@ def test_arms_and_seeds_from_parts_make_one_report():
     assert out["labels_to_match_random_final"] is not None and out["labels_to_match_random_final"] < 20
     assert out["settings"]["arms"] == ["random", "clusters", "greedy"]
     assert out["settings"]["wall_seconds"] == 300 and out["settings"]["trainings"] == 3 * 5
+    one_seed = entry([0], [R[0]], {"uncertainty": [[30, 20, 9]], "clusters": [[30, 5, 4]]})
+    out = merge([(old, {}), (one_seed, {}), (new_b, {})], main="default", keep={"default", "clusters"})
+    assert list(out["signals"]) == ["default", "clusters"]
 
 
 def test_parts_that_disagree_or_miss_seeds_are_refused():

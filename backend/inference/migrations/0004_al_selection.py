@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activelearningsettings',
             name='selection',
-            field=models.CharField(choices=[('greedy', 'greedy'), ('clusters', 'clusters')], default='greedy', max_length=16),
+            field=models.CharField(choices=[('greedy', 'greedy'), ('clusters', 'clusters')], default='clusters', max_length=16),
         ),
     ]

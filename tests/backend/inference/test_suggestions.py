@@ -140,9 +140,9 @@ def test_settings_have_defaults_and_validate(client_for, project, alice, rita, b
     )
     assert response.status_code == 200, response.json()
     assert response.json()["weights"]["temporal"] == 0.0
-    assert body["selection"] == "greedy"
-    response = client_for(rita).put(url, {"selection": "clusters"}, format="json")
-    assert response.status_code == 200 and response.json()["selection"] == "clusters"
+    assert body["selection"] == "clusters"
+    response = client_for(rita).put(url, {"selection": "greedy"}, format="json")
+    assert response.status_code == 200 and response.json()["selection"] == "greedy"
     for bad in ({"weights": {"luck": 1}}, {"weights": {"uncertainty": 0}}, {"min_gap": -1},
                 {"selection": "best"}, {"selection": ["clusters"]}):  # fmt: skip
         response = client_for(alice).put(url, bad, format="json")
@@ -150,7 +150,7 @@ def test_settings_have_defaults_and_validate(client_for, project, alice, rita, b
     assert "selection must be one of greedy, clusters" in str(
         client_for(alice).put(url, {"selection": "best"}, format="json").json()
     )
-    assert client_for(bob).get(url).json()["selection"] == "clusters"
+    assert client_for(bob).get(url).json()["selection"] == "greedy"
 
 
 def test_settings_shape_the_next_run(
@@ -165,16 +165,16 @@ def test_settings_shape_the_next_run(
     (run,) = infer(bob, project, model_version, [labeled_video], render_video=False)
     frames = sorted(run.suggestions.values_list("frame_index", flat=True))
     assert run.suggestions_config["n"] == 2 and len(frames) == 2
-    assert run.suggestions_config["selection"] == "greedy"
+    assert run.suggestions_config["selection"] == "clusters"
     assert frames[1] - frames[0] >= 20
 
 
-def test_the_clusters_setting_spreads_the_next_runs_suggestions(
+def test_the_default_clusters_selection_spreads_the_next_runs_suggestions(
     infer, client_for, project, model_version, labeled_video, alice, bob
 ):
     client_for(alice).put(
         f"/api/projects/{project.id}/active-learning-settings/",
-        {"n_suggestions": 3, "min_gap": 1, "selection": "clusters",
+        {"n_suggestions": 3, "min_gap": 1,
          "weights": {"uncertainty": 1, "temporal": 0, "disagreement": 0, "diversity": 0}},
         format="json",
     )  # fmt: skip
@@ -215,3 +215,11 @@ def test_the_pose_model_reads_the_projects_labels_in_the_models_node_order(proje
     assert poses.shape == (1, 4, 2)
     np.testing.assert_array_equal(poses[0, :2], [[30, 40], [10, 20]])
     assert np.isnan(poses[0, 2:]).all()  # not labeled, and not a node of the project
+
+
+def test_web_and_worker_agree_on_the_default_selection():
+    from backend.inference.models import DEFAULT_SELECTION, SELECTIONS
+    from ml_worker.active_learning import SELECTIONS as WORKER_SELECTIONS
+    from ml_worker.inference_run import DEFAULT_SELECTION as WORKER_DEFAULT
+
+    assert DEFAULT_SELECTION == WORKER_DEFAULT and set(SELECTIONS) == set(WORKER_SELECTIONS)

@@ -22,7 +22,7 @@ export const STRATEGY_HELP: Record<ALStrategy, string> = {
 /** How a batch of suggestions is spread (the backend's selection), with what it means. */
 export const SELECTIONS: readonly [NonNullable<ActiveLearningSettings['selection']>, string][] = [
   ['greedy', 'highest scores, kept apart by the diversity weight'],
-  ['clusters', 'one typical frame of each kind of frame no label covers yet, then highest scores'],
+  ['clusters', 'one typical frame of each kind of frame no label covers yet, then highest scores (default)'],
 ];
 
 /** Labels of the reasons that fix tracking; the backend ranks these frames first. */
