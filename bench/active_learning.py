@@ -159,8 +159,9 @@ ARMS: dict[str, dict[str, float] | None] = {
     "default": dict(DEFAULT_WEIGHTS),
     **{name: {name: 1.0} for name in SIGNALS},
 }
-# How each arm spreads its batch (rank_frames' selection); others: the app's default.
-SELECTION = {"clusters": "clusters", "greedy": "greedy"}
+# How each arm spreads its batch (rank_frames' selection): one signal alone ranks greedily
+# (its own scores decide), "default" as the app does.
+SELECTION = {"clusters": "clusters", "greedy": "greedy", **dict.fromkeys(SIGNALS, "greedy")}
 ARMS["clusters"] = ARMS["greedy"] = dict(DEFAULT_WEIGHTS)
 DEFAULT_ARMS = ("random", "default", "uncertainty", "disagreement", "ensemble_disagreement",
                 "pose_outlier", "diversity")  # fmt: skip
@@ -374,6 +375,8 @@ def pool_report(pool: Pool, args: argparse.Namespace, rounds: list[int],
             "validation": "seeded 20 % of each round's labels (none under 5), as in the app",
             "preset": "balanced", "arms": list(per_seed), "min_gap": pool.min_gap,
             "default_weights": ARMS["default"],
+            "selections": {arm: SELECTION.get(arm, DEFAULT_SELECTION) for arm in per_seed
+                           if arm != "random"},  # fmt: skip
             "wall_seconds": round(seconds),
             "trainings": len(seed_list(args)) * (1 + (n_arms) * (len(rounds) - 1)),
             "random_from": None if args.random_from is None else str(args.random_from.name),
