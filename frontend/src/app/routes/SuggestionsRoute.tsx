@@ -26,7 +26,7 @@ export function SuggestionsRoute() {
       </nav>
       <h1>Suggested frames</h1>
       <p className="muted small">
-        Frames the model is least sure about, ranked. Accept a good prediction as the label, correct it in the
+        Frames worth labeling next: the kinds of frames no label covers yet, and those the model is least sure about. Accept a good prediction as the label, correct it in the
         workspace, or dismiss the frame.
       </p>
       <SuggestionsPage
