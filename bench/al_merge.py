@@ -108,17 +108,27 @@ def merge_rounds(args: argparse.Namespace, arms: dict[str, Any]) -> None:
     their results) into the one beside ``--out``, arms renamed as in ``--part``."""
     split_out = args.out.with_name("active_learning_split.json")
     stored = json.loads(split_out.read_text()) if split_out.is_file() else {}
-    rounds = dict(stored.get("rounds", {}))
+    # this pool's rounds come from the parts alone (an arm renamed there must not keep
+    # the stored entry under its old name)
+    rounds = {k: v for k, v in stored.get("rounds", {}).items()
+              if not k.startswith(f"{args.pool}/")}  # fmt: skip
     for spec in args.part:
         path, _, renames = spec.partition(":")
         rename = dict(r.split("=", 1) for r in renames.split(",") if r)
         split = Path(path).with_name("active_learning_split.json")
         if not split.is_file():
             continue
+        # only what this part ran: its arms and seeds (a split file copied into a run's
+        # folder also holds older runs' rounds), random only when it trained it
+        entry = json.loads(Path(path).read_text())[args.pool]
+        ran = set(entry["signals"]) | ({"random"} if not entry["settings"].get("random_from")
+                                       else set())  # fmt: skip
+        seeds = {f"seed{s}" for s in part_seeds(entry)}
         for key, value in json.loads(split.read_text()).get("rounds", {}).items():
             pool, seed, arm = key.split("/")
-            if pool == args.pool and rename.get(arm, arm) in {*arms, "random"}:
-                rounds.setdefault(f"{pool}/{seed}/{rename.get(arm, arm)}", value)
+            name = rename.get(arm, arm)
+            if pool == args.pool and arm in ran and seed in seeds and name in {*arms, "random"}:
+                rounds.setdefault(f"{pool}/{seed}/{name}", value)
     split_out.write_text(json.dumps({**stored, "rounds": rounds}, indent=1))
 
 

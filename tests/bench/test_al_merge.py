@@ -43,3 +43,31 @@ def test_parts_that_disagree_or_miss_seeds_are_refused():
     steps = entry([0], [R[0]], {"clusters": [[30, 5, 4]]}, steps_per_round=300)
     with pytest.raises(SystemExit, match="steps_per_round"):
         merge([(old, {}), (steps, {})], main="default")
+
+
+def test_rounds_come_from_what_each_part_ran(tmp_path, monkeypatch):
+    import json
+    import sys
+
+    from bench import al_merge
+
+    base, new, out = tmp_path / "base", tmp_path / "new", tmp_path / "out"
+    for d in (base, new, out):
+        d.mkdir()
+    old = entry([0], [R[0]], {"default": [[30, 9, 8]]}, settings={"random_from": None})
+    fresh = entry([0], [R[0]], {"clusters": [[30, 5, 4]]}, settings={"random_from": "x.json"})
+    (base / "active_learning.json").write_text(json.dumps({"pool": old}))
+    (new / "active_learning.json").write_text(json.dumps({"pool": fresh}))
+    rounds = {"pool/seed0/default": ["greedy picks"], "pool/seed0/random": ["random picks"]}
+    (base / "active_learning_split.json").write_text(json.dumps({"rounds": rounds}))
+    # the new run's folder holds a copy of the old split file plus its own rounds
+    copied = {**rounds, "pool/seed0/clusters": ["cluster picks"]}
+    (new / "active_learning_split.json").write_text(json.dumps({"rounds": copied}))
+    monkeypatch.setattr(sys, "argv", [
+        "al_merge", "--pool", "pool", "--part", f"{base}/active_learning.json:default=greedy",
+        "--part", f"{new}/active_learning.json:clusters=default", "--out",
+        str(out / "active_learning.json")])  # fmt: skip
+    al_merge.main()
+    merged = json.loads((out / "active_learning_split.json").read_text())["rounds"]
+    assert merged == {"pool/seed0/greedy": ["greedy picks"], "pool/seed0/random": ["random picks"],
+                      "pool/seed0/default": ["cluster picks"]}  # fmt: skip
