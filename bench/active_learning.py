@@ -20,7 +20,8 @@ far) and one arm per signal alone (``uncertainty``, ``disagreement``,
 ablation that says which signal earns its place. ``clusters`` and ``greedy``
 are the default weights with either batch selection of
 :func:`ml_worker.active_learning.rank_frames` (``default`` uses the app's,
-``ml_worker.inference_run.DEFAULT_SELECTION``).
+``ml_worker.inference_run.DEFAULT_SELECTION``); ``typical`` takes the most typical
+frame of each uncovered cluster, whatever the scores.
 
 ``--seed-list`` runs some seeds (split a run over processes); ``--random-from``
 takes random picking's curves from an earlier results file instead of training
@@ -161,8 +162,11 @@ ARMS: dict[str, dict[str, float] | None] = {
 }
 # How each arm spreads its batch (rank_frames' selection): one signal alone ranks greedily
 # (its own scores decide), "default" as the app does.
-SELECTION = {"clusters": "clusters", "greedy": "greedy", **dict.fromkeys(SIGNALS, "greedy")}
+SELECTION = {"clusters": "clusters", "greedy": "greedy", "typical": "clusters",
+             **dict.fromkeys(SIGNALS, "greedy")}  # fmt: skip
 ARMS["clusters"] = ARMS["greedy"] = dict(DEFAULT_WEIGHTS)
+# The most typical frame of each uncovered cluster, no score (TypiClust); k-center after.
+ARMS["typical"] = {"diversity": 1.0}
 DEFAULT_ARMS = ("random", "default", "uncertainty", "disagreement", "ensemble_disagreement",
                 "pose_outlier", "diversity")  # fmt: skip
 
