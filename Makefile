@@ -83,9 +83,11 @@ bench-al: deps  ## step budgets: the same figures on a busy or a quiet machine (
 		--steps 250 --first-steps 500 --max-labels 40 --reference-steps 1000 --video-stride 8 \
 		--reference-min-score 0.5
 
-bench-al-signals: deps  ## one arm per sub-score (the ablation): many hours on a CPU
-	$(BIN)/python bench/active_learning.py --pools centered-pair --steps 300 --first-steps 600 \
-		--max-labels 50
+bench-al-signals: deps  ## one arm per sub-score and the greedy mix (the ablation), open-field video: ~5 h on 2 cores
+	$(BIN)/python bench/active_learning.py --pools openfield-video \
+		--arms default,greedy,uncertainty,disagreement,ensemble_disagreement,pose_outlier,diversity,temporal \
+		--steps 250 --first-steps 500 --max-labels 40 --reference-steps 1000 --video-stride 8 \
+		--reference-min-score 0.5
 
 bench-saves: deps  ## label saves on gunicorn + PostgreSQL + Redis -> bench/results/saves.json
 	$(BIN)/python bench/saves.py
