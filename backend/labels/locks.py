@@ -33,6 +33,8 @@ from backend.videos.models import Video
 
 CANDIDATES_PER_ROUND = 20
 ROUNDS = 5
+# Acquire-and-release tries when two requests of one user release each other's lock.
+HOLD_TRIES = 3
 
 
 def lock_seconds() -> int:
@@ -73,15 +75,38 @@ def _release_others(*, project_id: int, user: Any, video_id: int, frame_index: i
     ).delete()
 
 
+def _hold(*, project_id: int, video_id: int, frame_index: int, user: Any,
+          now: datetime) -> FrameLock | None:  # fmt: skip
+    """Hold only this frame: acquire or renew its lock, release the user's others.
+
+    Two requests of one user at once (the workspace renewing the frame it shows while
+    "next frame" claims another) each release the other's lock; the loser takes its
+    lock again. None when someone else holds the frame, or the tug never settles.
+    """
+    for _ in range(HOLD_TRIES):
+        if not _try_acquire(video_id=video_id, frame_index=frame_index, user=user, now=now):
+            return None
+        _release_others(
+            project_id=project_id, user=user, video_id=video_id, frame_index=frame_index
+        )
+        lock = (
+            FrameLock.objects.select_related("user")
+            .filter(video_id=video_id, frame_index=frame_index, user=user)
+            .first()
+        )
+        if lock is not None:
+            return lock
+    return None
+
+
 def frame_lock(*, video: Video, frame_index: int, user: Any) -> FrameLock:
     """Acquire or renew the caller's lock; 409 naming the holder if someone else has it."""
     check_frame_index(video, frame_index)
-    if not _try_acquire(video_id=video.id, frame_index=frame_index, user=user, now=timezone.now()):
+    lock = _hold(project_id=video.project_id, video_id=video.id, frame_index=frame_index,
+                 user=user, now=timezone.now())  # fmt: skip
+    if lock is None:
         raise _held_by_someone_else(video, frame_index)
-    _release_others(
-        project_id=video.project_id, user=user, video_id=video.id, frame_index=frame_index
-    )
-    return FrameLock.objects.select_related("user").get(video=video, frame_index=frame_index)
+    return lock
 
 
 def _held_by_someone_else(video: Video, frame_index: int) -> ConflictError:
@@ -153,14 +178,11 @@ def next_frame_claim(*, project: Project, user: Any) -> tuple[LabeledFrame, Fram
                 frame_id = _claim_one(candidates, condition, user, now)
             if frame_id is not None:
                 frame = LabeledFrame.objects.get(pk=frame_id)
-                _release_others(
-                    project_id=project.id,
-                    user=user,
-                    video_id=frame.video_id,
-                    frame_index=frame.frame_index,
-                )
-                lock = FrameLock.objects.get(video_id=frame.video_id, frame_index=frame.frame_index)
-                return frame, lock, reason
+                lock = _hold(project_id=project.id, video_id=frame.video_id,
+                             frame_index=frame.frame_index, user=user, now=now)  # fmt: skip
+                if lock is not None:
+                    return frame, lock, reason
+                continue  # lost to someone else meanwhile: the next round picks again
             if not candidates.exists():
                 break
     return None

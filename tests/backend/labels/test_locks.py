@@ -288,3 +288,25 @@ def test_a_save_after_a_lock_creates_the_row_once(client_for, video, bob):
     frame = LabeledFrame.objects.get(frame_index=6)
     assert (frame.version, frame.status, frame.assignee) == (1, "in_progress", bob)
     assert FrameLock.objects.get(frame_index=6).user == bob  # the lock is still held
+
+
+def test_a_renewal_of_the_previous_frame_at_the_same_moment_does_not_lose_the_claim(
+    monkeypatch, project, video, bob
+):
+    make_todo(video, 1, 2)
+    locks.frame_lock(video=video, frame_index=9, user=bob)  # the frame bob's workspace shows
+    real = locks._release_others
+    raced = []
+
+    def renewal_races(*, project_id, user, video_id, frame_index):
+        real(project_id=project_id, user=user, video_id=video_id, frame_index=frame_index)
+        if not raced:  # the workspace renews frame 9 just now: it releases bob's other locks
+            raced.append(frame_index)
+            real(project_id=project_id, user=user, video_id=video_id, frame_index=9)
+
+    monkeypatch.setattr(locks, "_release_others", renewal_races)
+    frame, lock, _ = locks.next_frame_claim(project=project, user=bob)
+    assert raced == [frame.frame_index] and lock.frame_index == frame.frame_index
+    assert list(FrameLock.objects.values_list("frame_index", "user__username")) == [
+        (frame.frame_index, "bob")
+    ]
