@@ -77,7 +77,12 @@ def _size(mb: float) -> str:
 
 
 def rss_mb(pid: int) -> float | None:
-    """Resident memory of ``pid`` and its children in MB; None without ``/proc``."""
+    """Resident memory of ``pid`` and its children in MB; None without ``/proc``.
+
+    Each process counts its proportional share (PSS) where the kernel gives it: a
+    child forked for a moment shares its parent's pages, and adding two resident
+    sizes would count those pages twice (a 400 MB job read as 900 MB).
+    """
     total = _own_rss_mb(pid)
     if total is None:
         return None
@@ -87,6 +92,11 @@ def rss_mb(pid: int) -> float | None:
 
 
 def _own_rss_mb(pid: int) -> float | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ml_worker.guard import Cancelled, ChildFailed, GuardedChild, LimitExceeded, MemoryWatch, rss_mb
@@ -125,3 +126,20 @@ def test_memory_watch_trips_for_in_process_work():
         assert watch.exceeded and watch.peak_mb > 200
         del held
     assert "used more than" in watch.message()
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc PSS")
+def test_a_forked_child_does_not_count_the_shared_memory_twice():
+    block = np.ones(200 * 1024 * 1024 // 8)  # 200 MB, touched: resident in this process
+    before = rss_mb(os.getpid())
+    pid = os.fork()
+    if pid == 0:  # the child shares every page with the parent until it writes
+        time.sleep(3)
+        os._exit(0)
+    try:
+        time.sleep(0.5)
+        during = rss_mb(os.getpid())
+    finally:
+        os.waitpid(pid, 0)
+    assert block[-1] == 1.0
+    assert during < before + 60, (before, during)  # summed resident sizes would add ~200 MB
