@@ -17,11 +17,13 @@ as the app ranks: :func:`ml_worker.inference_run.rank`, with TTA and the
 MC-dropout committee on its shortlist and the pose model fitted on the labels so
 far) and one arm per signal alone (``uncertainty``, ``disagreement``,
 ``ensemble_disagreement``, ``pose_outlier``, ``diversity``, ``temporal``): the
-ablation that says which signal earns its place. ``clusters`` and ``greedy``
-are the default weights with either batch selection of
+ablation that says which signal earns its place. ``clusters`` is the default
+weights with the clustered batch selection of
 :func:`ml_worker.active_learning.rank_frames` (``default`` uses the app's,
-``ml_worker.inference_run.DEFAULT_SELECTION``); ``typical`` takes the most typical
-frame of each uncovered cluster, whatever the scores.
+``ml_worker.inference_run.DEFAULT_SELECTION``); ``all_signals`` and ``greedy`` are
+every signal at weight 1 (the default before the ablation) spread by clusters or
+greedily; ``typical`` takes the most typical frame of each uncovered cluster,
+whatever the scores; ``tta_clusters`` is TTA disagreement alone, spread by clusters.
 
 ``--seed-list`` runs some seeds (split a run over processes); ``--random-from``
 takes random picking's curves from an earlier results file instead of training
@@ -163,10 +165,17 @@ ARMS: dict[str, dict[str, float] | None] = {
 # How each arm spreads its batch (rank_frames' selection): one signal alone ranks greedily
 # (its own scores decide), "default" as the app does.
 SELECTION = {"clusters": "clusters", "greedy": "greedy", "typical": "clusters",
-             **dict.fromkeys(SIGNALS, "greedy")}  # fmt: skip
-ARMS["clusters"] = ARMS["greedy"] = dict(DEFAULT_WEIGHTS)
+             "all_signals": "clusters", **dict.fromkeys(SIGNALS, "greedy")}  # fmt: skip
+# Every signal on at weight 1 (the app's default until the per-signal ablation): spread by
+# clusters ("all_signals"), or greedily ("greedy", the app's default before clusters).
+ALL_SIGNALS = dict.fromkeys(DEFAULT_WEIGHTS, 1.0)
+ARMS["all_signals"] = ARMS["greedy"] = dict(ALL_SIGNALS)
+ARMS["clusters"] = dict(DEFAULT_WEIGHTS)
 # The most typical frame of each uncovered cluster, no score (TypiClust); k-center after.
 ARMS["typical"] = {"diversity": 1.0}
+# TTA disagreement alone (the best signal alone on the video pool), spread by clusters.
+ARMS["tta_clusters"] = {"disagreement": 1.0}
+SELECTION["tta_clusters"] = "clusters"
 DEFAULT_ARMS = ("random", "default", "uncertainty", "disagreement", "ensemble_disagreement",
                 "pose_outlier", "diversity")  # fmt: skip
 

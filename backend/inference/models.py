@@ -17,11 +17,14 @@ from backend.projects.models import Project
 from backend.training.models import ModelVersion
 from backend.videos.models import Video
 
+# As ml_worker.active_learning.DEFAULT_WEIGHTS (a test keeps them equal): the signals
+# that earned their place in `make bench-al` are on, jumps, diversity and the committee
+# off until a project turns them on.
 DEFAULT_WEIGHTS = {
     "uncertainty": 1.0,
     "disagreement": 1.0,
-    "temporal": 1.0,
-    "diversity": 1.0,
+    "temporal": 0.0,
+    "diversity": 0.0,
     # Counts only where a frame may hold several animals (see ml_worker.active_learning).
     "instance_count": 1.0,
     # Tracked runs only: frames where identities may switch rank first (ml_worker.active_learning).
@@ -30,7 +33,7 @@ DEFAULT_WEIGHTS = {
     # Poses unlike the project's labeled ones (low-rank pose model; ml_worker.pose_pca).
     "pose_outlier": 1.0,
     # MC-dropout model variants disagree (on the shortlist only; ml_worker.ensemble).
-    "ensemble_disagreement": 1.0,
+    "ensemble_disagreement": 0.0,
 }
 
 # How a batch of suggestions is spread (ml_worker.active_learning.rank_frames' selection):

@@ -1,10 +1,10 @@
 """Active learning: which frames the model asks about, and turning an answer into a label.
 
-After a run, ``suggestions_rank`` scores its frames (low confidence,
-disagreement of augmented views and of MC-dropout model variants, implausible
-jumps, poses unlike the project's labeled ones, diversity, and on tracked runs
-the frames where identities may switch, which come first; see
-``ml_worker.active_learning``),
+After a run, ``suggestions_rank`` scores its frames with the project's weights
+(by default low confidence, disagreement of augmented views and poses unlike the
+project's labeled ones; MC-dropout variants, implausible jumps and diversity when
+a project turns them on; on tracked runs the frames where identities may switch,
+which come first; see ``ml_worker.active_learning``),
 leaving out frames that already have labels and frames someone dismissed.
 ``suggestions_store`` keeps the top N, each with the reasons it was chosen, and
 retires the pending suggestions of older runs on the same video.

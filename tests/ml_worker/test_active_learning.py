@@ -102,12 +102,17 @@ def test_far_from_labeled_frames_is_a_reason():
 def test_exclude_candidates_and_min_gap_are_respected():
     preds = smooth_predictions(200)
     preds.scores[100:110, 0, 1] = 0.1
-    picks = rank_frames(preds, n=8, exclude={100, 101, 102}, min_gap=15, candidates=range(50, 200))
+    weights = {"uncertainty": 1.0, "temporal": 1.0, "diversity": 1.0}
+    picks = rank_frames(preds, n=8, weights=weights, exclude={100, 101, 102}, min_gap=15,
+                        candidates=range(50, 200))  # fmt: skip
     frames = sorted(s.frame_index for s in picks)
     assert len(frames) == 8 and not {100, 101, 102} & set(frames)
     assert min(frames) >= 50 and np.diff(frames).min() >= 15
     assert all(0 <= s.score <= 1 and s.reasons for s in picks)
     assert set(picks[0].subscores) == {"uncertainty", "temporal", "diversity"}
+    # the default weights: only the signals that earned their place (README, bench-al)
+    default = rank_frames(preds, n=2, exclude={100, 101, 102}, min_gap=15)
+    assert set(default[0].subscores) == {"uncertainty"}
 
 
 def test_it_returns_fewer_when_the_gap_leaves_no_room():

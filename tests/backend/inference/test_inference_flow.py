@@ -33,7 +33,9 @@ def test_a_run_predicts_every_frame_and_suggests_unlabeled_frames(
     assert not {s.frame_index for s in suggestions} & LABELED
     picked = sorted(s.frame_index for s in suggestions)
     assert min(b - a for a, b in zip(picked, picked[1:], strict=False)) >= 3
-    assert {"uncertainty", "temporal", "disagreement", "diversity"} <= set(suggestions[0].subscores)
+    # the default weights: the signals that earned their place, off ones not reported
+    assert {"uncertainty", "disagreement"} <= set(suggestions[0].subscores)
+    assert not {"temporal", "diversity"} & set(suggestions[0].subscores)
 
 
 def test_the_run_list_and_detail_show_progress_and_exports(client_for, finished_run, project, vic):

@@ -223,3 +223,13 @@ def test_web_and_worker_agree_on_the_default_selection():
     from ml_worker.inference_run import DEFAULT_SELECTION as WORKER_DEFAULT
 
     assert DEFAULT_SELECTION == WORKER_DEFAULT and set(SELECTIONS) == set(WORKER_SELECTIONS)
+
+
+def test_web_and_worker_agree_on_the_default_weights():
+    from backend.inference.models import DEFAULT_WEIGHTS
+    from ml_worker.active_learning import DEFAULT_WEIGHTS as WORKER_WEIGHTS
+
+    assert DEFAULT_WEIGHTS == WORKER_WEIGHTS
+    # The ablation's verdict (README, make bench-al): these three are off until a project turns them on.
+    assert [k for k, v in DEFAULT_WEIGHTS.items() if v == 0] == ["temporal", "diversity",
+                                                                 "ensemble_disagreement"]  # fmt: skip

@@ -8,22 +8,13 @@ state's models, and the migration is run forward for real.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.backend.migrations import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("projects", "0004_max_instances_tracks")]
 AFTER = [("projects", "0005_backfill_animals_and_tracks")]
-
-
-def _migrate(targets):
-    """Migrate to ``targets``; the models of every app as they are then."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    others = [n for n in executor.loader.graph.leaf_nodes() if n[0] != "projects"]
-    return executor.loader.project_state([*others, *targets]).apps
 
 
 def _project_with_frames(apps, name: str, frames: list[list[str | None]], **fields):
@@ -43,8 +34,8 @@ def _project_with_frames(apps, name: str, frames: list[list[str | None]], **fiel
 
 @pytest.fixture
 def old_apps():
-    yield _migrate(BEFORE)
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    yield migrate(BEFORE)
+    migrate_to_latest()
 
 
 def test_it_raises_the_cap_to_the_most_animals_on_a_frame_and_lists_used_tracks(old_apps):
@@ -55,7 +46,7 @@ def test_it_raises_the_cap_to_the_most_animals_on_a_frame_and_lists_used_tracks(
     kept = _project_with_frames(old_apps, "kept", [["A", "Z"]])
     Track.objects.create(project=kept, name="Z", color="#123456", position=0)
 
-    new_apps = _migrate(AFTER)
+    new_apps = migrate(AFTER)
     Project = new_apps.get_model("projects", "Project")
 
     def settings(project):
@@ -88,6 +79,6 @@ def test_frames_that_were_refused_save_again_after_it(old_apps, alice):
 
     with pytest.raises(ApplicationError, match="one animal per frame"):
         save()
-    _migrate(AFTER)
+    migrate(AFTER)
     project.refresh_from_db()
     assert [i.track for i in save().instances.all()] == ["mouse A", "mouse B"]
