@@ -48,6 +48,13 @@ records which frames trained and validated every round (``rounds``):
   so they get non-adjacent frame indices and the temporal term is neutral);
 - ``random``: 10 uniform random pool frames.
 
+On the video pools every training starts, as the app's training jobs do by default
+(``PRETRAIN_ON_UPLOAD``, ``use_pretrained_encoder: "auto"``), from an encoder
+pretrained on the pool's video (``--pretrain-steps`` of masked-patch inpainting on
+``--pretrain-frames`` frames, none within ``BLOCK`` frames of a test frame), the same
+for every seed and arm and cached beside the results; a warm-started round's parent
+weights override it. ``--pretrain-steps 0`` trains from scratch.
+
 Test RMSE (px) per round goes to ``bench/results/active_learning.json`` (a run of
 some pools replaces only their entries), one object per pool with today's keys for the ``default`` arm against ``random``
 (``rounds``, ``strategy_rmse``, ``random_rmse``, ``per_seed``,
@@ -84,6 +91,7 @@ from bench.al_pools import (  # noqa: E402
     centered_pair,
     openfield,
     openfield_video,
+    pretrain_frames,
     smoke_replace,
 )
 from ml_worker.active_learning import DEFAULT_WEIGHTS  # noqa: E402
@@ -93,6 +101,7 @@ from ml_worker.dataset import PoseDataset, load_dlc_labeled_folder, make_split  
 from ml_worker.infer import VideoPredictions  # noqa: E402
 from ml_worker.inference_run import DEFAULT_SELECTION  # noqa: E402
 from ml_worker.metrics import compute_metrics  # noqa: E402
+from ml_worker.pretrain import PretrainConfig, pretrain_encoder, save_encoder  # noqa: E402
 from ml_worker.train import train  # noqa: E402
 
 DATASET = "openfield-Pranav-2018-10-30"
@@ -123,15 +132,18 @@ def labeled_split(labeled: list[str], seed: int) -> dict[str, list[str]]:
 
 
 def fit(ds: PoseDataset, split: dict[str, list[str]], seconds: float, seed: int,
-        parent: ModelArtifact | None = None, steps: int | None = None) -> ModelArtifact:  # fmt: skip
+        parent: ModelArtifact | None = None, steps: int | None = None,
+        encoder: str | None = None) -> ModelArtifact:  # fmt: skip
     """Train on ``split`` (train + val of the labeled frames; the test set stays unseen),
     from scratch or warm-started from ``parent`` (what "Retrain with new labels" does).
 
     With ``steps`` the budget is that many optimiser steps and no clock: the same
     seed then gives the same model whatever else the machine is doing (a wall-clock
     budget makes the step count, and so the learning-rate schedule, follow the load).
+    ``encoder``: a pretrained encoder (``use_pretrained_encoder: "auto"`` in the app); a
+    parent's own weights, loaded after it, win where they exist.
     """
-    cfg = replace(preset("balanced"), max_seconds=seconds, seed=seed)
+    cfg = replace(preset("balanced"), max_seconds=seconds, seed=seed, pretrained_encoder=encoder)
     if steps:
         cfg = replace(cfg, max_seconds=None, max_steps=steps)
     with tempfile.TemporaryDirectory() as tmp:
@@ -282,11 +294,43 @@ def load_pool(name: str, args: argparse.Namespace, split_path: Path) -> Pool:
     return smoke_replace(pool, args.max_pool, args.max_test)
 
 
+def pool_encoder(pool: Pool, args: argparse.Namespace) -> tuple[str | None, dict[str, Any]]:
+    """The encoder every training of the pool starts from, as the app's training jobs start
+    from the project's pretraining (``PRETRAIN_ON_UPLOAD``, ``use_pretrained_encoder:
+    "auto"``): pretrained once per pool on its video's frames away from the test frames,
+    cached in ``<out>/active_learning_encoder_<pool>.pt``. None with
+    ``--pretrain-steps 0`` or for a pool without a video."""
+    if not args.pretrain_steps or pool.video is None:
+        return None, {"pretrained_encoder": None}
+    cfg = preset("balanced")
+    pcfg = PretrainConfig(max_seconds=86400.0, max_steps=args.pretrain_steps, seed=0,
+                          filters=cfg.filters, filters_rate=cfg.filters_rate)  # fmt: skip
+    path = args.out / f"active_learning_encoder_{pool.name}.pt"
+    meta_path = path.with_suffix(".json")
+    wanted = {"pretrain": pcfg.to_dict(), "frames": args.pretrain_frames, "video": pool.video.name}
+    if path.is_file() and meta_path.is_file():
+        meta = json.loads(meta_path.read_text())
+        if meta["settings"] == wanted:
+            return str(path), meta
+    indices, frames = pretrain_frames(pool, args.pretrain_frames)
+    result = pretrain_encoder(frames, pcfg)
+    tmp = path.with_name(path.name + ".tmp")
+    save_encoder(tmp, result, pcfg)
+    meta = {"settings": wanted, "steps": result.steps, "seconds": round(result.seconds, 1),
+            "loss": [result.history[0]["loss"], result.final_loss] if result.history else None,
+            "video_frames": indices}  # fmt: skip
+    meta_path.write_text(json.dumps(meta))
+    os.replace(tmp, path)  # last: a cached encoder always has its settings beside it
+    return str(path), meta
+
+
 def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list[str],
              splits: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:  # fmt: skip
     """Every arm for every seed on one pool: the pool's report object."""
     per_seed: dict[str, list[list[float]]] = {arm: [] for arm in arms}
     t0 = time.monotonic()
+    encoder, encoder_meta = pool_encoder(pool, args)
+    print(f"{pool.name}: encoder {encoder} {encoder_meta.get('seconds', '')}", flush=True)
     stored_random = reused_random(args, pool.name, rounds)
     for seed in seed_list(args):
         rng = np.random.default_rng(1000 + seed)
@@ -294,7 +338,7 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
         first_split = labeled_split(start, seed)
         assert not set(pool.test) & set(start), "a test frame among the labels"
         first = fit(pool.dataset, first_split, args.first_seconds or args.seconds, seed,
-                    steps=args.first_steps or args.steps)
+                    steps=args.first_steps or args.steps, encoder=encoder)
         first_rmse = test_rmse(first, pool.dataset, pool.test)
         for arm in arms:
             if arm == "random" and stored_random is not None:
@@ -321,12 +365,17 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
                 parent = None if args.from_scratch else model
                 split = labeled_split(labeled, seed)
                 record.append({"labels": n_labels, **split})
-                model = fit(pool.dataset, split, args.seconds, seed, parent, steps=args.steps)
+                model = fit(pool.dataset, split, args.seconds, seed, parent, steps=args.steps,
+                            encoder=encoder)
                 curve.append(test_rmse(model, pool.dataset, pool.test))
                 print(f"[{time.monotonic() - t0:6.0f}s] {pool.name} seed {seed} {arm:22s} "
                       f"{n_labels} labels: {curve[-1]:.2f} px", flush=True)  # fmt: skip
             per_seed[arm].append(curve)
-    return pool_report(pool, args, rounds, per_seed, time.monotonic() - t0)
+    report = pool_report(pool, args, rounds, per_seed, time.monotonic() - t0)
+    report["settings"]["pretrained_encoder"] = (
+        None if encoder is None else {k: v for k, v in encoder_meta.items() if k != "video_frames"}
+        | {"video_frames": len(encoder_meta["video_frames"])})
+    return report
 
 
 def seed_list(args: argparse.Namespace) -> list[int]:
@@ -439,6 +488,12 @@ def main() -> None:
     parser.add_argument("--from-scratch", action="store_true",
                         help="retrain each round from scratch instead of warm-starting from the "
                         "previous round's model (both arms alike)")  # fmt: skip
+    parser.add_argument("--pretrain-steps", type=int, default=900,
+                        help="video pools: steps of the encoder pretraining every training starts "
+                        "from, as in the app (900: about its 180-second default on 2 CPU "
+                        "cores); 0: from scratch")
+    parser.add_argument("--pretrain-frames", type=int, default=200,
+                        help="video frames the encoder pretrains on (the app's default)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     arms = ["random", *[a for a in args.arms.split(",") if a and a != "random"]]

@@ -39,6 +39,11 @@ def part_seeds(entry: dict[str, Any]) -> list[int]:
     return entry.get("seed_list") or list(range(entry["seeds"]))
 
 
+def encoder_settings(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """How a part's encoder was pretrained (None: trained from scratch)."""
+    return (entry["settings"].get("pretrained_encoder") or {}).get("settings")
+
+
 def merge(entries: list[tuple[dict[str, Any], dict[str, str]]], main: str,
           keep: set[str] | None = None) -> dict[str, Any]:  # fmt: skip
     """One pool entry from several, arms renamed by each part's mapping (only the
@@ -48,6 +53,9 @@ def merge(entries: list[tuple[dict[str, Any], dict[str, str]]], main: str,
         for key in SAME:
             if entry.get(key) != first.get(key):
                 raise SystemExit(f"parts differ in {key}: {entry.get(key)} vs {first.get(key)}")
+        if encoder_settings(entry) != encoder_settings(first):
+            raise SystemExit("parts differ in the pretrained encoder: "
+                             f"{encoder_settings(entry)} vs {encoder_settings(first)}")
     curves: dict[str, dict[int, list[float]]] = {}
     for entry, rename in entries:
         seeds = part_seeds(entry)

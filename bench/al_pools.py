@@ -61,6 +61,8 @@ class Pool:
     settings: dict[str, Any] = field(default_factory=dict)
     # Picks this far apart in frame index (video pools: the app's default of 10 frames).
     min_gap: int = 0
+    # The pool's video (what the app pretrains the encoder on); None for a labeled-frames pool.
+    video: Path | None = None
 
     def __post_init__(self) -> None:
         self._images = {s.key: s.image for s in self.dataset.samples}
@@ -127,7 +129,8 @@ def centered_pair(data: Path, seed: int, max_pool_frames: int | None = None) -> 
     test_set = set(test_frames)
     test = [k for k in ds.keys if _frame_of(k) in test_set]
     pool = sorted((k for k in ds.keys if _frame_of(k) not in test_set), key=index.__getitem__)
-    return Pool("centered-pair", ds, test, pool, index, origin, min_gap=APP_MIN_GAP, settings={
+    return Pool("centered-pair", ds, test, pool, index, origin, min_gap=APP_MIN_GAP,
+                video=data / CENTERED_PAIR / "centered_pair_low_quality.mp4", settings={
         "dataset": CENTERED_PAIR, "labels": f"SLEAP predictions, instance score >= "
         f"{MIN_INSTANCE_SCORE:g}", "unit": f"{CROP} px fly crops (one label = one fly)",
         "test_frames": len(test_frames), "pool_frames": len(pool_frames)})  # fmt: skip
@@ -208,6 +211,7 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
         [f"frame{i}" for i in pool_frames],
         index,
         min_gap=max(1, APP_MIN_GAP // stride),
+        video=video,
         settings={
             "dataset": OPEN_FIELD,
             "video": video.name,
@@ -220,6 +224,29 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
             "frames_decoded": len(indices),
         },
     )
+
+
+def video_frame(key: str) -> int:
+    """The video frame of a video pool's key (``frame<i>`` or ``frame<i>/fly<n>``)."""
+    return _frame_of(key)
+
+
+def pretrain_frames(pool: Pool, count: int) -> tuple[list[int], list[np.ndarray]]:
+    """``count`` evenly spaced frames of the pool's video, each more than ``BLOCK`` frames
+    from every test frame: what the app's encoder pretraining samples from a project's
+    video, without the test images (the encoder must not have seen them)."""
+    from ml_worker.infer import iter_frames, video_info
+
+    assert pool.video is not None, f"{pool.name} has no video"
+    tests = np.array(sorted({video_frame(k) for k in pool.test}))
+    far = [i for i in range(video_info(pool.video).frame_count)
+           if not len(tests) or np.abs(tests - i).min() > BLOCK]  # fmt: skip
+    pick = np.linspace(0, len(far) - 1, min(count, len(far))).round().astype(int)
+    wanted = {far[i] for i in pick.tolist()}
+    # one sequential decode, keeping only the chosen frames (a whole video would not fit)
+    frames = {i: img for i, img in iter_frames(pool.video, 0, max(wanted) + 1) if i in wanted}
+    chosen = sorted(frames)
+    return chosen, [frames[i] for i in chosen]
 
 
 def smoke_replace(pool: Pool, max_pool: int | None, max_test: int | None = None) -> Pool:

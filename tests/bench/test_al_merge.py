@@ -43,6 +43,10 @@ def test_parts_that_disagree_or_miss_seeds_are_refused():
     steps = entry([0], [R[0]], {"clusters": [[30, 5, 4]]}, steps_per_round=300)
     with pytest.raises(SystemExit, match="steps_per_round"):
         merge([(old, {}), (steps, {})], main="default")
+    pretrained = entry([0], [R[0]], {"clusters": [[30, 5, 4]]}, settings={
+        "pretrained_encoder": {"settings": {"pretrain": {"max_steps": 900}, "frames": 200}}})
+    with pytest.raises(SystemExit, match="pretrained encoder"):  # from scratch vs pretrained
+        merge([(old, {}), (pretrained, {})], main="default")
 
 
 def test_rounds_come_from_what_each_part_ran(tmp_path, monkeypatch):
