@@ -301,7 +301,7 @@ def pool_encoder(pool: Pool, args: argparse.Namespace) -> tuple[str | None, dict
     cached in ``<out>/active_learning_encoder_<pool>.pt``. None with
     ``--pretrain-steps 0`` or for a pool without a video."""
     if not args.pretrain_steps or pool.video is None:
-        return None, {"pretrained_encoder": None}
+        return None, {}
     cfg = preset("balanced")
     pcfg = PretrainConfig(max_seconds=86400.0, max_steps=args.pretrain_steps, seed=0,
                           filters=cfg.filters, filters_rate=cfg.filters_rate)  # fmt: skip
@@ -372,9 +372,8 @@ def run_pool(pool: Pool, args: argparse.Namespace, rounds: list[int], arms: list
                       f"{n_labels} labels: {curve[-1]:.2f} px", flush=True)  # fmt: skip
             per_seed[arm].append(curve)
     report = pool_report(pool, args, rounds, per_seed, time.monotonic() - t0)
-    report["settings"]["pretrained_encoder"] = (
-        None if encoder is None else {k: v for k, v in encoder_meta.items() if k != "video_frames"}
-        | {"video_frames": len(encoder_meta["video_frames"])})
+    report["settings"]["pretrained_encoder"] = encoder and {
+        **encoder_meta, "video_frames": len(encoder_meta["video_frames"])}
     return report
 
 

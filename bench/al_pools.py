@@ -137,6 +137,7 @@ def centered_pair(data: Path, seed: int, max_pool_frames: int | None = None) -> 
 
 
 def _frame_of(key: str) -> int:
+    """The video frame of a video pool's key (``frame<i>`` or ``frame<i>/fly<n>``)."""
     return int(key.split("/")[0].removeprefix("frame"))
 
 
@@ -226,27 +227,21 @@ def openfield_video(data: Path, out: Path, seed: int, *, reference_seconds: floa
     )
 
 
-def video_frame(key: str) -> int:
-    """The video frame of a video pool's key (``frame<i>`` or ``frame<i>/fly<n>``)."""
-    return _frame_of(key)
-
-
 def pretrain_frames(pool: Pool, count: int) -> tuple[list[int], list[np.ndarray]]:
     """``count`` evenly spaced frames of the pool's video, each more than ``BLOCK`` frames
     from every test frame: what the app's encoder pretraining samples from a project's
-    video, without the test images (the encoder must not have seen them)."""
-    from ml_worker.infer import iter_frames, video_info
+    video (read as its task reads them), without the test images (the encoder must not
+    have seen them)."""
+    from backend.videos.media import read_frames
+    from ml_worker.infer import video_info
 
     assert pool.video is not None, f"{pool.name} has no video"
-    tests = np.array(sorted({video_frame(k) for k in pool.test}))
+    tests = np.array(sorted({_frame_of(k) for k in pool.test}))
     far = [i for i in range(video_info(pool.video).frame_count)
            if not len(tests) or np.abs(tests - i).min() > BLOCK]  # fmt: skip
     pick = np.linspace(0, len(far) - 1, min(count, len(far))).round().astype(int)
-    wanted = {far[i] for i in pick.tolist()}
-    # one sequential decode, keeping only the chosen frames (a whole video would not fit)
-    frames = {i: img for i, img in iter_frames(pool.video, 0, max(wanted) + 1) if i in wanted}
-    chosen = sorted(frames)
-    return chosen, [frames[i] for i in chosen]
+    chosen = sorted({far[i] for i in pick.tolist()})
+    return chosen, read_frames(pool.video, chosen)
 
 
 def smoke_replace(pool: Pool, max_pool: int | None, max_test: int | None = None) -> Pool:
