@@ -82,6 +82,10 @@ bench-al: deps  ## step budgets: the same figures on a busy or a quiet machine (
 	$(BIN)/python bench/active_learning.py --pools openfield-video --arms default \
 		--steps 250 --first-steps 500 --max-labels 40 --reference-steps 1000 --video-stride 8 \
 		--reference-min-score 0.5
+	$(BIN)/python bench/al_all_labels.py --pools centered-pair --steps 300 --first-steps 600 \
+		--max-labels 50
+	$(BIN)/python bench/al_all_labels.py --pools openfield-video --steps 250 --first-steps 500 \
+		--max-labels 40 --reference-steps 1000 --video-stride 8 --reference-min-score 0.5
 
 bench-al-signals: deps  ## one arm per sub-score and the greedy mix (the ablation), open-field video: ~5 h on 2 cores
 	$(BIN)/python bench/active_learning.py --pools openfield-video \
