@@ -37,6 +37,7 @@ from bench.active_learning import (  # noqa: E402
     labeled_split,
     load_pool,
     pool_encoder,
+    seed_list,
     test_rmse,
 )
 from bench.al_pools import REFERENCE_MIN_SCORE, Pool  # noqa: E402
@@ -72,7 +73,8 @@ def main() -> None:
     parser.add_argument("--start", type=int, default=10)
     parser.add_argument("--step", type=int, default=10)
     parser.add_argument("--max-labels", type=int, required=True)
-    parser.add_argument("--seed-list", default="0,1,2")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seed-list", default=None, help="as bench/active_learning.py's")
     parser.add_argument("--reference-seconds", type=float, default=1200.0)
     parser.add_argument("--reference-steps", type=int, default=None)
     parser.add_argument("--reference-min-score", type=float, default=REFERENCE_MIN_SCORE)
@@ -93,7 +95,7 @@ def main() -> None:
         pool = load_pool(name, args, args.out / "active_learning_split.json")
         encoder, _ = pool_encoder(pool, args)
         per_seed = []
-        for seed in (int(s) for s in args.seed_list.split(",") if s):
+        for seed in seed_list(args):
             # a step budget turns the clock off (600 s is only there to be valid)
             model = fit(pool.dataset, labeled_split(list(pool.pool), seed), 600.0, seed,
                         steps=steps, encoder=encoder)  # fmt: skip
